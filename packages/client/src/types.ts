@@ -1,0 +1,189 @@
+/**
+ * Public request/response types and the pipeline contract of @genai-deploy/client.
+ *
+ * The pipeline (docs/ARCHITECTURE.md) reads top to bottom:
+ *   validate → cache → coalesce → batch → route/fallback → breaker → retry → rate limit → timeout → provider
+ * "Request layers" (cache, coalesce, batch) see the logical request before a target is chosen; the
+ * route/fallback step picks targets in order; "target layers" (breaker, retry, rate limit, timeout) wrap
+ * each call to one target; the provider adapter makes exactly one upstream request per call.
+ */
+import type { ProviderName } from '@genai-deploy/config';
+
+export type { ProviderName };
+
+export type Role = 'user' | 'assistant';
+
+export interface Message {
+  readonly role: Role;
+  readonly content: string;
+}
+
+export type FinishReason = 'stop' | 'length' | 'content-filter' | 'tool-calls' | 'other';
+
+export interface Usage {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+}
+
+export interface GenerateRequest {
+  /** `<provider>/<model-or-endpoint>` or a route name from the client options. */
+  readonly model: string;
+  readonly messages: readonly Message[];
+  readonly system?: string;
+  readonly maxTokens?: number;
+  readonly temperature?: number;
+  readonly topP?: number;
+  readonly stop?: readonly string[];
+  readonly signal?: AbortSignal;
+  /** Cache this call's answer even if it is not deterministic (true), or never (false). @default - cache when temperature is 0 */
+  readonly cache?: boolean;
+  /** Overall deadline for the call, retries and fallbacks included, in ms. @default - the client's deadlineMs */
+  readonly deadlineMs?: number;
+  /** Provider-specific fields passed through to the provider (part of the cache key). */
+  readonly providerOptions?: Readonly<Record<string, unknown>>;
+}
+
+export interface GenerateResult {
+  readonly text: string;
+  readonly finishReason: FinishReason;
+  readonly usage: Usage;
+  /** Provider that answered. */
+  readonly provider: ProviderName;
+  /** Model or endpoint that answered (without the provider prefix). */
+  readonly model: string;
+  readonly cached: boolean;
+  /** Upstream attempts this call made (0 when served from cache). */
+  readonly attempts: number;
+  readonly latencyMs: number;
+}
+
+/** One text delta of a stream. */
+export interface StreamDelta {
+  readonly type: 'delta';
+  readonly text: string;
+}
+
+/** The last event of every successful stream. */
+export interface StreamFinish extends Omit<GenerateResult, 'text'> {
+  readonly type: 'finish';
+}
+
+export type StreamEvent = StreamDelta | StreamFinish;
+
+export type EmbedInputType = 'query' | 'document';
+
+export interface EmbedRequest {
+  readonly model: string;
+  readonly input: string | readonly string[];
+  /** Output dimensions for models that support choosing them. @default - the model's default */
+  readonly dimensions?: number;
+  /** Retrieval role of the input, for models that distinguish it. @default 'document' */
+  readonly inputType?: EmbedInputType;
+  readonly signal?: AbortSignal;
+  readonly providerOptions?: Readonly<Record<string, unknown>>;
+}
+
+export interface EmbedResult {
+  /** One vector per input, in input order. */
+  readonly embeddings: number[][];
+  readonly usage: { readonly inputTokens: number };
+  readonly provider: ProviderName;
+  readonly model: string;
+  readonly cached: boolean;
+  readonly attempts: number;
+  readonly latencyMs: number;
+}
+
+/** A concrete place a request can go: one provider, one model or endpoint, optionally one region. */
+export interface Target {
+  readonly provider: ProviderName;
+  readonly model: string;
+  readonly region?: string;
+  /** Stable identity for breakers, limiters and metrics: `provider/model` plus `@region` when set. */
+  readonly id: string;
+}
+
+/** A request after validation and route resolution: what the layers and providers see. */
+export interface NormalizedGenerateRequest extends Omit<GenerateRequest, 'signal' | 'model'> {
+  readonly model: string;
+  readonly targets: readonly Target[];
+  readonly route?: string;
+}
+
+export interface NormalizedEmbedRequest extends Omit<EmbedRequest, 'signal' | 'model' | 'input'> {
+  readonly model: string;
+  readonly input: readonly string[];
+  readonly targets: readonly Target[];
+  readonly route?: string;
+}
+
+export type Operation = 'generate' | 'stream' | 'embed';
+
+/** Per-call state that flows through every layer. */
+export interface CallContext {
+  readonly operation: Operation;
+  /** Aborts on the caller's signal, the overall deadline, or `close()`. */
+  readonly signal: AbortSignal;
+  /** Epoch ms at which the overall deadline expires. */
+  readonly deadline: number;
+  readonly startedAt: number;
+  /** Upstream attempts so far; incremented by the attempt that reaches the provider. */
+  attempts: number;
+  /** The target chosen by route/fallback; set before target layers run. */
+  target?: Target;
+}
+
+export type GenerateNext = (req: NormalizedGenerateRequest, ctx: CallContext) => Promise<GenerateResult>;
+export type StreamNext = (req: NormalizedGenerateRequest, ctx: CallContext) => AsyncIterable<StreamEvent>;
+export type EmbedNext = (req: NormalizedEmbedRequest, ctx: CallContext) => Promise<EmbedResult>;
+
+/**
+ * A pipeline step. Every hook is optional; a missing hook passes through. The first layer listed is the
+ * outermost. A layer must not swallow `ctx.signal` aborts.
+ */
+export interface Layer {
+  readonly name: string;
+  generate?(req: NormalizedGenerateRequest, ctx: CallContext, next: GenerateNext): Promise<GenerateResult>;
+  stream?(req: NormalizedGenerateRequest, ctx: CallContext, next: StreamNext): AsyncIterable<StreamEvent>;
+  embed?(req: NormalizedEmbedRequest, ctx: CallContext, next: EmbedNext): Promise<EmbedResult>;
+  close?(): Promise<void> | void;
+}
+
+/** What a provider returns for one attempt; the pipeline fills in cached/attempts/latencyMs. */
+export type ProviderGenerateResult = Omit<GenerateResult, 'cached' | 'attempts' | 'latencyMs'>;
+export type ProviderEmbedResult = Omit<EmbedResult, 'cached' | 'attempts' | 'latencyMs'>;
+export type ProviderStreamEvent = StreamDelta | Omit<StreamFinish, 'cached' | 'attempts' | 'latencyMs'>;
+
+/**
+ * A provider adapter: one upstream request per call, no retries of its own, errors thrown as GenAiError.
+ * `signal` aborts the upstream request (and its socket).
+ */
+export interface ProviderAdapter {
+  readonly name: ProviderName;
+  generate(
+    target: Target,
+    req: NormalizedGenerateRequest,
+    signal: AbortSignal,
+  ): Promise<ProviderGenerateResult>;
+  stream(
+    target: Target,
+    req: NormalizedGenerateRequest,
+    signal: AbortSignal,
+  ): AsyncIterable<ProviderStreamEvent>;
+  embed(target: Target, req: NormalizedEmbedRequest, signal: AbortSignal): Promise<ProviderEmbedResult>;
+  close(): void;
+}
+
+export type ErrorKind =
+  | 'throttled'
+  | 'unavailable'
+  | 'timeout'
+  | 'invalid-request'
+  | 'auth'
+  | 'not-found'
+  | 'context-length'
+  | 'content-filter'
+  | 'model-error'
+  | 'aborted'
+  | 'circuit-open'
+  | 'mid-stream';

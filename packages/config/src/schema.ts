@@ -1,0 +1,174 @@
+import { z } from 'zod';
+
+/** The four providers, in the order used for model addresses `<provider>/<model-or-endpoint>`. */
+export const PROVIDERS = ['bedrock', 'sagemaker', 'vertex', 'azure'] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
+
+const MODEL_ADDRESS = /^(bedrock|sagemaker|vertex|azure)\/[^\s]+$/;
+
+/** A model address such as `bedrock/anthropic.claude-3-5-haiku-20241022-v1:0` or `sagemaker/my-endpoint`. */
+export const modelAddressSchema = z
+  .string()
+  .regex(
+    MODEL_ADDRESS,
+    'expected "<provider>/<model-or-endpoint>" with provider one of bedrock, sagemaker, vertex, azure',
+  );
+
+/** Payload adapters built into the client for SageMaker endpoints (the container decides the wire format). */
+export const SAGEMAKER_ADAPTERS = ['tgi', 'embeddings'] as const;
+
+export const modelSchema = z.strictObject({
+  /** Address of the model, `<provider>/<model-or-endpoint>`. */
+  id: modelAddressSchema,
+  /** What the model does. @default 'chat' */
+  kind: z.enum(['chat', 'embedding']).default('chat'),
+  /** Largest prompt the front accepts for this model, in estimated tokens. @default - no limit beyond the provider's */
+  maxInputTokens: z.number().int().positive().optional(),
+  /** Largest `max_tokens` the front accepts for this model. @default 4096 */
+  maxOutputTokens: z.number().int().positive().default(4096),
+  /** SageMaker only: payload adapter of the endpoint's container. @default 'tgi' for chat, 'embeddings' for embedding */
+  adapter: z.enum(SAGEMAKER_ADAPTERS).optional(),
+  /** Region override for this model (AWS region, Vertex location). @default - the provider's region */
+  region: z.string().min(1).optional(),
+});
+
+export const routeSchema = z.strictObject({
+  /** Ordered targets: the first answers unless it is throttled, unavailable or its circuit is open. */
+  targets: z.array(modelAddressSchema).min(1, 'a route needs at least one target'),
+  /** Cache TTL for answers on this route, in seconds. @default - the cache's ttlSeconds */
+  cacheTtlSeconds: z.number().int().nonnegative().optional(),
+  /** Hedge: start the next target when the first has not answered after this many ms. @default - no hedging */
+  hedgeAfterMs: z.number().int().positive().optional(),
+});
+
+export const providersSchema = z.strictObject({
+  bedrock: z.strictObject({ region: z.string().min(1), endpoint: z.url().optional() }).optional(),
+  sagemaker: z.strictObject({ region: z.string().min(1), endpoint: z.url().optional() }).optional(),
+  vertex: z
+    .strictObject({ project: z.string().min(1), location: z.string().min(1), endpoint: z.url().optional() })
+    .optional(),
+  azure: z.strictObject({ endpoint: z.url() }).optional(),
+});
+
+export const cacheSchema = z.strictObject({
+  /** Redis URL of the shared tier (rediss:// for TLS). Never put a password here: use `redisAuthSecret`. @default - memory only */
+  redisUrl: z
+    .string()
+    .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
+    .optional(),
+  /** Default TTL of cached answers in seconds. @default 3600 */
+  ttlSeconds: z.number().int().positive().default(3600),
+  /** Largest cached entry in bytes. @default 262144 */
+  maxEntryBytes: z.number().int().positive().default(262_144),
+  /** Bytes held by the in-process LRU. @default 67108864 */
+  memoryBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024 * 1024),
+});
+
+export const limitsSchema = z.strictObject({
+  /** Requests per minute per API key. @default 600 */
+  requestsPerMinute: z.number().int().positive().default(600),
+  /** Estimated tokens per minute per API key. @default 200000 */
+  tokensPerMinute: z.number().int().positive().default(200_000),
+  /** Largest request body in bytes. @default 1048576 */
+  maxBodyBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
+  /** Concurrent async jobs per instance. @default 4 */
+  jobConcurrency: z.number().int().positive().default(4),
+  /** How long job results are kept, in seconds. @default 86400 */
+  jobTtlSeconds: z.number().int().positive().default(86_400),
+});
+
+/**
+ * The front's configuration. The constructs build it and hand it to the front as the JSON environment
+ * variable `GENAI_CONFIG`; it never holds secrets (API keys and Redis AUTH come from the secret store).
+ */
+export const frontConfigSchema = z
+  .strictObject({
+    models: z.array(modelSchema).default([]),
+    routes: z
+      .record(
+        z.string().regex(/^[a-zA-Z0-9][\w.-]*$/, 'route names are letters, digits, ".", "_" and "-"'),
+        routeSchema,
+      )
+      .default({}),
+    providers: providersSchema.default({}),
+    cache: cacheSchema.default({ ttlSeconds: 3600, maxEntryBytes: 262_144, memoryBytes: 64 * 1024 * 1024 }),
+    limits: limitsSchema.default({
+      requestsPerMinute: 600,
+      tokensPerMinute: 200_000,
+      maxBodyBytes: 1024 * 1024,
+      jobConcurrency: 4,
+      jobTtlSeconds: 86_400,
+    }),
+    /** Log prompts and completions. Off by default: they may hold personal data. @default false */
+    logPrompts: z.boolean().default(false),
+    /** Allowed CORS origins. @default - CORS off */
+    corsOrigins: z.array(z.string()).optional(),
+  })
+  .superRefine((config, ctx) => {
+    const ids = new Set(config.models.map((m) => m.id));
+    for (const [name, route] of Object.entries(config.routes)) {
+      if (name.includes('/')) continue;
+      route.targets.forEach((target, i) => {
+        if (!ids.has(target)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['routes', name, 'targets', i],
+            message: `route "${name}" targets "${target}", which is not in models; add { id: "${target}" } to models`,
+          });
+        }
+      });
+    }
+  });
+
+export type FrontConfigInput = z.input<typeof frontConfigSchema>;
+export type FrontConfig = z.output<typeof frontConfigSchema>;
+export type ModelConfig = z.output<typeof modelSchema>;
+export type RouteConfig = z.output<typeof routeSchema>;
+
+/** Thrown when a configuration does not match the schema; `issues` lists every problem with its path. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    message: string,
+    readonly issues: readonly { path: string; message: string }[],
+  ) {
+    super(message);
+  }
+}
+
+/** Validates a configuration (an object or its JSON text) and applies the defaults. */
+export function parseFrontConfig(input: unknown, source = 'configuration'): FrontConfig {
+  let value = input;
+  if (typeof input === 'string') {
+    try {
+      value = JSON.parse(input);
+    } catch (e) {
+      throw new ConfigError(`${source} is not valid JSON: ${(e as Error).message}`, []);
+    }
+  }
+  const result = frontConfigSchema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message }));
+  throw new ConfigError(
+    `invalid ${source}:\n${issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}`,
+    issues,
+  );
+}
+
+/** Splits `<provider>/<model-or-endpoint>`; returns undefined for a route name. */
+export function parseModelAddress(address: string): { provider: ProviderName; model: string } | undefined {
+  const slash = address.indexOf('/');
+  if (slash <= 0) return undefined;
+  const provider = address.slice(0, slash);
+  const model = address.slice(slash + 1);
+  if (!(PROVIDERS as readonly string[]).includes(provider) || model.length === 0) return undefined;
+  return { provider: provider as ProviderName, model };
+}

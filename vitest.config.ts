@@ -1,0 +1,38 @@
+import { defaultServerConditions } from 'vite';
+import { defineConfig } from 'vitest/config';
+
+// Workspace packages resolve to their TypeScript sources through this export condition, so tests never
+// need a build first. Published packages ignore it and use dist/.
+const conditions = ['@genai-deploy/source', ...defaultServerConditions];
+
+const packages = ['config', 'emulator', 'client', 'front', 'aws', 'gcp', 'azure'];
+
+export default defineConfig({
+  test: {
+    projects: [
+      ...packages.map((name) => ({
+        resolve: { conditions },
+        ssr: { resolve: { conditions, externalConditions: ['@genai-deploy/source'] } },
+        test: {
+          name,
+          root: `packages/${name}`,
+          include: ['src/**/*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      })),
+      {
+        resolve: { conditions },
+        ssr: { resolve: { conditions, externalConditions: ['@genai-deploy/source'] } },
+        test: {
+          name: 'e2e',
+          root: 'test',
+          include: ['**/*.test.ts'],
+          exclude: ['bench/**', '**/node_modules/**'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
