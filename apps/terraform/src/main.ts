@@ -1,7 +1,8 @@
-import { App, TerraformOutput, TerraformStack } from 'cdktf';
+import { App } from 'cdktf';
+import { addAzureStack } from './azure-stack.js';
+import { addGcpStack } from './gcp-stack.js';
 
-// Replaced by the gcp and azure stacks in their issues.
 const app = new App();
-const gcp = new TerraformStack(app, 'gcp');
-new TerraformOutput(gcp, 'status', { value: 'placeholder' });
+addGcpStack(app);
+addAzureStack(app);
 app.synth();
