@@ -1,0 +1,128 @@
+import { TerraformProvider } from 'cdktf';
+import type { Construct } from 'constructs';
+
+/** Registry source of the azapi provider. */
+export const AZAPI_PROVIDER_SOURCE = 'Azure/azapi';
+
+/**
+ * Version constraint written to `required_providers`. azapi 2.x takes `body` as an HCL object (1.x took a JSON
+ * string), so the bindings here need 2.x; the floor is the oldest 2.x this package was written against.
+ */
+export const AZAPI_VERSION_CONSTRAINT = '~> 2.5';
+
+export interface AzapiProviderConfig {
+  /** Alias, for a second azapi provider in the same stack. @default - the default provider */
+  readonly alias?: string;
+  /**
+   * Version constraint for `required_providers`. Keep it on 2.x: the resources here write `body` as an object.
+   * @default AZAPI_VERSION_CONSTRAINT ('~> 2.5')
+   */
+  readonly versionConstraint?: string;
+  /** Subscription to manage. @default - ARM_SUBSCRIPTION_ID or the Azure CLI's default subscription */
+  readonly subscriptionId?: string;
+  /** Tenant to authenticate against. @default - ARM_TENANT_ID or the Azure CLI's tenant */
+  readonly tenantId?: string;
+  /** Client id of a service principal or user-assigned identity. @default - ARM_CLIENT_ID */
+  readonly clientId?: string;
+  /** Allow Azure CLI authentication. @default - the provider's default (true) */
+  readonly useCli?: boolean;
+  /** Allow managed identity authentication. @default - the provider's default (false) */
+  readonly useMsi?: boolean;
+  /** Allow OpenID Connect (workload identity federation) authentication. @default - the provider's default (false) */
+  readonly useOidc?: boolean;
+  /** Cloud: `public`, `usgovernment` or `china`. @default 'public' */
+  readonly environment?: 'public' | 'usgovernment' | 'china';
+  /** Skip registering resource providers the first time they are used. @default false */
+  readonly skipProviderRegistration?: boolean;
+  /** Location of resources that set none. @default - none */
+  readonly defaultLocation?: string;
+  /** Tags merged into every azapi resource. @default - none */
+  readonly defaultTags?: Record<string, string>;
+}
+
+/**
+ * The azapi provider (`Azure/azapi`). Hand-written: there are no prebuilt cdktf bindings for azapi.
+ *
+ * Client secrets and OIDC tokens are deliberately not configurable here, because whatever is set on a provider
+ * lands in the synthesized JSON; pass them as ARM_CLIENT_SECRET / ARM_OIDC_TOKEN environment variables.
+ */
+export class AzapiProvider extends TerraformProvider {
+  static readonly tfResourceType = 'azapi';
+
+  readonly config: AzapiProviderConfig;
+  private _alias?: string;
+
+  constructor(scope: Construct, id: string, config: AzapiProviderConfig = {}) {
+    super(scope, id, {
+      terraformResourceType: 'azapi',
+      terraformGeneratorMetadata: {
+        providerName: 'azapi',
+        providerVersionConstraint: config.versionConstraint ?? AZAPI_VERSION_CONSTRAINT,
+      },
+      terraformProviderSource: AZAPI_PROVIDER_SOURCE,
+    });
+    this.config = config;
+    this._alias = config.alias;
+  }
+
+  override get alias(): string | undefined {
+    return this._alias;
+  }
+
+  override set alias(value: string | undefined) {
+    this._alias = value;
+  }
+
+  protected override synthesizeAttributes(): Record<string, unknown> {
+    const c = this.config;
+    return {
+      alias: this.alias,
+      subscription_id: c.subscriptionId,
+      tenant_id: c.tenantId,
+      client_id: c.clientId,
+      use_cli: c.useCli,
+      use_msi: c.useMsi,
+      use_oidc: c.useOidc,
+      environment: c.environment,
+      skip_provider_registration: c.skipProviderRegistration,
+      default_location: c.defaultLocation,
+      default_tags: c.defaultTags,
+    };
+  }
+
+  protected override synthesizeHclAttributes(): Record<string, unknown> {
+    const c = this.config;
+    const str = (value: string | undefined) => ({
+      value,
+      isBlock: false,
+      type: 'simple',
+      storageClassType: 'string',
+    });
+    const bool = (value: boolean | undefined) => ({
+      value,
+      isBlock: false,
+      type: 'simple',
+      storageClassType: 'boolean',
+    });
+    return dropUndefined({
+      alias: str(this.alias),
+      subscription_id: str(c.subscriptionId),
+      tenant_id: str(c.tenantId),
+      client_id: str(c.clientId),
+      use_cli: bool(c.useCli),
+      use_msi: bool(c.useMsi),
+      use_oidc: bool(c.useOidc),
+      environment: str(c.environment),
+      skip_provider_registration: bool(c.skipProviderRegistration),
+      default_location: str(c.defaultLocation),
+      default_tags: { value: c.defaultTags, isBlock: false, type: 'map', storageClassType: 'stringMap' },
+    });
+  }
+}
+
+/** Drops HCL attribute descriptors whose value is undefined (as the generated bindings do). */
+export function dropUndefined(
+  attrs: Record<string, { readonly value: unknown; readonly [k: string]: unknown }>,
+): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(attrs).filter(([, a]) => a.value !== undefined));
+}

@@ -1,0 +1,221 @@
+/**
+ * Every validation error of this package, as named factories. Each message says what went wrong, what was
+ * received, what is expected and how to fix it, and starts with the construct path.
+ */
+
+/** Thrown at synth time when a construct's props are invalid. */
+export class AzureConstructError extends Error {
+  override readonly name = 'AzureConstructError';
+  readonly isAzureConstructError = true;
+  constructor(
+    /** Stable identifier of the rule that failed, e.g. `TRAFFIC_SUM`. */
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Type guard that survives two copies of this package. */
+export const isAzureConstructError = (e: unknown): e is AzureConstructError =>
+  !!e && e instanceof Error && 'isAzureConstructError' in e;
+
+const fail = (code: string, path: string, message: string) =>
+  new AzureConstructError(code, `${path}: ${message}`);
+
+const show = (value: unknown): string => (typeof value === 'string' ? `"${value}"` : JSON.stringify(value));
+
+export const errors = {
+  invalidAzapiType: (path: string, received: string) =>
+    fail(
+      'AZAPI_TYPE',
+      path,
+      `azapi type must be "<resource type>@<api version>", received ${show(received)}. ` +
+        'Write e.g. "Microsoft.MachineLearningServices/workspaces/onlineEndpoints@2025-04-01".',
+    ),
+
+  azapiBodyIsString: (path: string) =>
+    fail(
+      'AZAPI_BODY_STRING',
+      path,
+      'azapi 2.x takes body as an object, received a string (a jsonencode()d body is the azapi 1.x form). ' +
+        'Pass the object itself: body: { properties: { ... } }.',
+    ),
+
+  invalidName: (path: string, what: string, received: string, rule: string) =>
+    fail(
+      'NAME',
+      path,
+      `${what} ${show(received)} is not a valid name: ${rule}. Choose a name that follows it.`,
+    ),
+
+  outOfRange: (path: string, what: string, received: number, min: number, max: number, fix: string) =>
+    fail('RANGE', path, `${what} must be an integer from ${min} to ${max}, received ${received}. ${fix}`),
+
+  minGreaterThanMax: (path: string, what: string, min: number, max: number) =>
+    fail(
+      'MIN_MAX',
+      path,
+      `${what}: minimum ${min} is greater than maximum ${max}. Lower the minimum or raise the maximum.`,
+    ),
+
+  unknownInstanceType: (path: string, received: string, known: readonly string[]) =>
+    fail(
+      'INSTANCE_TYPE',
+      path,
+      `instance type ${show(received)} is not in the GPU catalog. Expected one of: ${known.join(', ')}. ` +
+        'For a size missing from the catalog, pass allowUncatalogedInstanceType: true and check its quota.',
+    ),
+
+  modelAndEnvironmentMissing: (path: string, deployment: string) =>
+    fail(
+      'MODEL',
+      path,
+      `deployment "${deployment}" has neither a model nor a custom container. ` +
+        'Set model: { registryModelId: "azureml://registries/<registry>/models/<name>/versions/<v>" } ' +
+        'or container: { image, inferenceRoutes }.',
+    ),
+
+  invalidRegistryModelId: (path: string, deployment: string, received: string) =>
+    fail(
+      'MODEL_ID',
+      path,
+      `deployment "${deployment}" model id ${show(received)} is not a registry model asset id. Expected ` +
+        '"azureml://registries/<registry>/models/<name>/versions/<version>" (or ".../labels/latest"); ' +
+        'copy it from the model card in the Azure ML model catalog.',
+    ),
+
+  invalidDuration: (path: string, field: string, received: string) =>
+    fail(
+      'DURATION',
+      path,
+      `${field} must be an ISO-8601 duration such as "PT90S" or "PT10M", received ${show(received)}. ` +
+        'Write seconds as "PT<n>S" and minutes as "PT<n>M".',
+    ),
+
+  durationOutOfRange: (path: string, field: string, received: string, min: string, max: string) =>
+    fail(
+      'DURATION_RANGE',
+      path,
+      `${field} must be from ${min} to ${max}, received ${show(received)}. Pick a value in that range.`,
+    ),
+
+  duplicateDeployment: (path: string, name: string) =>
+    fail(
+      'DEPLOYMENT_DUPLICATE',
+      path,
+      `deployment name "${name}" is used twice. Give each deployment its own name.`,
+    ),
+
+  noDeployments: (path: string) =>
+    fail(
+      'NO_DEPLOYMENTS',
+      path,
+      'an online endpoint needs at least one deployment, received none. Add one to deployments: [{ name: "blue", ... }].',
+    ),
+
+  trafficUnknownDeployment: (path: string, name: string, known: readonly string[]) =>
+    fail(
+      'TRAFFIC_UNKNOWN',
+      path,
+      `traffic names deployment "${name}", which this endpoint does not have. Known deployments: ${known.join(', ')}. ` +
+        'Fix the name or add the deployment.',
+    ),
+
+  trafficSum: (path: string, traffic: Record<string, number>, sum: number) =>
+    fail(
+      'TRAFFIC_SUM',
+      path,
+      `traffic percentages must sum to 100, received ${JSON.stringify(traffic)} (sum ${sum}). ` +
+        'Adjust the split, e.g. { blue: 90, green: 10 }.',
+    ),
+
+  trafficValue: (path: string, name: string, value: number) =>
+    fail(
+      'TRAFFIC_VALUE',
+      path,
+      `traffic for "${name}" must be an integer from 0 to 100, received ${value}. Use whole percentages.`,
+    ),
+
+  mirrorTraffic: (path: string, detail: string) =>
+    fail(
+      'MIRROR_TRAFFIC',
+      path,
+      `${detail} Mirror one deployment that takes no live traffic, at most 50 percent.`,
+    ),
+
+  invalidAutoscale: (path: string, deployment: string, detail: string) =>
+    fail('AUTOSCALE', path, `autoscale of deployment "${deployment}": ${detail}`),
+
+  invalidPort: (path: string, field: string, received: number) =>
+    fail(
+      'PORT',
+      path,
+      `${field} must be a TCP port from 1 to 65535, received ${received}. Use the port the server listens on.`,
+    ),
+
+  invalidRoutePath: (path: string, field: string, received: string) =>
+    fail(
+      'ROUTE_PATH',
+      path,
+      `${field} must be an absolute path such as "/health", received ${show(received)}. Start it with "/".`,
+    ),
+
+  reservedEnvironmentVariable: (path: string, name: string, fix: string) =>
+    fail(
+      'ENV_RESERVED',
+      path,
+      `environment variable ${name} is set by this construct and cannot be overridden. ${fix}`,
+    ),
+
+  secretLikeEnvironmentValue: (path: string, name: string) =>
+    fail(
+      'ENV_SECRET',
+      path,
+      `environment variable ${name} looks like a secret (its name says key, token, secret or password) and ` +
+        'environment values are visible in the template and the portal. Store it in Key Vault and pass it through ' +
+        'secrets: [{ name, keyVaultSecretId, env }] instead.',
+    ),
+
+  invalidSku: (path: string, what: string, received: string, allowed: readonly string[]) =>
+    fail('SKU', path, `${what} ${show(received)} is not supported. Expected one of: ${allowed.join(', ')}.`),
+
+  searchCapacity: (path: string, sku: string, detail: string) =>
+    fail('SEARCH_CAPACITY', path, `search SKU "${sku}": ${detail}`),
+
+  searchOption: (path: string, sku: string, option: string, fix: string) =>
+    fail('SEARCH_OPTION', path, `${option} is not available on search SKU "${sku}". ${fix}`),
+
+  invalidFrontConfig: (path: string, message: string) =>
+    fail(
+      'FRONT_CONFIG',
+      path,
+      `the front configuration is invalid:\n${message}\nFix the fields listed above.`,
+    ),
+
+  secretInFrontConfig: (path: string, where: string) =>
+    fail(
+      'FRONT_CONFIG_SECRET',
+      path,
+      `the front configuration holds what looks like a credential at ${where}; GENAI_CONFIG is a plain ` +
+        'environment variable. Put the credential in Key Vault and reference it from secrets instead.',
+    ),
+
+  invalidKeyVaultSecretId: (path: string, received: string) =>
+    fail(
+      'KEY_VAULT_SECRET_ID',
+      path,
+      `keyVaultSecretId ${show(received)} is not a Key Vault secret URL. Expected ` +
+        '"https://<vault>.vault.azure.net/secrets/<name>" (optionally with a version); use the secret\'s ' +
+        'versionless_id so rotations are picked up.',
+    ),
+
+  invalidEndpointName: (path: string, received: string) =>
+    fail(
+      'ENDPOINT_NAME',
+      path,
+      `online endpoint name ${show(received)} is invalid: 3 to 32 characters, a letter first, then letters, ` +
+        'digits and "-", not ending with "-"; it is part of a public hostname and unique within the region. ' +
+        'Choose another name.',
+    ),
+} as const;
