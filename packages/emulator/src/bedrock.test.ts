@@ -1,0 +1,170 @@
+import {
+  BedrockRuntimeClient,
+  ConverseCommand,
+  ConverseStreamCommand,
+  type ConverseStreamOutput,
+  ServiceQuotaExceededException,
+  ServiceUnavailableException,
+  ThrottlingException,
+  ValidationException,
+} from '@aws-sdk/client-bedrock-runtime';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type Emulator, startEmulator } from './index.js';
+
+const MODEL = 'anthropic.claude-3-5-haiku-20241022-v1:0';
+let emulator: Emulator;
+let client: BedrockRuntimeClient;
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  // Default request handler: HTTP/2 (NodeHttp2Handler), as users run it.
+  client = new BedrockRuntimeClient({
+    region: 'us-east-1',
+    endpoint: emulator.url,
+    credentials: { accessKeyId: 'AKIDEMULATOR', secretAccessKey: 'secret' },
+    maxAttempts: 1,
+  });
+});
+afterAll(async () => {
+  client.destroy();
+  await emulator.close();
+});
+beforeEach(() => emulator.reset());
+
+const ask = (text: string, maxTokens?: number) =>
+  new ConverseCommand({
+    modelId: MODEL,
+    messages: [{ role: 'user', content: [{ text }] }],
+    inferenceConfig: maxTokens === undefined ? {} : { maxTokens },
+  });
+
+async function collect(stream: AsyncIterable<ConverseStreamOutput> | undefined) {
+  const events: ConverseStreamOutput[] = [];
+  for await (const event of stream ?? []) events.push(event);
+  return events;
+}
+
+describe('Bedrock Converse', () => {
+  it('answers deterministically with usage counted in words', async () => {
+    const a = await client.send(ask('What is a GPU?'));
+    const b = await client.send(ask('What is a GPU?'));
+    const c = await client.send(ask('What is a TPU?'));
+    const text = a.output?.message?.content?.[0]?.text ?? '';
+    expect(text.length).toBeGreaterThan(0);
+    expect(b.output?.message?.content?.[0]?.text).toBe(text);
+    expect(c.output?.message?.content?.[0]?.text).not.toBe(text);
+    expect(a.stopReason).toBe('end_turn');
+    expect(a.usage).toEqual({
+      inputTokens: 4,
+      outputTokens: text.split(' ').length,
+      totalTokens: 4 + text.split(' ').length,
+    });
+    expect(a.$metadata.httpStatusCode).toBe(200);
+  });
+
+  it('caps the answer at maxTokens with stopReason max_tokens', async () => {
+    const out = await client.send(ask('What is a GPU?', 3));
+    expect(out.output?.message?.content?.[0]?.text?.split(' ')).toHaveLength(3);
+    expect(out.stopReason).toBe('max_tokens');
+    expect(out.usage?.outputTokens).toBe(3);
+  });
+
+  it('rejects invalid conversations with ValidationException', async () => {
+    const err = await client
+      .send(
+        new ConverseCommand({ modelId: MODEL, messages: [{ role: 'assistant', content: [{ text: 'hi' }] }] }),
+      )
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationException);
+    expect((err as ValidationException).message).toMatch(/must start with a user message/);
+    expect((err as ValidationException).$metadata.httpStatusCode).toBe(400);
+    const tooMany = await client.send(ask('hi', 100_000)).catch((e: unknown) => e);
+    expect(tooMany).toBeInstanceOf(ValidationException);
+    expect((tooMany as Error).message).toMatch(/model limit of 8192/);
+  });
+
+  it('counts requests per operation', async () => {
+    await client.send(ask('one'));
+    await client.send(ask('two'));
+    const res = await fetch(`${emulator.url}/_emulator/requests`);
+    expect(await res.json()).toEqual({ total: 2, byOperation: { 'bedrock.converse': 2 }, items: {} });
+  });
+});
+
+describe('Bedrock ConverseStream', () => {
+  it('streams the same text as Converse, then stop reason and usage', async () => {
+    const whole = await client.send(ask('Stream me'));
+    const out = await client.send(
+      new ConverseStreamCommand({
+        modelId: MODEL,
+        messages: [{ role: 'user', content: [{ text: 'Stream me' }] }],
+      }),
+    );
+    const events = await collect(out.stream);
+    expect(events[0]?.messageStart?.role).toBe('assistant');
+    const text = events.map((e) => e.contentBlockDelta?.delta?.text ?? '').join('');
+    expect(text).toBe(whole.output?.message?.content?.[0]?.text);
+    expect(events.find((e) => e.messageStop)?.messageStop?.stopReason).toBe('end_turn');
+    expect(events.at(-1)?.metadata?.usage?.outputTokens).toBe(whole.usage?.outputTokens);
+    expect(emulator.requests().byOperation['bedrock.converseStream']).toBe(1);
+  });
+});
+
+describe('Bedrock faults', () => {
+  it('status 429 alone is a ThrottlingException with a retry hint', async () => {
+    emulator.setFaults([{ provider: 'bedrock', status: 429, retryAfterMs: 2000, count: 1 }]);
+    const err = await client.send(ask('hello')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ThrottlingException);
+    expect((err as ThrottlingException).$metadata.httpStatusCode).toBe(429);
+    expect((err as ThrottlingException).$response?.headers['retry-after']).toBe('2');
+    // count: 1 is spent
+    await expect(client.send(ask('hello'))).resolves.toBeDefined();
+  });
+
+  it('ServiceQuotaExceededException is a 400, ServiceUnavailableException a 503', async () => {
+    emulator.setFaults([
+      { operation: 'bedrock.converse', errorType: 'ServiceQuotaExceededException', count: 1 },
+      { operation: 'bedrock.converse', status: 503, count: 1 },
+    ]);
+    const quota = await client.send(ask('x')).catch((e: unknown) => e);
+    expect(quota).toBeInstanceOf(ServiceQuotaExceededException);
+    expect((quota as ServiceQuotaExceededException).$metadata.httpStatusCode).toBe(400);
+    const unavailable = await client.send(ask('x')).catch((e: unknown) => e);
+    expect(unavailable).toBeInstanceOf(ServiceUnavailableException);
+    expect((unavailable as ServiceUnavailableException).$metadata.httpStatusCode).toBe(503);
+  });
+
+  it('stream-error sends a throttlingException event after N chunks', async () => {
+    emulator.setFaults([{ operation: 'bedrock.converseStream', kind: 'stream-error', afterChunks: 2 }]);
+    const out = await client.send(
+      new ConverseStreamCommand({
+        modelId: MODEL,
+        messages: [{ role: 'user', content: [{ text: 'Stream me' }] }],
+      }),
+    );
+    const deltas: string[] = [];
+    const err = await (async () => {
+      for await (const e of out.stream ?? [])
+        if (e.contentBlockDelta?.delta?.text) deltas.push(e.contentBlockDelta.delta.text);
+    })().catch((e: unknown) => e);
+    expect(deltas).toHaveLength(2);
+    expect(err).toBeInstanceOf(ThrottlingException);
+  });
+
+  it('stream-cut ends the stream with an error after N chunks', async () => {
+    emulator.setFaults([{ operation: 'bedrock.converseStream', kind: 'stream-cut', afterChunks: 1 }]);
+    const out = await client.send(
+      new ConverseStreamCommand({
+        modelId: MODEL,
+        messages: [{ role: 'user', content: [{ text: 'Stream me' }] }],
+      }),
+    );
+    const deltas: string[] = [];
+    const err = await (async () => {
+      for await (const e of out.stream ?? [])
+        if (e.contentBlockDelta?.delta?.text) deltas.push(e.contentBlockDelta.delta.text);
+    })().catch((e: unknown) => e);
+    expect(deltas).toHaveLength(1);
+    expect(err).toBeInstanceOf(Error);
+  });
+});

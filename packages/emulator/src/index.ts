@@ -1,0 +1,13 @@
+export { startEmulator } from './server.js';
+export type {
+  Emulator,
+  EmulatorOptions,
+  FaultKind,
+  FaultRule,
+  LatencyOptions,
+  OperationName,
+  ProviderName,
+  RequestCounts,
+  SageMakerContainer,
+} from './types.js';
+export { OPERATIONS } from './types.js';

@@ -1,0 +1,119 @@
+/** Public types of @genai-deploy/emulator. */
+
+export type ProviderName = 'bedrock' | 'sagemaker' | 'vertex' | 'azure';
+
+export type OperationName =
+  | 'bedrock.converse'
+  | 'bedrock.converseStream'
+  | 'bedrock.invokeModel'
+  | 'bedrock.invokeModelWithResponseStream'
+  | 'sagemaker.invokeEndpoint'
+  | 'sagemaker.invokeEndpointWithResponseStream'
+  | 'vertex.generateContent'
+  | 'vertex.streamGenerateContent'
+  | 'vertex.predict'
+  | 'vertex.rawPredict'
+  | 'azure.chatCompletions'
+  | 'azure.embeddings';
+
+export const OPERATIONS: readonly OperationName[] = [
+  'bedrock.converse',
+  'bedrock.converseStream',
+  'bedrock.invokeModel',
+  'bedrock.invokeModelWithResponseStream',
+  'sagemaker.invokeEndpoint',
+  'sagemaker.invokeEndpointWithResponseStream',
+  'vertex.generateContent',
+  'vertex.streamGenerateContent',
+  'vertex.predict',
+  'vertex.rawPredict',
+  'azure.chatCompletions',
+  'azure.embeddings',
+];
+
+export type FaultKind = 'error' | 'reset' | 'hang' | 'stream-cut' | 'stream-error';
+
+/** One fault-injection rule. Unset matchers match everything; the first matching live rule wins. */
+export interface FaultRule {
+  readonly provider?: ProviderName;
+  /** Operation name, e.g. `bedrock.converse`. */
+  readonly operation?: string;
+  /** Model id (Bedrock, Vertex publisher model), endpoint name (SageMaker, Vertex endpoint) or Azure `model`. */
+  readonly model?: string;
+  /** @default 'error' */
+  readonly kind?: FaultKind;
+  /** HTTP status of an `error` fault; alone it picks the provider's natural error for that status. @default - from errorType, else 500 */
+  readonly status?: number;
+  /** Provider error name, e.g. `ThrottlingException`, `ModelError`, `RESOURCE_EXHAUSTED`. @default - from status */
+  readonly errorType?: string;
+  /** @default - the provider's usual message for the error */
+  readonly message?: string;
+  /** SageMaker `ModelError.OriginalStatusCode`. @default 500 */
+  readonly originalStatusCode?: number;
+  /** Retry hint in the provider's form (Retry-After, retry-after-ms, RetryInfo.retryDelay). @default - none (Vertex/Azure 429: 1000) */
+  readonly retryAfterMs?: number;
+  /** Probability 0..1 that a matching request faults, drawn from the seeded generator. @default 1 */
+  readonly rate?: number;
+  /** Fault only the next N matching requests, then the rule is spent. @default - unlimited */
+  readonly count?: number;
+  /** `stream-cut` / `stream-error`: content chunks sent before the fault. @default 0 */
+  readonly afterChunks?: number;
+  /** `hang`: stall this long, then answer normally. @default - until the client gives up (or close()) */
+  readonly hangMs?: number;
+}
+
+/** Latency model. Everything is zero by default. */
+export interface LatencyOptions {
+  /** Delay before every response's first byte, in ms. @default 0 */
+  readonly baseMs?: number;
+  /** Time per output token, in ms: paces stream chunks; non-streaming answers wait tokens × this. @default 0 */
+  readonly perTokenMs?: number;
+  /** Time per input token (prefill), in ms. @default 0 */
+  readonly perInputTokenMs?: number;
+  /**
+   * `'h100'`: add costs calibrated from the H100 batch profile: embeddings pay the encoder's batch cost
+   * curve for the call's text count; generation pays prefill and a per-token decode step that grows with
+   * the number of generations in flight (continuous batching).
+   * @default 'none'
+   */
+  readonly profile?: 'none' | 'h100';
+  /** Multiplier applied to every modelled delay (e.g. 0.1 to run the H100 shape ten times faster). @default 1 */
+  readonly scale?: number;
+  /** Seeded random jitter, as a fraction of each delay (0.1 = ±10 %). @default 0 */
+  readonly jitter?: number;
+}
+
+export type SageMakerContainer = 'tgi' | 'embeddings';
+
+export interface EmulatorOptions {
+  /** TCP port; 0 picks a free one. @default 0 */
+  readonly port?: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** @default - no latency */
+  readonly latency?: LatencyOptions;
+  /** Seed of the fault-rate and jitter generator (content never depends on it). @default 0 */
+  readonly seed?: number;
+  /** Container type per SageMaker endpoint. @default - names containing "embed" are embeddings, others TGI */
+  readonly sagemakerEndpoints?: Readonly<Record<string, SageMakerContainer>>;
+}
+
+export interface RequestCounts {
+  readonly total: number;
+  readonly byOperation: Readonly<Record<string, number>>;
+  /** Texts embedded, per embedding operation (successful requests only). */
+  readonly items: Readonly<Record<string, number>>;
+}
+
+export interface Emulator {
+  /** e.g. `http://127.0.0.1:4010` */
+  readonly url: string;
+  readonly port: number;
+  /** Stops listening and destroys every open socket and HTTP/2 session. */
+  close(): Promise<void>;
+  /** Clears faults and counters. */
+  reset(): void;
+  /** Replaces the fault rules. */
+  setFaults(rules: readonly FaultRule[]): void;
+  requests(): RequestCounts;
+}
