@@ -3,7 +3,9 @@ import { defineConfig } from 'vitest/config';
 
 // Workspace packages resolve to their TypeScript sources through this export condition, so tests never
 // need a build first. Published packages ignore it and use dist/.
-const conditions = ['@genai-deploy/source', ...defaultServerConditions];
+// 'module' is left out: with it, packages such as @aws-sdk/core resolve to dist-es (extensionless ESM that Node
+// cannot load) instead of their "node" entry.
+const conditions = ['@genai-deploy/source', ...defaultServerConditions.filter((c) => c !== 'module')];
 
 const packages = ['config', 'emulator', 'client', 'front', 'aws', 'gcp', 'azure'];
 
