@@ -21,6 +21,18 @@ export function encodeEvent(eventType: string, payload: unknown): Uint8Array {
   });
 }
 
+/** An event whose payload member is a blob (`@eventPayload`), such as SageMaker's PayloadPart. */
+export function encodeBlobEvent(eventType: string, bytes: Uint8Array): Uint8Array {
+  return codec.encode({
+    headers: {
+      ':event-type': { type: 'string', value: eventType },
+      ':content-type': { type: 'string', value: 'application/octet-stream' },
+      ':message-type': { type: 'string', value: 'event' },
+    },
+    body: bytes,
+  });
+}
+
 /** A modelled exception inside the stream (`:message-type: exception`, `:exception-type: <member>`). */
 export function encodeException(exceptionType: string, payload: unknown): Uint8Array {
   return codec.encode({

@@ -7,6 +7,7 @@ import { handleControl } from './control.js';
 import { Exchange } from './exchange.js';
 import { FaultEngine } from './faults.js';
 import { LatencyModel, pause } from './latency.js';
+import { routeSageMaker } from './sagemaker.js';
 import { Stats } from './stats.js';
 import type { Emulator, EmulatorOptions, FaultRule } from './types.js';
 
@@ -14,7 +15,7 @@ const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 
 type Router = (ex: Exchange) => RoutedRequest | undefined;
 
-const ROUTERS: readonly Router[] = [routeBedrock];
+const ROUTERS: readonly Router[] = [routeBedrock, routeSageMaker];
 
 function checkOptions(options: EmulatorOptions): void {
   const { port, host, seed, sagemakerEndpoints } = options;
