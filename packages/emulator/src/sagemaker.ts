@@ -87,7 +87,8 @@ export function sendSageMakerFault(ex: Exchange, rule: FaultRule, endpoint: stri
       error: rule.message ?? 'Request failed during generation',
       error_type: 'generation',
     });
-    return sendModelError(ex, endpoint, original, originalMessage, rule.message);
+    sendModelError(ex, endpoint, original, originalMessage, rule.message);
+    return;
   }
   const status = rule.status ?? STATUS_OF[type] ?? 500;
   sendAwsError(
