@@ -1,0 +1,223 @@
+import { randomBytes } from 'node:crypto';
+import { type Catalog, type CatalogEntry, estimateTokens } from './catalog.js';
+import type { FinishReason, GenerateRequest, GenerateResult, Message, StreamEvent } from './client.js';
+import { HttpError } from './errors.js';
+import { type ChatRequest, chatRequestSchema, contentText, parseBody } from './openai-schema.js';
+
+/** A validated chat request, mapped to the client's request and ready to run. */
+export interface PreparedChat {
+  readonly body: ChatRequest;
+  readonly entry: CatalogEntry;
+  readonly request: Omit<GenerateRequest, 'signal'>;
+  /** Estimated prompt tokens (4 characters a token), for limits before the provider reports usage. */
+  readonly estimatedInputTokens: number;
+  readonly stream: boolean;
+  readonly includeUsage: boolean;
+}
+
+/**
+ * Validates an OpenAI chat request and maps it onto the client: `system` and `developer` messages become
+ * the client's `system` (joined in order), the rest stay messages; `max_completion_tokens` wins over the
+ * older `max_tokens`, and both are capped by the model's configured limit.
+ */
+export function prepareChat(raw: unknown, catalog: Catalog): PreparedChat {
+  const body = parseBody(chatRequestSchema, raw);
+  const entry = catalog.resolve(body.model, 'chat');
+  const system: string[] = [];
+  const messages: Message[] = [];
+  for (const m of body.messages) {
+    const text = contentText(m.content);
+    if (m.role === 'system' || m.role === 'developer') system.push(text);
+    else messages.push({ role: m.role, content: text });
+  }
+  if (messages.length === 0) {
+    throw new HttpError(400, 'invalid messages: expected at least one user message besides system messages', {
+      param: 'messages',
+      code: 'invalid_value',
+    });
+  }
+  const requested = body.max_completion_tokens ?? body.max_tokens ?? undefined;
+  const field = body.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens';
+  if (requested !== undefined && requested > entry.maxOutputTokens) {
+    throw new HttpError(
+      400,
+      `invalid ${field}: got ${requested}; the model ${entry.name} allows at most ${entry.maxOutputTokens} on this gateway`,
+      { param: field, code: 'invalid_value' },
+    );
+  }
+  const estimatedInputTokens =
+    estimateTokens(system.join('\n\n')) + messages.reduce((n, m) => n + estimateTokens(m.content) + 4, 0);
+  if (entry.maxInputTokens !== undefined && estimatedInputTokens > entry.maxInputTokens) {
+    throw new HttpError(
+      400,
+      `the prompt is about ${estimatedInputTokens} tokens; the model ${entry.name} accepts at most ${entry.maxInputTokens} ` +
+        'on this gateway. Shorten the messages.',
+      { param: 'messages', code: 'context_length_exceeded' },
+    );
+  }
+  const stop = body.stop == null ? undefined : typeof body.stop === 'string' ? [body.stop] : body.stop;
+  const request: Omit<GenerateRequest, 'signal'> = {
+    model: body.model,
+    messages,
+    ...(system.length > 0 ? { system: system.join('\n\n') } : {}),
+    maxTokens: requested ?? entry.maxOutputTokens,
+    ...(body.temperature != null ? { temperature: body.temperature } : {}),
+    ...(body.top_p != null ? { topP: body.top_p } : {}),
+    ...(stop && stop.length > 0 ? { stop } : {}),
+  };
+  return {
+    body,
+    entry,
+    request,
+    estimatedInputTokens,
+    stream: body.stream === true,
+    includeUsage: body.stream_options?.include_usage === true,
+  };
+}
+
+export function completionId(): string {
+  return `chatcmpl-${randomBytes(12).toString('base64url')}`;
+}
+
+const FINISH: Readonly<Record<FinishReason, string>> = {
+  stop: 'stop',
+  length: 'length',
+  'content-filter': 'content_filter',
+  'tool-calls': 'tool_calls',
+  other: 'stop',
+};
+
+export function finishReason(reason: FinishReason): string {
+  return FINISH[reason] ?? 'stop';
+}
+
+/** OpenAI's `chat.completion` object for a client result. `model` is the model that answered. */
+export function chatCompletion(result: GenerateResult, id: string, created: number) {
+  return {
+    id,
+    object: 'chat.completion' as const,
+    created,
+    model: `${result.provider}/${result.model}`,
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant' as const, content: result.text, refusal: null },
+        logprobs: null,
+        finish_reason: finishReason(result.finishReason),
+      },
+    ],
+    usage: {
+      prompt_tokens: result.usage.inputTokens,
+      completion_tokens: result.usage.outputTokens,
+      total_tokens: result.usage.inputTokens + result.usage.outputTokens,
+    },
+  };
+}
+
+export type ChatCompletion = ReturnType<typeof chatCompletion>;
+
+/** What a finished stream reports back to the caller of `sseStream` (for headers, logs and metrics). */
+export type StreamOutcome =
+  | { readonly ok: true; readonly finish: Extract<StreamEvent, { type: 'finish' }>; readonly text: string }
+  | { readonly ok: false; readonly error: unknown; readonly cancelled: boolean };
+
+const encoder = new TextEncoder();
+const sse = (data: unknown) => encoder.encode(`data: ${JSON.stringify(data)}\n\n`);
+
+/**
+ * Turns a client stream into OpenAI's SSE chunks: a first chunk with the role, one chunk per text delta,
+ * a chunk with `finish_reason`, a usage chunk when asked (`stream_options.include_usage`), then
+ * `data: [DONE]`. An error after the first byte becomes an `error` event (OpenAI clients raise it).
+ * Cancelling the body (the caller went away) runs `onCancel`, which aborts the upstream call.
+ */
+export function sseStream(options: {
+  readonly iterator: AsyncIterator<StreamEvent>;
+  /** An event already pulled (to turn early failures into HTTP errors before the headers went out). */
+  readonly first: IteratorResult<StreamEvent>;
+  readonly id: string;
+  readonly created: number;
+  readonly model: string;
+  readonly includeUsage: boolean;
+  readonly onCancel: () => void;
+  readonly onEnd: (outcome: StreamOutcome) => void;
+  readonly toError: (e: unknown) => { error: object };
+}): ReadableStream<Uint8Array> {
+  const { iterator, id, created, model, includeUsage } = options;
+  let pending: IteratorResult<StreamEvent> | undefined = options.first;
+  let text = '';
+  let ended = false;
+  const end = (outcome: StreamOutcome) => {
+    if (ended) return;
+    ended = true;
+    options.onEnd(outcome);
+  };
+  const chunk = (delta: object, finish: string | null) => ({
+    id,
+    object: 'chat.completion.chunk',
+    created,
+    model,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+    ...(includeUsage ? { usage: null } : {}),
+  });
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(sse(chunk({ role: 'assistant', content: '' }, null)));
+    },
+    async pull(controller) {
+      try {
+        // Loop until something is enqueued: a pull that enqueues nothing is not called again.
+        let event: StreamEvent;
+        for (;;) {
+          const next = pending ?? (await iterator.next());
+          pending = undefined;
+          if (next.done) {
+            // A stream must end with a finish event; ending without one is a cut-off upstream.
+            throw new Error('the upstream stream ended without a finish event');
+          }
+          event = next.value;
+          if (event.type !== 'delta') break;
+          if (event.text.length > 0) {
+            text += event.text;
+            controller.enqueue(sse(chunk({ content: event.text }, null)));
+            return;
+          }
+        }
+        controller.enqueue(sse(chunk({}, finishReason(event.finishReason))));
+        if (includeUsage) {
+          const { inputTokens, outputTokens } = event.usage;
+          controller.enqueue(
+            sse({
+              id,
+              object: 'chat.completion.chunk',
+              created,
+              model,
+              choices: [],
+              usage: {
+                prompt_tokens: inputTokens,
+                completion_tokens: outputTokens,
+                total_tokens: inputTokens + outputTokens,
+              },
+            }),
+          );
+        }
+        controller.enqueue(encoder.encode('data: [DONE]\n\n'));
+        controller.close();
+        end({ ok: true, finish: event, text });
+      } catch (e) {
+        if (ended) return;
+        try {
+          controller.enqueue(sse(options.toError(e)));
+          controller.close();
+        } catch {
+          // The body was cancelled meanwhile.
+        }
+        end({ ok: false, error: e, cancelled: false });
+      }
+    },
+    cancel() {
+      options.onCancel();
+      void iterator.return?.().catch(() => {});
+      end({ ok: false, error: new Error('the caller disconnected'), cancelled: true });
+    },
+  });
+}

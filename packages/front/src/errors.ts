@@ -1,0 +1,149 @@
+import type { ErrorKind } from './client.js';
+
+/** OpenAI's error body: every non-2xx answer of the front has this shape. */
+export interface OpenAiErrorBody {
+  readonly error: {
+    readonly message: string;
+    readonly type: string;
+    readonly param: string | null;
+    readonly code: string | null;
+  };
+}
+
+export interface HttpErrorOptions {
+  readonly type?: string;
+  readonly code?: string | null;
+  readonly param?: string | null;
+  /** Extra response headers, e.g. Retry-After. */
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly cause?: unknown;
+}
+
+/** An error the front answers with: status, OpenAI error body and headers. Its message is shown to the caller. */
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+  readonly type: string;
+  readonly code: string | null;
+  readonly param: string | null;
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(
+    readonly status: number,
+    message: string,
+    options: HttpErrorOptions = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.type = options.type ?? defaultType(status);
+    this.code = options.code ?? null;
+    this.param = options.param ?? null;
+    this.headers = options.headers ?? {};
+  }
+
+  toBody(): OpenAiErrorBody {
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+  }
+}
+
+function defaultType(status: number): string {
+  if (status === 401) return 'authentication_error';
+  if (status === 403) return 'permission_error';
+  if (status === 404) return 'not_found_error';
+  if (status === 429) return 'rate_limit_error';
+  if (status >= 500) return 'server_error';
+  return 'invalid_request_error';
+}
+
+/** What the front needs of a GenAiError (structural, so any copy of the client package matches). */
+interface UpstreamError {
+  readonly kind: ErrorKind;
+  readonly message: string;
+  readonly status?: number;
+  readonly retryAfterMs?: number;
+  readonly provider?: string;
+}
+
+/** Seconds for Retry-After: at least 1, rounded up. */
+export function retryAfterSeconds(ms: number | undefined, fallbackMs = 1000): string {
+  return String(Math.max(1, Math.ceil((ms ?? fallbackMs) / 1000)));
+}
+
+/**
+ * Maps a client error to the caller's answer. Kinds the caller can act on keep the provider's message;
+ * kinds about our side of the wire (auth, model errors) get a generic message: the caller cannot fix our
+ * credentials, and provider messages may name accounts or resources. The full error is logged server side.
+ */
+export function fromUpstreamError(e: UpstreamError, model: string): HttpError {
+  const via = e.provider ? ` (${e.provider})` : '';
+  switch (e.kind) {
+    case 'throttled':
+      return new HttpError(
+        429,
+        `the model ${model} is throttled upstream${via}; retry after the Retry-After delay`,
+        {
+          code: 'upstream_throttled',
+          headers: { 'retry-after': retryAfterSeconds(e.retryAfterMs) },
+          cause: e,
+        },
+      );
+    case 'unavailable':
+    case 'circuit-open':
+      return new HttpError(503, `the model ${model} is unavailable upstream${via}; retry later`, {
+        code: 'upstream_unavailable',
+        headers: { 'retry-after': retryAfterSeconds(e.retryAfterMs, 5000) },
+        cause: e,
+      });
+    case 'timeout':
+      return new HttpError(504, `the model ${model} did not answer in time${via}`, {
+        code: 'upstream_timeout',
+        cause: e,
+      });
+    case 'invalid-request':
+      return new HttpError(400, e.message, { code: 'invalid_request', cause: e });
+    case 'context-length':
+      return new HttpError(400, e.message, { code: 'context_length_exceeded', param: 'messages', cause: e });
+    case 'content-filter':
+      return new HttpError(400, `the request or answer was blocked by the content filter of ${model}${via}`, {
+        code: 'content_filter',
+        cause: e,
+      });
+    case 'not-found':
+      return new HttpError(404, `the model ${model} was not found upstream${via}`, {
+        code: 'model_not_found',
+        param: 'model',
+        cause: e,
+      });
+    case 'auth':
+      return new HttpError(
+        502,
+        `the gateway could not authenticate to the provider${via}; contact its operator`,
+        {
+          code: 'upstream_auth_error',
+          cause: e,
+        },
+      );
+    case 'model-error':
+      return new HttpError(502, `the model ${model} failed to answer${via}`, {
+        code: 'upstream_model_error',
+        cause: e,
+      });
+    case 'mid-stream':
+      return new HttpError(502, `the answer of ${model} was cut off upstream${via}`, {
+        code: 'upstream_stream_error',
+        cause: e,
+      });
+    case 'aborted':
+      // The caller went away, or we are shutting down; nobody reads this answer in the first case.
+      return new HttpError(503, 'the request was cancelled before it completed', {
+        code: 'request_cancelled',
+        cause: e,
+      });
+  }
+}
+
+/** A plain 500 for anything unexpected; the message never includes the error's own text or stack. */
+export function internalError(requestId: string, cause: unknown): HttpError {
+  return new HttpError(500, `internal error; quote request id ${requestId} to the operator`, {
+    code: 'internal_error',
+    cause,
+  });
+}

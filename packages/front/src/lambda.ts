@@ -1,0 +1,60 @@
+/**
+ * AWS Lambda entry for a Function URL in RESPONSE_STREAM mode: SSE chunks reach the caller as they are
+ * produced. Configuration and keys come from the environment (see README); the front is built on the first
+ * invocation and reused while the execution environment is warm.
+ *
+ * Bundle with esbuild (ESM or CJS). `@aws-sdk/*` may stay external: the Lambda Node runtime provides it.
+ */
+import { Hono } from 'hono';
+import { streamHandle } from 'hono/aws-lambda';
+import type { Front } from './app.js';
+import { createFrontFromEnv } from './runtime.js';
+
+let front: Promise<Front> | undefined;
+
+/** The front for this execution environment; a failed start is retried on the next invocation. */
+function getFront(): Promise<Front> {
+  front ??= createFrontFromEnv().catch((e: unknown) => {
+    front = undefined;
+    throw e;
+  });
+  return front;
+}
+
+/** Delegates to the front once it is built; a start-up failure answers 500 in OpenAI's shape. */
+export const app = new Hono();
+app.all('*', async (c) => {
+  let f: Front;
+  try {
+    f = await getFront();
+  } catch (e) {
+    console.error(
+      JSON.stringify({ level: 'error', msg: 'front failed to start', err: (e as Error).message }),
+    );
+    return c.json(
+      {
+        error: {
+          message: 'the gateway is misconfigured; see its logs',
+          type: 'server_error',
+          param: null,
+          code: 'startup_failed',
+        },
+      },
+      500,
+    );
+  }
+  return f.app.fetch(c.req.raw, c.env);
+});
+
+declare const awslambda: unknown;
+
+/**
+ * The streaming handler. `awslambda` is a global of the Lambda Node runtime; elsewhere (tests, bundlers'
+ * analysis) the handler explains itself instead of failing at import.
+ */
+export const handler: ReturnType<typeof streamHandle> =
+  typeof awslambda === 'undefined'
+    ? async () => {
+        throw new Error('the front handler runs inside AWS Lambda (the awslambda global is missing)');
+      }
+    : streamHandle(app);

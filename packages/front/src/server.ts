@@ -1,0 +1,134 @@
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import type { FrontConfig, FrontConfigInput } from '@genai-deploy/config';
+import { parseFrontConfig } from '@genai-deploy/config';
+import { type ServerType, serve } from '@hono/node-server';
+import type { Front, FrontOptions } from './app.js';
+import { ApiKeys } from './auth.js';
+import { createFrontFromEnv, createGatewayClient } from './runtime.js';
+
+export interface StartFrontOptions extends Partial<Omit<FrontOptions, 'config' | 'apiKeys'>> {
+  /** The configuration, validated here when given as input. @default - from GENAI_CONFIG / GENAI_CONFIG_FILE */
+  readonly config?: FrontConfig | FrontConfigInput;
+  /** Accepted keys: an ApiKeys, or plaintext keys. @default - from GENAI_API_KEYS and the other key variables */
+  readonly apiKeys?: ApiKeys | readonly string[];
+  /** Options merged over the ones mapped from the configuration when the front builds its client (credentials, endpoints). */
+  readonly clientOptions?: Record<string, unknown>;
+  /** TCP port; 0 picks a free one. @default 0 */
+  readonly port?: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** Environment to read configuration and keys from. @default process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface RunningFront {
+  /** e.g. `http://127.0.0.1:8787` */
+  readonly url: string;
+  readonly port: number;
+  readonly front: Front;
+  readonly server: ServerType;
+  /**
+   * Stops accepting connections, lets in-flight requests finish for up to `drainMs`, then closes every
+   * connection, the job workers (unfinished jobs go back to the queue), the client and Redis.
+   */
+  close(drainMs?: number): Promise<void>;
+}
+
+/** Starts the front on a Node HTTP server (tests, Cloud Run, Container Apps, `npm start`). */
+export async function startFront(options: StartFrontOptions = {}): Promise<RunningFront> {
+  const env = options.env ?? process.env;
+  const config =
+    options.config === undefined
+      ? undefined
+      : parseFrontConfig(options.config as unknown, 'front configuration');
+  const apiKeys =
+    options.apiKeys === undefined
+      ? undefined
+      : options.apiKeys instanceof ApiKeys
+        ? options.apiKeys
+        : ApiKeys.from({ keys: options.apiKeys as readonly string[] });
+  const { port: _port, host: _host, clientOptions, config: _config, apiKeys: _keys, ...rest } = options;
+  const front = await createFrontFromEnv({
+    ...rest,
+    env,
+    ...(config ? { config } : {}),
+    ...(apiKeys ? { apiKeys } : {}),
+    ...(!options.client && clientOptions && config
+      ? { client: createGatewayClient(config, clientOptions, env) }
+      : {}),
+  });
+  const server = await new Promise<ServerType>((resolve, reject) => {
+    const s = serve(
+      { fetch: front.app.fetch, port: options.port ?? 0, hostname: options.host ?? '127.0.0.1' },
+      () => resolve(s),
+    );
+    s.once('error', reject);
+  });
+  // Streams may run for minutes; Node's default request timeout (5 min) would cut long generations.
+  if ('requestTimeout' in server) (server as { requestTimeout: number }).requestTimeout = 0;
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${address.port}`,
+    port: address.port,
+    front,
+    server,
+    close(drainMs = 0) {
+      closing ??= (async () => {
+        front.startDrain();
+        const stopped = new Promise<void>((r) => server.close(() => r()));
+        if ('closeIdleConnections' in server)
+          (server as { closeIdleConnections(): void }).closeIdleConnections();
+        await front.idle(drainMs);
+        if ('closeAllConnections' in server)
+          (server as { closeAllConnections(): void }).closeAllConnections();
+        await stopped;
+        await front.close(0);
+      })();
+      return closing;
+    },
+  };
+}
+
+/**
+ * The container entry: listens on PORT (default 8080) on all interfaces; on SIGTERM or SIGINT stops taking
+ * requests, drains in-flight ones for up to GENAI_DRAIN_MS (default 10000: Cloud Run's grace period), then exits.
+ */
+export async function main(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<RunningFront> {
+  const port = Number(env.PORT ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`PORT must be a TCP port number (0-65535); got "${env.PORT}"`);
+  }
+  const drainMs = Number(env.GENAI_DRAIN_MS ?? 10_000);
+  const running = await startFront({ env, port, host: env.HOST ?? '0.0.0.0' });
+  running.front.logger.info({ url: running.url, port: running.port }, 'front listening');
+  const stop = (signal: string) => {
+    running.front.logger.info({ signal, inFlight: running.front.inFlight, drainMs }, 'draining');
+    void running.close(drainMs).then(
+      () => {
+        running.front.logger.info('stopped');
+        process.exit(0);
+      },
+      (e: unknown) => {
+        running.front.logger.error({ err: { message: (e as Error).message } }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  return running;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((e: unknown) => {
+    console.error(
+      JSON.stringify({ level: 'fatal', msg: 'front failed to start', err: (e as Error).message }),
+    );
+    process.exit(1);
+  });
+}
