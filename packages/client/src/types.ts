@@ -8,6 +8,7 @@
  * each call to one target; the provider adapter makes exactly one upstream request per call.
  */
 import type { ProviderName } from '@genai-deploy/config';
+import type { ClientEvent } from './events.js';
 
 export type { ProviderName };
 
@@ -131,7 +132,20 @@ export interface CallContext {
   attempts: number;
   /** The target chosen by route/fallback; set before target layers run. */
   target?: Target;
+  /** Correlates the events and span of one call (added by issue 4). */
+  readonly requestId?: string;
+  /**
+   * A per-attempt signal set by a target layer (the timeout layer) through `deriveContext`; the provider call
+   * aborts on it as well as on `signal`, and its TimeoutError reason maps to a retryable `timeout` error.
+   */
+  readonly attemptSignal?: AbortSignal;
+  /** Emits a typed client event (see events.ts) tagged with this call's requestId and operation. */
+  readonly emit?: (event: ClientEventInput) => void;
 }
+
+/** An event as a layer emits it: the pipeline adds requestId, operation and timestamp. */
+export type ClientEventInput = DistributiveOmit<ClientEvent, 'requestId' | 'operation' | 'timestamp'>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 export type GenerateNext = (req: NormalizedGenerateRequest, ctx: CallContext) => Promise<GenerateResult>;
 export type StreamNext = (req: NormalizedGenerateRequest, ctx: CallContext) => AsyncIterable<StreamEvent>;

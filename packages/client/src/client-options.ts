@@ -1,0 +1,66 @@
+import type { ClientEventListener } from './events.js';
+import type { AwsProviderOptions } from './providers/aws-config.js';
+import type { AzureProviderOptions } from './providers/azure-adapter.js';
+import type { SageMakerProviderOptions } from './providers/sagemaker-adapter.js';
+import type { VertexProviderOptions } from './providers/vertex-adapter.js';
+import type { RouteOptions } from './route.js';
+import type { TelemetryOptions } from './telemetry.js';
+import type {
+  EmbedRequest,
+  EmbedResult,
+  GenerateRequest,
+  GenerateResult,
+  Layer,
+  StreamEvent,
+} from './types.js';
+
+/** Provider settings. A provider left out can still be used when its defaults suffice (Bedrock, SageMaker). */
+export interface ProvidersOptions {
+  /** @default - region and credentials from the AWS SDK's default chains */
+  readonly bedrock?: AwsProviderOptions;
+  /** @default - region and credentials from the AWS SDK's default chains, the 'tgi' adapter */
+  readonly sagemaker?: SageMakerProviderOptions;
+  /** Required to use `vertex/...` models (project and location have no default). */
+  readonly vertex?: VertexProviderOptions;
+  /** Required to use `azure/...` models (the endpoint has no default). */
+  readonly azure?: AzureProviderOptions;
+}
+
+export interface ClientOptions {
+  /** @default {} */
+  readonly providers?: ProvidersOptions;
+  /** Named routes: an ordered list of targets each, addressed by name as `model`. @default {} */
+  readonly routes?: Readonly<Record<string, RouteOptions>>;
+  /** Overall deadline per call, retries and fallbacks included, in ms. @default 120000 */
+  readonly deadlineMs?: number;
+  /** OpenTelemetry spans. @default - the global tracer, no prompt text */
+  readonly telemetry?: TelemetryOptions;
+  /** Typed events (request-start, attempt, request-end, error, ...) for users without OpenTelemetry. @default - none */
+  readonly onEvent?: ClientEventListener;
+  /**
+   * User middleware. `request` layers run after the built-in request layers (cache, coalesce, batch), before
+   * routing; `target` layers run after the built-in target layers (breaker, retry, rate limit, timeout), once
+   * per attempt, just before the provider. The first listed is the outermost. @default - none
+   */
+  readonly layers?: { readonly request?: readonly Layer[]; readonly target?: readonly Layer[] };
+  /** Upstream calls in flight at once for one embed call split by the model's per-call limits. @default 4 */
+  readonly embedConcurrency?: number;
+  // Resilience (issue 5): retry, circuitBreaker, rateLimit, hedging.
+  // Caching and batching (issue 6): cache, coalesce, batch.
+}
+
+/** The client returned by `createClient`. */
+export interface GenAiClient {
+  /** One completion. Rejects with a GenAiError. */
+  generate(request: GenerateRequest): Promise<GenerateResult>;
+  /**
+   * A streamed completion: `{ type: 'delta', text }` events, then exactly one `{ type: 'finish', ... }`.
+   * Breaking out of the loop, or aborting `request.signal`, aborts the upstream request. Errors (GenAiError)
+   * are thrown from the loop.
+   */
+  stream(request: GenerateRequest): AsyncGenerator<StreamEvent, void, undefined>;
+  /** Embeddings in input order; inputs over the model's per-call limit are split into several calls. */
+  embed(request: EmbedRequest): Promise<EmbedResult>;
+  /** Aborts every call in flight, closes every layer and official client. Idempotent. */
+  close(): Promise<void>;
+}

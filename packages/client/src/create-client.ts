@@ -1,0 +1,315 @@
+import { randomUUID } from 'node:crypto';
+import type { Span } from '@opentelemetry/api';
+import { abortReason, type LinkedSignal, linkSignals, timeoutReason } from './abort.js';
+import type { ClientOptions, GenAiClient } from './client-options.js';
+import { GenAiError, isGenAiError } from './errors.js';
+import { type ClientEvent, deliver } from './events.js';
+import {
+  composeEmbed,
+  composeGenerate,
+  composeStream,
+  embeddingSplitLayer,
+  providerTerminal,
+} from './pipeline.js';
+import { lazyAdapter } from './providers/lazy-adapter.js';
+import { firstTargetRoute } from './route.js';
+import { Telemetry } from './telemetry.js';
+import type {
+  CallContext,
+  ClientEventInput,
+  EmbedRequest,
+  EmbedResult,
+  GenerateRequest,
+  GenerateResult,
+  Layer,
+  Operation,
+  ProviderAdapter,
+  ProviderName,
+  StreamEvent,
+  StreamFinish,
+} from './types.js';
+import { type ValidationContext, validateEmbed, validateGenerate } from './validate.js';
+
+/** @default 120000 */
+export const DEFAULT_DEADLINE_MS = 120_000;
+/** @default 4 */
+export const DEFAULT_EMBED_CONCURRENCY = 4;
+
+/**
+ * Creates a client over Bedrock, SageMaker, Vertex AI and Azure AI inference.
+ *
+ * A call goes: validate → request layers → route → embedding split → target layers → provider.
+ */
+export function createClient(options: ClientOptions = {}): GenAiClient {
+  const providers = options.providers ?? {};
+  const routes = options.routes ?? {};
+  const defaultDeadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  if (!(defaultDeadlineMs > 0)) {
+    throw new GenAiError(`createClient: deadlineMs must be > 0 ms, got ${String(options.deadlineMs)}`, {
+      kind: 'invalid-request',
+    });
+  }
+  const telemetry = new Telemetry(options.telemetry);
+  const onEvent = options.onEvent;
+  const closing = new AbortController();
+  let closed: Promise<void> | undefined;
+
+  // Official clients are created (and their SDKs loaded) on first use of each provider.
+  const adapters = new Map<ProviderName, ProviderAdapter>();
+  const adapterFor = (provider: ProviderName): ProviderAdapter => {
+    let adapter = adapters.get(provider);
+    if (!adapter) {
+      adapter = lazyAdapter(provider, providers);
+      adapters.set(provider, adapter);
+    }
+    return adapter;
+  };
+
+  const vctx: ValidationContext = {
+    routes,
+    providerProblem: (provider) => {
+      if (provider === 'vertex' && !providers.vertex) {
+        return 'Vertex AI is not configured; pass providers.vertex: { project, location } to createClient';
+      }
+      if (provider === 'azure' && !providers.azure) {
+        return 'Azure AI inference is not configured; pass providers.azure: { endpoint, apiKey | credential } to createClient';
+      }
+      return undefined;
+    },
+  };
+
+  // Request layers see the logical request before a target is chosen.
+  const requestLayers: Layer[] = [/* cache, coalesce, batch (issue 6) */ ...(options.layers?.request ?? [])];
+  // The route step picks the target(s); resilience/fallback.ts (issue 5) replaces it with a fallback chain.
+  const route: Layer = firstTargetRoute;
+  // Target layers wrap each call to one target, once per attempt.
+  const targetLayers: Layer[] = [
+    /* breaker, retry, rate limit, timeout (issue 5) */ ...(options.layers?.target ?? []),
+  ];
+
+  const layers: Layer[] = [
+    ...requestLayers,
+    route,
+    embeddingSplitLayer(options.embedConcurrency ?? DEFAULT_EMBED_CONCURRENCY),
+    ...targetLayers,
+  ];
+  const terminal = providerTerminal(adapterFor);
+  const generateChain = composeGenerate(layers, terminal.generate);
+  const streamChain = composeStream(layers, terminal.stream);
+  const embedChain = composeEmbed(layers, terminal.embed);
+
+  interface Call {
+    readonly ctx: CallContext;
+    readonly linked: LinkedSignal;
+    readonly emit: (event: ClientEventInput) => void;
+    dispose(): void;
+  }
+
+  const begin = (
+    operation: Operation,
+    signal: AbortSignal | undefined,
+    deadlineMs: number | undefined,
+  ): Call => {
+    if (closing.signal.aborted) {
+      throw new GenAiError('the client is closed; create a new one with createClient()', { kind: 'aborted' });
+    }
+    const startedAt = Date.now();
+    const ms = typeof deadlineMs === 'number' && deadlineMs > 0 ? deadlineMs : defaultDeadlineMs;
+    const deadline = new AbortController();
+    const timer = setTimeout(
+      () => deadline.abort(timeoutReason(`the call's deadline of ${ms} ms expired`)),
+      ms,
+    );
+    timer.unref?.();
+    const linked = linkSignals(signal, closing.signal, deadline.signal);
+    const requestId = randomUUID();
+    const emit = (event: ClientEventInput) => {
+      if (onEvent) deliver(onEvent, { ...event, requestId, operation, timestamp: Date.now() } as ClientEvent);
+    };
+    const ctx: CallContext = {
+      operation,
+      signal: linked.signal,
+      deadline: startedAt + ms,
+      startedAt,
+      attempts: 0,
+      requestId,
+      emit,
+    };
+    return {
+      ctx,
+      linked,
+      emit,
+      dispose() {
+        clearTimeout(timer);
+        linked.dispose();
+      },
+    };
+  };
+
+  const failed = (call: Call, e: unknown, span: Span | undefined): GenAiError => {
+    const error = isGenAiError(e)
+      ? e
+      : call.ctx.signal.aborted
+        ? new GenAiError(String((call.ctx.signal.reason as Error)?.message ?? 'aborted'), {
+            kind: 'aborted',
+            cause: e,
+          })
+        : new GenAiError(`unexpected error: ${e instanceof Error ? e.message : String(e)}`, {
+            kind: 'unavailable',
+            retryable: false,
+            cause: e,
+          });
+    if (span) telemetry.fail(span, error, call.ctx.attempts);
+    call.emit({
+      type: 'error',
+      error,
+      latencyMs: Date.now() - call.ctx.startedAt,
+      attempts: call.ctx.attempts,
+      ...(error.target ? { target: error.target } : {}),
+    });
+    return error;
+  };
+
+  const started = (
+    call: Call,
+    model: string,
+    route: string | undefined,
+    targets: readonly { id: string }[],
+  ) => {
+    call.emit({
+      type: 'request-start',
+      model,
+      ...(route ? { route } : {}),
+      targets: targets.map((t) => t.id),
+    });
+  };
+
+  const ended = (call: Call, result: Omit<GenerateResult, 'text'> | EmbedResult) => {
+    call.emit({
+      type: 'request-end',
+      usage:
+        'outputTokens' in result.usage
+          ? result.usage
+          : { inputTokens: result.usage.inputTokens, outputTokens: 0 },
+      latencyMs: result.latencyMs,
+      attempts: result.attempts,
+      cached: result.cached,
+      ...(call.ctx.target ? { target: call.ctx.target } : {}),
+    });
+  };
+
+  async function generate(request: GenerateRequest): Promise<GenerateResult> {
+    const call = begin('generate', request?.signal, request?.deadlineMs);
+    let span: Span | undefined;
+    try {
+      const req = validateGenerate(request, vctx);
+      started(call, req.model, req.route, req.targets);
+      span = telemetry.startGenerate('generate', req);
+      const raw = await generateChain(req, call.ctx);
+      const result: GenerateResult = {
+        ...raw,
+        attempts: call.ctx.attempts,
+        latencyMs: Date.now() - call.ctx.startedAt,
+      };
+      telemetry.endGenerate(span, result, call.ctx.target);
+      ended(call, result);
+      return result;
+    } catch (e) {
+      throw failed(call, e, span);
+    } finally {
+      call.dispose();
+    }
+  }
+
+  async function* stream(request: GenerateRequest): AsyncGenerator<StreamEvent, void, undefined> {
+    const call = begin('stream', request?.signal, request?.deadlineMs);
+    let span: Span | undefined;
+    let finished = false;
+    let text = options.telemetry?.recordContent ? '' : undefined;
+    try {
+      const req = validateGenerate(request, vctx);
+      started(call, req.model, req.route, req.targets);
+      span = telemetry.startGenerate('stream', req);
+      for await (const event of streamChain(req, call.ctx)) {
+        if (event.type === 'delta') {
+          if (text !== undefined) text += event.text;
+          yield event;
+          continue;
+        }
+        const finish: StreamFinish = {
+          ...event,
+          attempts: call.ctx.attempts,
+          latencyMs: Date.now() - call.ctx.startedAt,
+        };
+        finished = true;
+        telemetry.endGenerate(span, text === undefined ? finish : { ...finish, text }, call.ctx.target);
+        ended(call, finish);
+        yield finish;
+        return;
+      }
+      throw new GenAiError('the stream ended without a finish event', {
+        kind: 'unavailable',
+        code: 'truncated-stream',
+      });
+    } catch (e) {
+      finished = true;
+      throw failed(call, e, span);
+    } finally {
+      if (!finished) {
+        // The consumer stopped reading (break/return): abort the upstream request and say so.
+        call.linked.abort(abortReason('the stream consumer stopped reading'));
+        failed(call, new GenAiError('the stream consumer stopped reading', { kind: 'aborted' }), span);
+      }
+      call.dispose();
+    }
+  }
+
+  async function embed(request: EmbedRequest): Promise<EmbedResult> {
+    const call = begin('embed', request?.signal, undefined);
+    let span: Span | undefined;
+    try {
+      const req = validateEmbed(request, vctx);
+      started(call, req.model, req.route, req.targets);
+      span = telemetry.startEmbed(req);
+      const raw = await embedChain(req, call.ctx);
+      const result: EmbedResult = {
+        ...raw,
+        attempts: call.ctx.attempts,
+        latencyMs: Date.now() - call.ctx.startedAt,
+      };
+      telemetry.endEmbed(span, result, call.ctx.target);
+      ended(call, result);
+      return result;
+    } catch (e) {
+      throw failed(call, e, span);
+    } finally {
+      call.dispose();
+    }
+  }
+
+  function close(): Promise<void> {
+    closed ??= (async () => {
+      closing.abort(abortReason('the client was closed'));
+      const errors: unknown[] = [];
+      for (const layer of layers) {
+        try {
+          await layer.close?.();
+        } catch (e) {
+          errors.push(e);
+        }
+      }
+      for (const adapter of adapters.values()) {
+        try {
+          adapter.close();
+        } catch (e) {
+          errors.push(e);
+        }
+      }
+      adapters.clear();
+      if (errors.length > 0) throw new AggregateError(errors, 'closing the client failed');
+    })();
+    return closed;
+  }
+
+  return { generate, stream, embed, close };
+}

@@ -1,0 +1,110 @@
+import {
+  GenAiError,
+  isGenAiError,
+  kindFromStatus,
+  looksLikeContextLength,
+  networkError,
+  retryAfterFromHeaders,
+} from '../errors.js';
+import type { ErrorKind } from '../types.js';
+
+/** Error mapping shared by the Bedrock and SageMaker runtime clients (AWS SDK v3 service exceptions). */
+
+interface AwsServiceError {
+  readonly name?: string;
+  readonly message?: string;
+  readonly $fault?: 'client' | 'server';
+  readonly $metadata?: { readonly httpStatusCode?: number };
+  readonly $response?: { readonly statusCode?: number; readonly headers?: Record<string, string> };
+  /** Bedrock ModelErrorException / ModelStreamErrorException. */
+  readonly originalStatusCode?: number;
+  /** SageMaker ModelError. */
+  readonly OriginalStatusCode?: number;
+  readonly OriginalMessage?: string;
+  readonly originalMessage?: string;
+}
+
+const BY_NAME: Readonly<Record<string, { kind: ErrorKind; retryable?: boolean }>> = {
+  ThrottlingException: { kind: 'throttled' },
+  TooManyRequestsException: { kind: 'throttled' },
+  // A quota (tokens per day, account limit): waiting seconds will not fix it, but another target might.
+  ServiceQuotaExceededException: { kind: 'throttled', retryable: false },
+  ModelNotReadyException: { kind: 'unavailable' },
+  ServiceUnavailableException: { kind: 'unavailable' },
+  ServiceUnavailable: { kind: 'unavailable' },
+  InternalServerException: { kind: 'unavailable' },
+  InternalFailure: { kind: 'unavailable' },
+  InternalDependencyException: { kind: 'unavailable' },
+  InternalStreamFailure: { kind: 'unavailable' },
+  ModelTimeoutException: { kind: 'timeout' },
+  ValidationException: { kind: 'invalid-request' },
+  ValidationError: { kind: 'invalid-request' },
+  SerializationException: { kind: 'invalid-request' },
+  AccessDeniedException: { kind: 'auth' },
+  UnrecognizedClientException: { kind: 'auth' },
+  InvalidSignatureException: { kind: 'auth' },
+  IncompleteSignatureException: { kind: 'auth' },
+  MissingAuthenticationTokenException: { kind: 'auth' },
+  ExpiredTokenException: { kind: 'auth' },
+  CredentialsProviderError: { kind: 'auth' },
+  ResourceNotFoundException: { kind: 'not-found' },
+};
+
+/** Maps an AWS SDK error (or a connection failure) to a GenAiError. */
+export function mapAwsError(e: unknown, provider: 'bedrock' | 'sagemaker'): GenAiError {
+  if (isGenAiError(e)) return e;
+  const net = networkError(e, provider);
+  if (net) return net;
+  const err = (e ?? {}) as AwsServiceError;
+  const name = err.name ?? 'Error';
+  const message = err.message ?? String(e);
+  const status = err.$metadata?.httpStatusCode ?? err.$response?.statusCode;
+  const retryAfterMs = retryAfterFromHeaders(err.$response?.headers);
+  const common = {
+    provider,
+    code: name,
+    cause: e,
+    ...(status !== undefined ? { status } : {}),
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  };
+
+  const original = err.originalStatusCode ?? err.OriginalStatusCode;
+  if (name === 'ModelError' || name === 'ModelErrorException' || name === 'ModelStreamErrorException') {
+    // The container's own status decides: its 5xx and 429 are worth retrying, its 4xx are the request's fault.
+    const originalMessage = err.OriginalMessage ?? err.originalMessage;
+    const detail = `${message}${originalMessage && !message.includes(originalMessage) ? ` (${originalMessage})` : ''}`;
+    if (original !== undefined && original >= 400 && original < 500 && original !== 429 && original !== 408) {
+      const kind = looksLikeContextLength(detail) ? 'context-length' : 'invalid-request';
+      return new GenAiError(`${provider} model error ${original}: ${detail}`, {
+        ...common,
+        kind,
+        retryable: false,
+      });
+    }
+    const kind: ErrorKind = original === 429 ? 'throttled' : 'model-error';
+    return new GenAiError(
+      `${provider} model error${original !== undefined ? ` ${original}` : ''}: ${detail}`,
+      {
+        ...common,
+        kind,
+        retryable: original === undefined || original >= 500 || original === 429 || original === 408,
+      },
+    );
+  }
+
+  const known = BY_NAME[name];
+  let kind: ErrorKind = known?.kind ?? (err.$fault === 'server' ? 'unavailable' : kindFromStatus(status));
+  if (kind === 'invalid-request' && looksLikeContextLength(message)) kind = 'context-length';
+  // SageMaker answers a missing endpoint with a 400 ValidationError.
+  if (
+    kind === 'invalid-request' &&
+    /endpoint .* (?:not found|does not exist)|could not find endpoint/i.test(message)
+  ) {
+    kind = 'not-found';
+  }
+  return new GenAiError(`${provider} ${name}: ${message}`, {
+    ...common,
+    kind,
+    ...(known?.retryable !== undefined ? { retryable: known.retryable } : {}),
+  });
+}

@@ -1,0 +1,239 @@
+import { AzureKeyCredential, type KeyCredential, type TokenCredential } from '@azure/core-auth';
+import createModelClient, { isUnexpected, type ModelClient } from '@azure-rest/ai-inference';
+import { GenAiError } from '../errors.js';
+import type {
+  FinishReason,
+  NormalizedEmbedRequest,
+  NormalizedGenerateRequest,
+  ProviderAdapter,
+  ProviderEmbedResult,
+  ProviderGenerateResult,
+  ProviderStreamEvent,
+  Target,
+  Usage,
+} from '../types.js';
+import { azureResponseError, mapAzureError } from './azure-errors.js';
+import { lines, sseEvents } from './sse.js';
+
+export interface AzureProviderOptions {
+  /**
+   * Azure AI inference endpoint: an Azure AI Foundry / AI services `https://<resource>.services.ai.azure.com/models`
+   * endpoint, an Azure ML managed online endpoint, or the emulator's URL. The model address names the deployment.
+   */
+  readonly endpoint: string;
+  /** API key. @default - `credential`, else the AZURE_INFERENCE_CREDENTIAL environment variable, else DefaultAzureCredential */
+  readonly apiKey?: string;
+  /** A key or Entra ID token credential. @default - see apiKey */
+  readonly credential?: KeyCredential | TokenCredential;
+  /** API version sent as `api-version`. @default - the client's default (2024-05-01-preview) */
+  readonly apiVersion?: string;
+}
+
+const FINISH: Readonly<Record<string, FinishReason>> = {
+  stop: 'stop',
+  length: 'length',
+  content_filter: 'content-filter',
+  tool_calls: 'tool-calls',
+  function_call: 'tool-calls',
+};
+
+function finishOf(reason: unknown): FinishReason {
+  return (typeof reason === 'string' && FINISH[reason]) || 'other';
+}
+
+function usageOf(u: { prompt_tokens?: number; completion_tokens?: number } | undefined | null): Usage {
+  return { inputTokens: u?.prompt_tokens ?? 0, outputTokens: u?.completion_tokens ?? 0 };
+}
+
+/** Azure AI inference (ModelClient from @azure-rest/ai-inference): chat completions and embeddings. */
+export class AzureAdapter implements ProviderAdapter {
+  readonly name = 'azure' as const;
+  private clientPromise: Promise<ModelClient> | undefined;
+
+  constructor(private readonly options: AzureProviderOptions) {}
+
+  client(): Promise<ModelClient> {
+    this.clientPromise ??= (async () => {
+      const credential = await resolveCredential(this.options);
+      const client = createModelClient(this.options.endpoint, credential, {
+        // The pipeline's retry layer owns retries: none here.
+        retryOptions: { maxRetries: 0 },
+        ...(this.options.apiVersion ? { apiVersion: this.options.apiVersion } : {}),
+      });
+      client.pipeline.removePolicy({ phase: 'Retry' });
+      return client;
+    })();
+    return this.clientPromise;
+  }
+
+  private chatBody(target: Target, req: NormalizedGenerateRequest, stream: boolean) {
+    return {
+      messages: [
+        ...(req.system ? [{ role: 'system' as const, content: req.system }] : []),
+        ...req.messages.map((m) => ({ role: m.role, content: m.content })),
+      ],
+      model: target.model,
+      ...(req.maxTokens !== undefined ? { max_tokens: req.maxTokens } : {}),
+      ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
+      ...(req.topP !== undefined ? { top_p: req.topP } : {}),
+      ...(req.stop ? { stop: [...req.stop] } : {}),
+      ...(stream ? { stream: true } : {}),
+      ...req.providerOptions,
+    };
+  }
+
+  private headers(req: { providerOptions?: Readonly<Record<string, unknown>> }): Record<string, string> {
+    // Fields the API does not know are rejected unless passed through to the model on purpose.
+    return req.providerOptions && Object.keys(req.providerOptions).length > 0
+      ? { 'extra-parameters': 'pass-through' }
+      : {};
+  }
+
+  async generate(
+    target: Target,
+    req: NormalizedGenerateRequest,
+    signal: AbortSignal,
+  ): Promise<ProviderGenerateResult> {
+    try {
+      const client = await this.client();
+      const response = await client
+        .path('/chat/completions')
+        .post({ body: this.chatBody(target, req, false), headers: this.headers(req), abortSignal: signal });
+      if (isUnexpected(response))
+        throw azureResponseError(Number(response.status), response.headers, response.body);
+      const choice = response.body.choices[0];
+      if (choice?.finish_reason === 'content_filter' && !choice.message?.content) {
+        throw new GenAiError('azure content filter blocked the completion', {
+          kind: 'content-filter',
+          provider: 'azure',
+          code: 'content_filter',
+        });
+      }
+      return {
+        text: choice?.message?.content ?? '',
+        finishReason: finishOf(choice?.finish_reason),
+        usage: usageOf(response.body.usage),
+        provider: 'azure',
+        model: target.model,
+      };
+    } catch (e) {
+      throw mapAzureError(e);
+    }
+  }
+
+  async *stream(
+    target: Target,
+    req: NormalizedGenerateRequest,
+    signal: AbortSignal,
+  ): AsyncGenerator<ProviderStreamEvent> {
+    let finishReason: FinishReason | undefined;
+    let usage: Usage = { inputTokens: 0, outputTokens: 0 };
+    let body: NodeJS.ReadableStream | undefined;
+    try {
+      const client = await this.client();
+      const response = await client
+        .path('/chat/completions')
+        .post({ body: this.chatBody(target, req, true), headers: this.headers(req), abortSignal: signal })
+        .asNodeStream();
+      body = response.body;
+      if (!body)
+        throw new GenAiError('azure answered a stream request without a body', {
+          kind: 'unavailable',
+          provider: 'azure',
+        });
+      const status = Number(response.status);
+      if (status !== 200) {
+        let text = '';
+        for await (const chunk of body as AsyncIterable<Buffer>) text += chunk.toString('utf8');
+        let json: unknown = text;
+        try {
+          json = JSON.parse(text);
+        } catch {}
+        throw azureResponseError(status, response.headers, json);
+      }
+      let done = false;
+      for await (const event of sseEvents(lines(body as AsyncIterable<Buffer>))) {
+        if (event.data === '[DONE]') {
+          done = true;
+          break;
+        }
+        const chunk = JSON.parse(event.data) as {
+          error?: { code?: string; message?: string };
+          choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[];
+          usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
+        };
+        if (chunk.error) throw azureResponseError(500, undefined, chunk);
+        const choice = chunk.choices?.[0];
+        if (choice?.delta?.content) yield { type: 'delta', text: choice.delta.content };
+        if (choice?.finish_reason) finishReason = finishOf(choice.finish_reason);
+        if (chunk.usage) usage = usageOf(chunk.usage);
+      }
+      if (!done) finishReason = undefined; // cut before [DONE]: truncated
+    } catch (e) {
+      throw mapAzureError(e);
+    } finally {
+      // Stopping early must release the socket: destroy the body (the abort signal also tears it down).
+      const stream = body as
+        | (NodeJS.ReadableStream & { destroy?: () => void; readableEnded?: boolean })
+        | undefined;
+      if (stream && !stream.readableEnded) stream.destroy?.();
+    }
+    if (finishReason === undefined) return;
+    yield { type: 'finish', finishReason, usage, provider: 'azure', model: target.model };
+  }
+
+  async embed(
+    target: Target,
+    req: NormalizedEmbedRequest,
+    signal: AbortSignal,
+  ): Promise<ProviderEmbedResult> {
+    try {
+      const client = await this.client();
+      const response = await client.path('/embeddings').post({
+        body: {
+          input: [...req.input],
+          model: target.model,
+          ...(req.dimensions !== undefined ? { dimensions: req.dimensions } : {}),
+          ...(req.inputType ? { input_type: req.inputType } : {}),
+          ...req.providerOptions,
+        },
+        headers: this.headers(req),
+        abortSignal: signal,
+      });
+      if (isUnexpected(response))
+        throw azureResponseError(Number(response.status), response.headers, response.body);
+      const data = [...response.body.data].sort((a, b) => a.index - b.index);
+      return {
+        embeddings: data.map((d) => d.embedding as unknown as number[]),
+        usage: { inputTokens: response.body.usage?.prompt_tokens ?? 0 },
+        provider: 'azure',
+        model: target.model,
+      };
+    } catch (e) {
+      throw mapAzureError(e);
+    }
+  }
+
+  close(): void {
+    // The Azure pipeline's HTTP agent has no close(); in-flight requests end through their abort signals.
+    this.clientPromise = undefined;
+  }
+}
+
+async function resolveCredential(options: AzureProviderOptions): Promise<KeyCredential | TokenCredential> {
+  if (options.apiKey) return new AzureKeyCredential(options.apiKey);
+  if (options.credential) return options.credential;
+  const fromEnv = process.env.AZURE_INFERENCE_CREDENTIAL;
+  if (fromEnv) return new AzureKeyCredential(fromEnv);
+  try {
+    const identity = (await import(/* optional peer dependency */ '@azure/identity' as string)) as {
+      DefaultAzureCredential: new () => TokenCredential;
+    };
+    return new identity.DefaultAzureCredential();
+  } catch {
+    throw new GenAiError(
+      'azure: no credential. Pass providers.azure.apiKey or .credential, set AZURE_INFERENCE_CREDENTIAL, or install @azure/identity to use DefaultAzureCredential',
+      { kind: 'auth', provider: 'azure', retryable: false },
+    );
+  }
+}

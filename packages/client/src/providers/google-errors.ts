@@ -1,0 +1,72 @@
+import { GenAiError, isGenAiError, looksLikeContextLength, networkError, parseDuration } from '../errors.js';
+import type { ErrorKind } from '../types.js';
+
+/** gRPC status code → kind and HTTP status (https://cloud.google.com/apis/design/errors). */
+const BY_CODE: Readonly<
+  Record<number, { name: string; kind: ErrorKind; status: number; retryable?: boolean }>
+> = {
+  1: { name: 'CANCELLED', kind: 'aborted', status: 499 },
+  2: { name: 'UNKNOWN', kind: 'unavailable', status: 500 },
+  3: { name: 'INVALID_ARGUMENT', kind: 'invalid-request', status: 400 },
+  4: { name: 'DEADLINE_EXCEEDED', kind: 'timeout', status: 504 },
+  5: { name: 'NOT_FOUND', kind: 'not-found', status: 404 },
+  6: { name: 'ALREADY_EXISTS', kind: 'invalid-request', status: 409 },
+  7: { name: 'PERMISSION_DENIED', kind: 'auth', status: 403 },
+  8: { name: 'RESOURCE_EXHAUSTED', kind: 'throttled', status: 429 },
+  9: { name: 'FAILED_PRECONDITION', kind: 'invalid-request', status: 400 },
+  10: { name: 'ABORTED', kind: 'unavailable', status: 409 },
+  11: { name: 'OUT_OF_RANGE', kind: 'invalid-request', status: 400 },
+  12: { name: 'UNIMPLEMENTED', kind: 'not-found', status: 501 },
+  13: { name: 'INTERNAL', kind: 'unavailable', status: 500 },
+  14: { name: 'UNAVAILABLE', kind: 'unavailable', status: 503 },
+  15: { name: 'DATA_LOSS', kind: 'unavailable', status: 500, retryable: false },
+  16: { name: 'UNAUTHENTICATED', kind: 'auth', status: 401 },
+};
+
+interface GoogleErrorLike {
+  readonly code?: number | string;
+  readonly message?: string;
+  readonly details?: unknown;
+  readonly statusDetails?: readonly unknown[];
+  readonly metadata?: unknown;
+}
+
+/** Finds RetryInfo.retryDelay among an error's decoded details (REST JSON or gRPC status details). */
+export function retryDelayOf(details: readonly unknown[] | undefined): number | undefined {
+  for (const d of details ?? []) {
+    if (!d || typeof d !== 'object') continue;
+    const delay = (d as { retryDelay?: unknown }).retryDelay;
+    const ms = parseDuration(delay);
+    if (ms !== undefined) return ms;
+  }
+  return undefined;
+}
+
+/** Maps a google-gax error (REST fallback or gRPC) or a connection failure to a GenAiError. */
+export function mapGoogleError(e: unknown): GenAiError {
+  if (isGenAiError(e)) return e;
+  const err = (e ?? {}) as GoogleErrorLike;
+  const code = typeof err.code === 'number' ? err.code : undefined;
+  const known = code !== undefined ? BY_CODE[code] : undefined;
+  if (!known) {
+    const net = networkError(e, 'vertex');
+    if (net) return net;
+  }
+  const message = err.message ?? String(e);
+  const details = Array.isArray(err.statusDetails)
+    ? err.statusDetails
+    : Array.isArray(err.details)
+      ? err.details
+      : undefined;
+  const retryAfterMs = retryDelayOf(details);
+  let kind: ErrorKind = known?.kind ?? 'unavailable';
+  if (kind === 'invalid-request' && looksLikeContextLength(message)) kind = 'context-length';
+  return new GenAiError(`vertex ${known?.name ?? 'error'}: ${message}`, {
+    kind,
+    provider: 'vertex',
+    ...(known ? { status: known.status, code: known.name } : {}),
+    ...(known?.retryable !== undefined ? { retryable: known.retryable } : known ? {} : { retryable: false }),
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    cause: e,
+  });
+}

@@ -1,0 +1,202 @@
+import {
+  InvokeEndpointCommand,
+  InvokeEndpointWithResponseStreamCommand,
+  SageMakerRuntimeClient,
+} from '@aws-sdk/client-sagemaker-runtime';
+import { GenAiError } from '../errors.js';
+import { estimateTokens } from '../model-limits.js';
+import type {
+  FinishReason,
+  NormalizedEmbedRequest,
+  NormalizedGenerateRequest,
+  ProviderAdapter,
+  ProviderEmbedResult,
+  ProviderGenerateResult,
+  ProviderStreamEvent,
+  Target,
+  Usage,
+} from '../types.js';
+import { type AwsProviderOptions, awsClientConfig } from './aws-config.js';
+import { mapAwsError } from './aws-errors.js';
+import { BUILT_IN_SAGEMAKER_ADAPTERS, type SageMakerAdapter } from './sagemaker-payloads.js';
+import { lines } from './sse.js';
+
+export type { SageMakerAdapter, SageMakerGeneration, SageMakerStreamPart } from './sagemaker-payloads.js';
+
+export interface SageMakerProviderOptions extends AwsProviderOptions {
+  /**
+   * Payload adapter per endpoint name: a built-in ('tgi', 'embeddings') or your own SageMakerAdapter.
+   * @default - 'tgi' for generate/stream, 'embeddings' for embed
+   */
+  readonly adapters?: Readonly<Record<string, SageMakerAdapter | 'tgi' | 'embeddings'>>;
+}
+
+const decoder = new TextDecoder();
+
+/** SageMaker Runtime: InvokeEndpoint / InvokeEndpointWithResponseStream with a pluggable payload adapter. */
+export class SageMakerAdapterProvider implements ProviderAdapter {
+  readonly name = 'sagemaker' as const;
+  private readonly clients = new Map<string, SageMakerRuntimeClient>();
+
+  constructor(private readonly options: SageMakerProviderOptions = {}) {}
+
+  client(region?: string): SageMakerRuntimeClient {
+    const key = region ?? '';
+    let client = this.clients.get(key);
+    if (!client) {
+      client = new SageMakerRuntimeClient(awsClientConfig(this.options, region));
+      this.clients.set(key, client);
+    }
+    return client;
+  }
+
+  private adapter(endpoint: string, fallback: 'tgi' | 'embeddings'): SageMakerAdapter {
+    const chosen = this.options.adapters?.[endpoint] ?? fallback;
+    return typeof chosen === 'string' ? BUILT_IN_SAGEMAKER_ADAPTERS[chosen] : chosen;
+  }
+
+  private missing(adapter: SageMakerAdapter, hook: string, endpoint: string): GenAiError {
+    return new GenAiError(
+      `sagemaker endpoint "${endpoint}" uses the "${adapter.name}" payload adapter, which has no ${hook}; set providers.sagemaker.adapters["${endpoint}"] to an adapter that does`,
+      { kind: 'invalid-request', provider: 'sagemaker' },
+    );
+  }
+
+  async generate(
+    target: Target,
+    req: NormalizedGenerateRequest,
+    signal: AbortSignal,
+  ): Promise<ProviderGenerateResult> {
+    const adapter = this.adapter(target.model, 'tgi');
+    if (!adapter.generateBody || !adapter.parseGenerate)
+      throw this.missing(adapter, 'generateBody/parseGenerate', target.model);
+    try {
+      const out = await this.client(target.region).send(
+        new InvokeEndpointCommand({
+          EndpointName: target.model,
+          ContentType: adapter.contentType ?? 'application/json',
+          Accept: adapter.accept ?? 'application/json',
+          Body: new TextEncoder().encode(JSON.stringify(adapter.generateBody(req, false))),
+        }),
+        { abortSignal: signal },
+      );
+      const parsed = adapter.parseGenerate(JSON.parse(decoder.decode(out.Body)));
+      return {
+        text: parsed.text,
+        finishReason: parsed.finishReason,
+        usage: parsed.usage ?? estimateUsage(req, parsed.text),
+        provider: 'sagemaker',
+        model: target.model,
+      };
+    } catch (e) {
+      throw mapAwsError(e, 'sagemaker');
+    }
+  }
+
+  async *stream(
+    target: Target,
+    req: NormalizedGenerateRequest,
+    signal: AbortSignal,
+  ): AsyncGenerator<ProviderStreamEvent> {
+    const adapter = this.adapter(target.model, 'tgi');
+    if (!adapter.generateBody || !adapter.parseStreamLine)
+      throw this.missing(adapter, 'generateBody/parseStreamLine', target.model);
+    let finishReason: FinishReason | undefined;
+    let usage: Usage | undefined;
+    let text = '';
+    try {
+      const out = await this.client(target.region).send(
+        new InvokeEndpointWithResponseStreamCommand({
+          EndpointName: target.model,
+          ContentType: adapter.contentType ?? 'application/json',
+          Accept: adapter.accept ?? 'application/json',
+          Body: new TextEncoder().encode(JSON.stringify(adapter.generateBody(req, true))),
+        }),
+        { abortSignal: signal },
+      );
+      if (!out.Body) throw new GenAiError('sagemaker answered without a stream', { kind: 'unavailable' });
+      const parts = (async function* () {
+        for await (const event of out.Body!) {
+          if (event.PayloadPart?.Bytes) yield event.PayloadPart.Bytes;
+          else if (event.ModelStreamError) {
+            throw Object.assign(new Error(event.ModelStreamError.Message ?? 'model stream error'), {
+              ...event.ModelStreamError,
+              name: 'ModelStreamError',
+            });
+          } else if (event.InternalStreamFailure) {
+            throw Object.assign(new Error(event.InternalStreamFailure.Message ?? 'internal stream failure'), {
+              name: 'InternalStreamFailure',
+            });
+          }
+        }
+      })();
+      for await (const line of lines(parts)) {
+        const part = adapter.parseStreamLine(line);
+        if (!part) continue;
+        if (part.text) {
+          text += part.text;
+          yield { type: 'delta', text: part.text };
+        }
+        if (part.finishReason) finishReason = part.finishReason;
+        if (part.usage) usage = part.usage;
+        if (part.done) break;
+      }
+    } catch (e) {
+      throw mapAwsError(e, 'sagemaker');
+    }
+    if (finishReason === undefined) return; // truncated: the terminal reports it
+    yield {
+      type: 'finish',
+      finishReason,
+      usage:
+        usage && usage.inputTokens > 0
+          ? usage
+          : { ...estimateUsage(req, text), ...(usage ? { outputTokens: usage.outputTokens } : {}) },
+      provider: 'sagemaker',
+      model: target.model,
+    };
+  }
+
+  async embed(
+    target: Target,
+    req: NormalizedEmbedRequest,
+    signal: AbortSignal,
+  ): Promise<ProviderEmbedResult> {
+    const adapter = this.adapter(target.model, 'embeddings');
+    if (!adapter.embedBody || !adapter.parseEmbed)
+      throw this.missing(adapter, 'embedBody/parseEmbed', target.model);
+    try {
+      const out = await this.client(target.region).send(
+        new InvokeEndpointCommand({
+          EndpointName: target.model,
+          ContentType: adapter.contentType ?? 'application/json',
+          Accept: adapter.accept ?? 'application/json',
+          Body: new TextEncoder().encode(JSON.stringify(adapter.embedBody(req.input, req))),
+        }),
+        { abortSignal: signal },
+      );
+      const parsed = adapter.parseEmbed(JSON.parse(decoder.decode(out.Body)), req.input);
+      return {
+        embeddings: parsed.embeddings,
+        usage: { inputTokens: parsed.inputTokens ?? req.input.reduce((n, t) => n + estimateTokens(t), 0) },
+        provider: 'sagemaker',
+        model: target.model,
+      };
+    } catch (e) {
+      throw mapAwsError(e, 'sagemaker');
+    }
+  }
+
+  close(): void {
+    for (const client of this.clients.values()) client.destroy();
+    this.clients.clear();
+  }
+}
+
+/** Containers that report no usage get an estimate (documented): better than zeros for cost tracking. */
+function estimateUsage(req: NormalizedGenerateRequest, text: string): Usage {
+  const input =
+    (req.system ? estimateTokens(req.system) : 0) +
+    req.messages.reduce((n, m) => n + estimateTokens(m.content), 0);
+  return { inputTokens: input, outputTokens: estimateTokens(text) };
+}

@@ -1,0 +1,318 @@
+import { helpers, type protos, v1 } from '@google-cloud/aiplatform';
+import type { AuthClient } from 'google-auth-library';
+import { GenAiError } from '../errors.js';
+import type {
+  FinishReason,
+  NormalizedEmbedRequest,
+  NormalizedGenerateRequest,
+  ProviderAdapter,
+  ProviderEmbedResult,
+  ProviderGenerateResult,
+  ProviderStreamEvent,
+  Target,
+} from '../types.js';
+import { mapGoogleError } from './google-errors.js';
+
+// google-gax's types, reached through the client (google-gax is not a direct dependency).
+type ClientOptions = NonNullable<ConstructorParameters<typeof v1.PredictionServiceClient>[0]>;
+type CallOptions = NonNullable<Parameters<v1.PredictionServiceClient['streamGenerateContent']>[1]>;
+type IGenerateContentRequest = protos.google.cloud.aiplatform.v1.IGenerateContentRequest;
+type IGenerateContentResponse = protos.google.cloud.aiplatform.v1.IGenerateContentResponse;
+
+export interface VertexProviderOptions {
+  readonly project: string;
+  /** Region such as us-central1, or 'global'. */
+  readonly location: string;
+  /**
+   * Endpoint override. An http(s) URL (e.g. the emulator's `http://127.0.0.1:4010`) selects the REST transport;
+   * a bare host (`us-central1-aiplatform.googleapis.com`) keeps gRPC.
+   * @default - `{location}-aiplatform.googleapis.com` over gRPC
+   */
+  readonly endpoint?: string;
+  /** @default - Application Default Credentials (google-auth-library's GoogleAuth) */
+  readonly authClient?: AuthClient;
+}
+
+const SERVICE = 'google.cloud.aiplatform.v1.PredictionService';
+
+/** The client's own retries off: no retry codes for any method (the pipeline's retry layer owns retries). */
+const NO_RETRY_CLIENT_CONFIG = {
+  interfaces: {
+    [SERVICE]: {
+      retry_codes: { idempotent: [], non_idempotent: [] },
+      retry_params: {},
+      methods: {},
+    },
+  },
+};
+
+const FINISH: Readonly<Record<string, FinishReason>> = {
+  STOP: 'stop',
+  MAX_TOKENS: 'length',
+  SAFETY: 'content-filter',
+  RECITATION: 'content-filter',
+  BLOCKLIST: 'content-filter',
+  PROHIBITED_CONTENT: 'content-filter',
+  SPII: 'content-filter',
+  IMAGE_SAFETY: 'content-filter',
+  MALFORMED_FUNCTION_CALL: 'other',
+};
+const FINISH_BY_NUMBER = [
+  'FINISH_REASON_UNSPECIFIED',
+  'STOP',
+  'MAX_TOKENS',
+  'SAFETY',
+  'RECITATION',
+  'OTHER',
+  'BLOCKLIST',
+  'PROHIBITED_CONTENT',
+  'SPII',
+  'MALFORMED_FUNCTION_CALL',
+];
+
+function finishOf(reason: unknown): FinishReason {
+  const name = typeof reason === 'number' ? FINISH_BY_NUMBER[reason] : reason;
+  return (
+    (typeof name === 'string' && FINISH[name]) || (name === undefined || name === null ? 'stop' : 'other')
+  );
+}
+
+interface Cancellable {
+  cancel(): void;
+}
+
+/** Vertex AI PredictionService: generateContent / streamGenerateContent for chat, predict for embeddings. */
+export class VertexAdapter implements ProviderAdapter {
+  readonly name = 'vertex' as const;
+  private readonly clients = new Map<string, v1.PredictionServiceClient>();
+
+  constructor(private readonly options: VertexProviderOptions) {}
+
+  client(location = this.options.location): v1.PredictionServiceClient {
+    let client = this.clients.get(location);
+    if (!client) {
+      client = new v1.PredictionServiceClient(this.clientOptions(location));
+      this.clients.set(location, client);
+    }
+    return client;
+  }
+
+  private clientOptions(location: string): ClientOptions {
+    const base: ClientOptions = {
+      clientConfig: NO_RETRY_CLIENT_CONFIG,
+      ...(this.options.authClient ? { authClient: this.options.authClient as never } : {}),
+    };
+    const endpoint = this.options.endpoint;
+    if (endpoint && /^https?:\/\//.test(endpoint)) {
+      const url = new URL(endpoint);
+      const secure = url.protocol === 'https:';
+      return {
+        ...base,
+        apiEndpoint: url.hostname,
+        port: url.port ? Number(url.port) : secure ? 443 : 80,
+        protocol: secure ? 'https' : 'http',
+        fallback: true,
+      } as ClientOptions;
+    }
+    const host =
+      endpoint ??
+      (location === 'global' ? 'aiplatform.googleapis.com' : `${location}-aiplatform.googleapis.com`);
+    return { ...base, apiEndpoint: host };
+  }
+
+  /** Resource name of a model: publisher model id, `publishers/{p}/models/{m}`, or `endpoints/{id}`. */
+  resource(target: Target): string {
+    const location = target.region ?? this.options.location;
+    const parent = `projects/${this.options.project}/locations/${location}`;
+    const m = target.model;
+    if (m.startsWith('projects/')) return m;
+    if (m.startsWith('endpoints/') || m.startsWith('publishers/')) return `${parent}/${m}`;
+    return `${parent}/publishers/google/models/${m}`;
+  }
+
+  private callOptions(): CallOptions {
+    // Per call as well as in the client config: no gax retries, whatever the method's defaults say.
+    return { retry: null as never, timeout: 600_000 };
+  }
+
+  private request(target: Target, req: NormalizedGenerateRequest): IGenerateContentRequest {
+    const generationConfig = {
+      ...(req.maxTokens !== undefined ? { maxOutputTokens: req.maxTokens } : {}),
+      ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
+      ...(req.topP !== undefined ? { topP: req.topP } : {}),
+      ...(req.stop ? { stopSequences: [...req.stop] } : {}),
+    };
+    return {
+      model: this.resource(target),
+      contents: req.messages.map((m) => ({
+        role: m.role === 'assistant' ? 'model' : 'user',
+        parts: [{ text: m.content }],
+      })),
+      ...(req.system ? { systemInstruction: { role: 'system', parts: [{ text: req.system }] } } : {}),
+      ...(Object.keys(generationConfig).length > 0 ? { generationConfig } : {}),
+      // generateContent fields such as safetySettings, labels, cachedContent.
+      ...(req.providerOptions as Partial<IGenerateContentRequest> | undefined),
+    };
+  }
+
+  async generate(
+    target: Target,
+    req: NormalizedGenerateRequest,
+    signal: AbortSignal,
+  ): Promise<ProviderGenerateResult> {
+    const client = this.client(target.region);
+    try {
+      const [response] = await cancellable(
+        client.generateContent(this.request(target, req), this.callOptions()),
+        signal,
+      );
+      return this.result(target, response);
+    } catch (e) {
+      throw mapGoogleError(e);
+    }
+  }
+
+  private result(target: Target, response: IGenerateContentResponse): ProviderGenerateResult {
+    const blocked = response.promptFeedback?.blockReason;
+    const candidate = response.candidates?.[0];
+    if (
+      !candidate &&
+      blocked !== undefined &&
+      blocked !== null &&
+      blocked !== 0 &&
+      blocked !== 'BLOCKED_REASON_UNSPECIFIED'
+    ) {
+      throw new GenAiError(
+        `vertex blocked the prompt (${String(blocked)}): ${response.promptFeedback?.blockReasonMessage ?? ''}`,
+        {
+          kind: 'content-filter',
+          provider: 'vertex',
+          code: String(blocked),
+        },
+      );
+    }
+    return {
+      text: (candidate?.content?.parts ?? []).map((p) => p.text ?? '').join(''),
+      finishReason: finishOf(candidate?.finishReason),
+      usage: {
+        inputTokens: Number(response.usageMetadata?.promptTokenCount ?? 0),
+        outputTokens: Number(response.usageMetadata?.candidatesTokenCount ?? 0),
+      },
+      provider: 'vertex',
+      model: response.modelVersion || target.model,
+    };
+  }
+
+  async *stream(
+    target: Target,
+    req: NormalizedGenerateRequest,
+    signal: AbortSignal,
+  ): AsyncGenerator<ProviderStreamEvent> {
+    const client = this.client(target.region);
+    let finishReason: FinishReason | undefined;
+    let usage = { inputTokens: 0, outputTokens: 0 };
+    let model = target.model;
+    const call = client.streamGenerateContent(this.request(target, req), this.callOptions());
+    const onAbort = () => {
+      (call as unknown as Partial<Cancellable>).cancel?.();
+      call.destroy();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      if (signal.aborted) onAbort();
+      for await (const chunk of call as AsyncIterable<IGenerateContentResponse>) {
+        const blocked = chunk.promptFeedback?.blockReason;
+        if (blocked && blocked !== 'BLOCKED_REASON_UNSPECIFIED' && !chunk.candidates?.length) {
+          throw new GenAiError(`vertex blocked the prompt (${String(blocked)})`, {
+            kind: 'content-filter',
+            provider: 'vertex',
+            code: String(blocked),
+          });
+        }
+        const candidate = chunk.candidates?.[0];
+        const text = (candidate?.content?.parts ?? []).map((p) => p.text ?? '').join('');
+        if (text) yield { type: 'delta', text };
+        if (
+          candidate?.finishReason !== undefined &&
+          candidate.finishReason !== null &&
+          candidate.finishReason !== 0 &&
+          candidate.finishReason !== 'FINISH_REASON_UNSPECIFIED'
+        ) {
+          finishReason = finishOf(candidate.finishReason);
+        }
+        if (chunk.usageMetadata) {
+          usage = {
+            inputTokens: Number(chunk.usageMetadata.promptTokenCount ?? 0),
+            outputTokens: Number(chunk.usageMetadata.candidatesTokenCount ?? 0),
+          };
+        }
+        if (chunk.modelVersion) model = chunk.modelVersion;
+      }
+    } catch (e) {
+      throw mapGoogleError(e);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      // A consumer that stopped early leaves the HTTP response open: cancel it.
+      if (finishReason === undefined) onAbort();
+    }
+    if (finishReason === undefined) return;
+    yield { type: 'finish', finishReason, usage, provider: 'vertex', model };
+  }
+
+  async embed(
+    target: Target,
+    req: NormalizedEmbedRequest,
+    signal: AbortSignal,
+  ): Promise<ProviderEmbedResult> {
+    const client = this.client(target.region);
+    const taskType = req.inputType === 'query' ? 'RETRIEVAL_QUERY' : 'RETRIEVAL_DOCUMENT';
+    try {
+      const [response] = await cancellable(
+        client.predict(
+          {
+            endpoint: this.resource(target),
+            instances: req.input.map(
+              (content) => helpers.toValue({ content, task_type: taskType }) as protos.google.protobuf.IValue,
+            ),
+            parameters: helpers.toValue({
+              autoTruncate: false,
+              ...(req.dimensions !== undefined ? { outputDimensionality: req.dimensions } : {}),
+              ...req.providerOptions,
+            }) as protos.google.protobuf.IValue,
+          },
+          this.callOptions(),
+        ),
+        signal,
+      );
+      let inputTokens = 0;
+      const embeddings = (response.predictions ?? []).map((p) => {
+        const value = helpers.fromValue(p as never) as {
+          embeddings?: { values?: number[]; statistics?: { token_count?: number } };
+          values?: number[];
+        };
+        inputTokens += Number(value.embeddings?.statistics?.token_count ?? 0);
+        return value.embeddings?.values ?? value.values ?? [];
+      });
+      return { embeddings, usage: { inputTokens }, provider: 'vertex', model: target.model };
+    } catch (e) {
+      throw mapGoogleError(e);
+    }
+  }
+
+  close(): void {
+    for (const client of this.clients.values()) void client.close().catch(() => {});
+    this.clients.clear();
+  }
+}
+
+/** Awaits a gax call and cancels it (closing its HTTP request or gRPC call) when the signal aborts. */
+async function cancellable<T>(call: Promise<T>, signal: AbortSignal): Promise<T> {
+  const cancel = () => (call as Promise<T> & Partial<Cancellable>).cancel?.();
+  if (signal.aborted) cancel();
+  signal.addEventListener('abort', cancel, { once: true });
+  try {
+    return await call;
+  } finally {
+    signal.removeEventListener('abort', cancel);
+  }
+}

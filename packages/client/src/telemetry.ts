@@ -1,0 +1,153 @@
+/**
+ * OpenTelemetry spans with the GenAI semantic conventions, through @opentelemetry/api only: without an SDK
+ * registered every call is a no-op. One CLIENT span per client call (retries and fallbacks included), named
+ * `{gen_ai.operation.name} {gen_ai.request.model}`.
+ *
+ * We emit both `gen_ai.system` (conventions up to v1.36, what most backends read today) and its successor
+ * `gen_ai.provider.name`. Prompt and completion text are recorded only with `recordContent: true`, as the
+ * `gen_ai.system_instructions`, `gen_ai.input.messages` and `gen_ai.output.messages` attributes.
+ */
+import { type Attributes, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
+import type { GenAiError } from './errors.js';
+import type {
+  EmbedResult,
+  FinishReason,
+  GenerateResult,
+  NormalizedEmbedRequest,
+  NormalizedGenerateRequest,
+  Operation,
+  ProviderName,
+  Target,
+} from './types.js';
+
+export interface TelemetryOptions {
+  /** Record prompts and completions on spans. They may hold personal data. @default false */
+  readonly recordContent?: boolean;
+  /** @default - trace.getTracer('@genai-deploy/client') from the global tracer provider */
+  readonly tracer?: Tracer;
+}
+
+/** `gen_ai.system` / `gen_ai.provider.name` per provider (SageMaker has no well-known value: ours is `aws.sagemaker`). */
+export const GEN_AI_SYSTEM: Readonly<Record<ProviderName, { system: string; providerName: string }>> = {
+  bedrock: { system: 'aws.bedrock', providerName: 'aws.bedrock' },
+  sagemaker: { system: 'aws.sagemaker', providerName: 'aws.sagemaker' },
+  vertex: { system: 'gcp.vertex_ai', providerName: 'gcp.vertex_ai' },
+  azure: { system: 'az.ai.inference', providerName: 'azure.ai.inference' },
+};
+
+/** Finish reasons in the conventions' vocabulary (OpenAI's). */
+const FINISH: Readonly<Record<FinishReason, string>> = {
+  stop: 'stop',
+  length: 'length',
+  'content-filter': 'content_filter',
+  'tool-calls': 'tool_calls',
+  other: 'other',
+};
+
+export class Telemetry {
+  private readonly tracer: Tracer;
+  private readonly recordContent: boolean;
+
+  constructor(options: TelemetryOptions = {}) {
+    this.tracer = options.tracer ?? trace.getTracer('@genai-deploy/client');
+    this.recordContent = options.recordContent ?? false;
+  }
+
+  startGenerate(operation: Operation, req: NormalizedGenerateRequest): Span {
+    const first = req.targets[0];
+    const attributes: Attributes = {
+      ...systemAttributes(first),
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.request.model': first?.model ?? req.model,
+      ...(req.maxTokens !== undefined ? { 'gen_ai.request.max_tokens': req.maxTokens } : {}),
+      ...(req.temperature !== undefined ? { 'gen_ai.request.temperature': req.temperature } : {}),
+      ...(req.topP !== undefined ? { 'gen_ai.request.top_p': req.topP } : {}),
+      ...(req.stop ? { 'gen_ai.request.stop_sequences': [...req.stop] } : {}),
+      ...(operation === 'stream' ? { 'gen_ai.request.stream': true } : {}),
+      ...(req.route ? { 'genai_deploy.route': req.route } : {}),
+    };
+    if (this.recordContent) {
+      if (req.system) {
+        attributes['gen_ai.system_instructions'] = JSON.stringify([{ type: 'text', content: req.system }]);
+      }
+      attributes['gen_ai.input.messages'] = JSON.stringify(
+        req.messages.map((m) => ({ role: m.role, parts: [{ type: 'text', content: m.content }] })),
+      );
+    }
+    return this.tracer.startSpan(`chat ${attributes['gen_ai.request.model']}`, {
+      kind: SpanKind.CLIENT,
+      attributes,
+    });
+  }
+
+  startEmbed(req: NormalizedEmbedRequest): Span {
+    const first = req.targets[0];
+    const attributes: Attributes = {
+      ...systemAttributes(first),
+      'gen_ai.operation.name': 'embeddings',
+      'gen_ai.request.model': first?.model ?? req.model,
+      ...(req.dimensions !== undefined ? { 'gen_ai.embeddings.dimension.count': req.dimensions } : {}),
+      ...(req.route ? { 'genai_deploy.route': req.route } : {}),
+    };
+    if (this.recordContent) attributes['gen_ai.input.messages'] = JSON.stringify(req.input);
+    return this.tracer.startSpan(`embeddings ${attributes['gen_ai.request.model']}`, {
+      kind: SpanKind.CLIENT,
+      attributes,
+    });
+  }
+
+  endGenerate(span: Span, result: Omit<GenerateResult, 'text'> & { text?: string }, target?: Target): void {
+    span.setAttributes({
+      ...systemAttributes(target),
+      'gen_ai.response.model': result.model,
+      'gen_ai.response.finish_reasons': [FINISH[result.finishReason]],
+      'gen_ai.usage.input_tokens': result.usage.inputTokens,
+      'gen_ai.usage.output_tokens': result.usage.outputTokens,
+      'genai_deploy.cached': result.cached,
+      'genai_deploy.attempts': result.attempts,
+    });
+    if (this.recordContent && result.text !== undefined) {
+      span.setAttribute(
+        'gen_ai.output.messages',
+        JSON.stringify([
+          {
+            role: 'assistant',
+            parts: [{ type: 'text', content: result.text }],
+            finish_reason: FINISH[result.finishReason],
+          },
+        ]),
+      );
+    }
+    span.end();
+  }
+
+  endEmbed(span: Span, result: EmbedResult, target?: Target): void {
+    span.setAttributes({
+      ...systemAttributes(target),
+      'gen_ai.response.model': result.model,
+      'gen_ai.usage.input_tokens': result.usage.inputTokens,
+      ...(result.embeddings[0] ? { 'gen_ai.embeddings.dimension.count': result.embeddings[0].length } : {}),
+      'genai_deploy.cached': result.cached,
+      'genai_deploy.attempts': result.attempts,
+    });
+    span.end();
+  }
+
+  fail(span: Span, error: GenAiError, attempts: number): void {
+    span.setAttributes({
+      ...systemAttributes(error.target),
+      'error.type': error.kind,
+      'genai_deploy.attempts': attempts,
+      ...(error.status !== undefined ? { 'http.response.status_code': error.status } : {}),
+    });
+    // The message can quote the request (a provider's validation text), so it is kept out unless content is on.
+    span.setStatus({ code: SpanStatusCode.ERROR, message: this.recordContent ? error.message : error.kind });
+    span.end();
+  }
+}
+
+function systemAttributes(target: Target | undefined): Attributes {
+  if (!target) return {};
+  const s = GEN_AI_SYSTEM[target.provider];
+  return { 'gen_ai.system': s.system, 'gen_ai.provider.name': s.providerName };
+}

@@ -1,0 +1,184 @@
+import { invalidRequest } from './errors.js';
+import { estimateTokens, limitsFor } from './model-limits.js';
+import { type RouteOptions, resolveTargets } from './route.js';
+import type {
+  EmbedRequest,
+  GenerateRequest,
+  NormalizedEmbedRequest,
+  NormalizedGenerateRequest,
+  ProviderName,
+  Target,
+} from './types.js';
+
+export interface ValidationContext {
+  readonly routes: Readonly<Record<string, RouteOptions>>;
+  /** Says why a provider cannot be used (not configured), or returns undefined when it can. */
+  readonly providerProblem: (provider: ProviderName) => string | undefined;
+}
+
+const ROLES = ['user', 'assistant'];
+
+/** Validates a generate/stream request and resolves its targets. Throws `invalid-request` before any network call. */
+export function validateGenerate(req: GenerateRequest, vctx: ValidationContext): NormalizedGenerateRequest {
+  if (typeof req !== 'object' || req === null) {
+    throw invalidRequest('request', req, 'expected an object { model, messages, ... }');
+  }
+  const { targets, route } = resolveTargets(req.model, vctx.routes);
+  checkProviders(targets, vctx);
+
+  const { messages } = req;
+  if (!Array.isArray(messages) || messages.length === 0) {
+    throw invalidRequest(
+      'messages',
+      messages,
+      'expected a non-empty array of { role: "user" | "assistant", content: string }',
+      'Put the system prompt in `system` and at least one user message in `messages`',
+    );
+  }
+  messages.forEach((m: unknown, i) => {
+    const msg = m as { role?: unknown; content?: unknown } | null;
+    if (typeof msg !== 'object' || msg === null) {
+      throw invalidRequest(`messages[${i}]`, m, 'expected { role, content }');
+    }
+    if (typeof msg.role !== 'string' || !ROLES.includes(msg.role)) {
+      throw invalidRequest(
+        `messages[${i}].role`,
+        msg.role,
+        `expected one of ${ROLES.map((r) => `"${r}"`).join(', ')}`,
+        msg.role === 'system' ? 'Pass the system prompt as `system`, not as a message' : undefined,
+      );
+    }
+    if (typeof msg.content !== 'string' || msg.content.length === 0) {
+      throw invalidRequest(`messages[${i}].content`, msg.content, 'expected a non-empty string');
+    }
+  });
+  if (messages[0]?.role !== 'user') {
+    throw invalidRequest('messages[0].role', messages[0]?.role, 'the first message must come from "user"');
+  }
+  if (req.system !== undefined && typeof req.system !== 'string') {
+    throw invalidRequest('system', req.system, 'expected a string');
+  }
+  if (req.maxTokens !== undefined && !(Number.isInteger(req.maxTokens) && req.maxTokens > 0)) {
+    throw invalidRequest('maxTokens', req.maxTokens, 'expected an integer > 0');
+  }
+  if (req.temperature !== undefined) {
+    if (typeof req.temperature !== 'number' || Number.isNaN(req.temperature)) {
+      throw invalidRequest('temperature', req.temperature, 'expected a number');
+    }
+    for (const t of targets) {
+      const range = limitsFor(t.provider, t.model).temperature;
+      if (range && (req.temperature < range.min || req.temperature > range.max)) {
+        throw invalidRequest(
+          'temperature',
+          req.temperature,
+          `${t.id} accepts ${range.min} to ${range.max}`,
+          targets.length > 1
+            ? `Route "${route}" includes ${t.id}; use a value every target accepts`
+            : undefined,
+        );
+      }
+    }
+  }
+  if (req.topP !== undefined && !(typeof req.topP === 'number' && req.topP > 0 && req.topP <= 1)) {
+    throw invalidRequest('topP', req.topP, 'expected a number in (0, 1]');
+  }
+  if (req.stop !== undefined) {
+    if (!Array.isArray(req.stop) || req.stop.some((s) => typeof s !== 'string' || s.length === 0)) {
+      throw invalidRequest('stop', req.stop, 'expected an array of non-empty strings');
+    }
+  }
+  checkDeadline(req.deadlineMs);
+  checkProviderOptions(req.providerOptions);
+
+  const { signal: _signal, model, ...rest } = req;
+  return { ...rest, model, targets, ...(route ? { route } : {}) };
+}
+
+/** Validates an embed request, normalizes `input` to an array and resolves its targets. */
+export function validateEmbed(req: EmbedRequest, vctx: ValidationContext): NormalizedEmbedRequest {
+  if (typeof req !== 'object' || req === null) {
+    throw invalidRequest('request', req, 'expected an object { model, input, ... }');
+  }
+  const { targets, route } = resolveTargets(req.model, vctx.routes);
+  checkProviders(targets, vctx);
+
+  const raw: unknown = req.input;
+  const input = typeof raw === 'string' ? [raw] : raw;
+  if (!Array.isArray(input) || input.length === 0) {
+    throw invalidRequest('input', raw, 'expected a string or a non-empty array of strings');
+  }
+  for (const [i, text] of input.entries()) {
+    const field = typeof raw === 'string' ? 'input' : `input[${i}]`;
+    if (typeof text !== 'string' || text.length === 0) {
+      throw invalidRequest(field, text, 'expected a non-empty string');
+    }
+    for (const t of targets) {
+      const limits = limitsFor(t.provider, t.model).embedding;
+      if (limits.maxCharsPerText !== undefined && text.length > limits.maxCharsPerText) {
+        throw invalidRequest(
+          field,
+          `${text.length} characters`,
+          `${t.id} takes at most ${limits.maxCharsPerText} characters per text`,
+          'Split the text into smaller chunks',
+        );
+      }
+      const tokens = limits.maxTokensPerText === undefined ? 0 : estimateTokens(text);
+      if (limits.maxTokensPerText !== undefined && tokens > limits.maxTokensPerText) {
+        throw invalidRequest(
+          field,
+          `about ${tokens} tokens (${text.length} characters)`,
+          `${t.id} takes at most ${limits.maxTokensPerText} tokens per text`,
+          'Split the text into smaller chunks',
+        );
+      }
+    }
+  }
+  if (req.dimensions !== undefined) {
+    if (!(Number.isInteger(req.dimensions) && req.dimensions > 0)) {
+      throw invalidRequest('dimensions', req.dimensions, 'expected an integer > 0');
+    }
+    for (const t of targets) {
+      const allowed = limitsFor(t.provider, t.model).embedding.dimensions;
+      if (!allowed) continue;
+      const ok = Array.isArray(allowed)
+        ? allowed.includes(req.dimensions)
+        : req.dimensions >= (allowed as { min: number }).min &&
+          req.dimensions <= (allowed as { max: number }).max;
+      if (!ok) {
+        const rule = Array.isArray(allowed)
+          ? `${t.id} accepts one of ${allowed.join(', ')}`
+          : `${t.id} accepts ${(allowed as { min: number }).min} to ${(allowed as { max: number }).max}`;
+        throw invalidRequest('dimensions', req.dimensions, rule);
+      }
+    }
+  }
+  if (req.inputType !== undefined && req.inputType !== 'query' && req.inputType !== 'document') {
+    throw invalidRequest('inputType', req.inputType, 'expected "query" or "document"');
+  }
+  checkProviderOptions(req.providerOptions);
+
+  const { signal: _signal, input: _input, model, ...rest } = req;
+  return { ...rest, model, input: input as string[], targets, ...(route ? { route } : {}) };
+}
+
+function checkProviders(targets: readonly Target[], vctx: ValidationContext): void {
+  for (const t of targets) {
+    const problem = vctx.providerProblem(t.provider);
+    if (problem) throw invalidRequest(`model (${t.id})`, t.id, problem);
+  }
+}
+
+function checkDeadline(deadlineMs: unknown): void {
+  if (
+    deadlineMs !== undefined &&
+    !(typeof deadlineMs === 'number' && deadlineMs > 0 && Number.isFinite(deadlineMs))
+  ) {
+    throw invalidRequest('deadlineMs', deadlineMs, 'expected a number of milliseconds > 0');
+  }
+}
+
+function checkProviderOptions(options: unknown): void {
+  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
+    throw invalidRequest('providerOptions', options, 'expected an object of provider-specific fields');
+  }
+}
