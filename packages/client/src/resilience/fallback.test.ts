@@ -1,0 +1,199 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import type { GenerateNext, StreamNext, Target } from '../types.js';
+import { createFallbackLayer } from './fallback.js';
+import {
+  A,
+  B,
+  C,
+  collect,
+  context,
+  error,
+  fakeStream,
+  ofType,
+  request,
+  result,
+} from './resilience.test-utils.js';
+
+/** A `next` whose behaviour depends on the target chosen for the branch. */
+function byTarget(behaviour: Record<string, (signal: AbortSignal) => Promise<void> | void>) {
+  const calls: string[] = [];
+  const next: GenerateNext = async (_req, ctx) => {
+    const t = ctx.target!;
+    calls.push(t.id);
+    ctx.attempts++;
+    await behaviour[t.id]?.(ctx.signal);
+    return result(t, `from ${t.id}`);
+  };
+  return { next, calls };
+}
+
+const fail =
+  (kind: Parameters<typeof error>[0], extra = {}) =>
+  () => {
+    throw error(kind, extra);
+  };
+
+describe('fallback layer', () => {
+  it.each(['throttled', 'unavailable', 'timeout', 'circuit-open'] as const)(
+    'moves to the next target on %s',
+    async (kind) => {
+      const layer = createFallbackLayer();
+      const { next, calls } = byTarget({ [A.id]: fail(kind) });
+      const { ctx, events } = context();
+      await expect(layer.generate!(request([A, B]), ctx, next)).resolves.toMatchObject({
+        text: `from ${B.id}`,
+        provider: 'vertex',
+      });
+      expect(calls).toEqual([A.id, B.id]);
+      expect(ctx.target).toEqual(B);
+      expect(ctx.attempts).toBe(2);
+      expect(ofType(events, 'fallback')).toMatchObject([{ from: A, to: B, error: { kind } }]);
+    },
+  );
+
+  it.each(['invalid-request', 'auth', 'content-filter', 'not-found'] as const)(
+    'stops on %s',
+    async (kind) => {
+      const layer = createFallbackLayer();
+      const { next, calls } = byTarget({ [A.id]: fail(kind) });
+      await expect(layer.generate!(request([A, B]), context().ctx, next)).rejects.toMatchObject({ kind });
+      expect(calls).toEqual([A.id]);
+    },
+  );
+
+  it('throws the last error when every target fails', async () => {
+    const layer = createFallbackLayer();
+    const { next, calls } = byTarget({
+      [A.id]: fail('throttled'),
+      [B.id]: fail('unavailable'),
+      [C.id]: fail('timeout'),
+    });
+    await expect(layer.generate!(request([A, B, C]), context().ctx, next)).rejects.toMatchObject({
+      kind: 'timeout',
+    });
+    expect(calls).toEqual([A.id, B.id, C.id]);
+  });
+
+  it('moves a context-length error to the next target with a larger window', async () => {
+    const layer = createFallbackLayer({ contextWindows: { [A.id]: 8_000, [B.id]: 8_000, [C.id]: 200_000 } });
+    const { next, calls } = byTarget({ [A.id]: fail('context-length') });
+    await expect(layer.generate!(request([A, B, C]), context().ctx, next)).resolves.toMatchObject({
+      provider: 'azure',
+    });
+    expect(calls).toEqual([A.id, C.id]);
+    const none = createFallbackLayer({ contextWindows: { [A.id]: 8_000, [B.id]: 4_000 } });
+    const second = byTarget({ [A.id]: fail('context-length') });
+    await expect(none.generate!(request([A, B]), context().ctx, second.next)).rejects.toMatchObject({
+      kind: 'context-length',
+    });
+    expect(second.calls).toEqual([A.id]);
+  });
+
+  it('hedges: starts the next target after the delay, the first answer wins and the loser is aborted', async () => {
+    const layer = createFallbackLayer({ routes: { fast: { targets: [], hedgeAfterMs: 30 } } });
+    let loserAborted = false;
+    const { next, calls } = byTarget({
+      [A.id]: (signal) =>
+        new Promise((_, reject) => {
+          signal.addEventListener('abort', () => {
+            loserAborted = true;
+            reject(signal.reason);
+          });
+        }),
+      [B.id]: () => delay(5),
+    });
+    const { ctx, events } = context();
+    const started = Date.now();
+    await expect(layer.generate!(request([A, B], 'fast'), ctx, next)).resolves.toMatchObject({
+      provider: 'vertex',
+    });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(30);
+    expect(calls).toEqual([A.id, B.id]);
+    expect(loserAborted).toBe(true);
+    expect(ofType(events, 'hedge')).toMatchObject([{ primary: A, hedge: B, afterMs: 30 }]);
+  });
+
+  it('does not hedge unless a route or the option asks for it, nor when hedging is false', async () => {
+    const slowA = () => byTarget({ [A.id]: () => delay(60) });
+    const plain = slowA();
+    await createFallbackLayer().generate!(request([A, B]), context().ctx, plain.next);
+    expect(plain.calls).toEqual([A.id]);
+    const off = slowA();
+    await createFallbackLayer({ hedging: false, routes: { r: { targets: [], hedgeAfterMs: 10 } } }).generate!(
+      request([A, B], 'r'),
+      context().ctx,
+      off.next,
+    );
+    expect(off.calls).toEqual([A.id]);
+    const on = slowA();
+    await createFallbackLayer({ hedging: { afterMs: 10 } }).generate!(
+      request([A, B]),
+      context().ctx,
+      on.next,
+    );
+    expect(on.calls).toEqual([A.id, B.id]);
+  });
+
+  it('an abort rejects at once, whatever the targets are doing', async () => {
+    const layer = createFallbackLayer();
+    const controller = new AbortController();
+    const { next } = byTarget({ [A.id]: () => delay(5_000) });
+    setTimeout(() => controller.abort(), 10);
+    const started = Date.now();
+    await expect(
+      layer.generate!(request([A, B]), context({ signal: controller.signal }).ctx, next),
+    ).rejects.toMatchObject({
+      kind: 'aborted',
+    });
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  describe('streams', () => {
+    const streams = (
+      plan: Record<string, (t: Target) => AsyncIterable<never>>,
+    ): { next: StreamNext; calls: string[] } => {
+      const calls: string[] = [];
+      const next: StreamNext = (_req, ctx) => {
+        const t = ctx.target!;
+        calls.push(t.id);
+        return plan[t.id]?.(t) ?? fakeStream(t, ['he', 'llo']);
+      };
+      return { next, calls };
+    };
+
+    it('falls back while nothing has reached the caller', async () => {
+      const layer = createFallbackLayer();
+      const { next, calls } = streams({
+        [A.id]: (t) =>
+          fakeStream(t, ['x'], { after: 0, error: error('unavailable') }) as AsyncIterable<never>,
+      });
+      const out = await collect(layer.stream!(request([A, B]), context({ operation: 'stream' }).ctx, next));
+      expect(out).toMatchObject({ text: 'hello' });
+      expect(out.events.at(-1)).toMatchObject({ type: 'finish', provider: 'vertex' });
+      expect(calls).toEqual([A.id, B.id]);
+    });
+
+    it('after 3 chunks, a cut reaches the caller as a typed mid-stream error after the 3 chunks', async () => {
+      const layer = createFallbackLayer();
+      const { next, calls } = streams({
+        [A.id]: (t) =>
+          fakeStream(t, ['one ', 'two ', 'three ', 'four'], {
+            after: 3,
+            error: error('unavailable', { code: 'ECONNRESET' }),
+          }) as AsyncIterable<never>,
+      });
+      const out = await collect(layer.stream!(request([A, B]), context({ operation: 'stream' }).ctx, next));
+      expect(out.events.map((e) => e.type)).toEqual(['delta', 'delta', 'delta']);
+      expect(out.text).toBe('one two three ');
+      expect(out.error).toMatchObject({
+        kind: 'mid-stream',
+        retryable: false,
+        deliveredChars: 14,
+        target: A,
+        code: 'ECONNRESET',
+      });
+      expect(calls).toEqual([A.id]);
+    });
+  });
+});

@@ -1,0 +1,26 @@
+/**
+ * Waits `ms`, or rejects with the signal's reason as soon as `signal` aborts. The timer is cleared on
+ * abort so a cancelled backoff leaves nothing behind in the event loop.
+ */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(abortReason(signal));
+  if (ms <= 0) return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortReason(signal!));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** The reason a signal aborted, as an Error (AbortSignal.abort() without a reason gives a DOMException). */
+export function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error) return reason;
+  return new DOMException(typeof reason === 'string' ? reason : 'This operation was aborted', 'AbortError');
+}
