@@ -243,6 +243,20 @@ export const errors = {
         'Fix: pass `vpc: { network, subnetwork }`, or drop vpcEgress.',
     ),
 
+  cacheWithoutVpc: (path: string) =>
+    new GcpConstructError(
+      'cache-without-vpc',
+      `${path}: a cache was attached but the front has no VPC access. Memorystore answers only on private addresses ` +
+        'in its network. Fix: pass `vpc: { network, subnetwork }` so the front uses Direct VPC egress.',
+    ),
+
+  invalidName: (path: string, field: string, received: string, rule: string) =>
+    new GcpConstructError(
+      'invalid-name',
+      `${path}: ${field} "${received}" is not valid. Expected ${rule}. Fix: choose a name that follows that rule, or leave ` +
+        'it unset to derive one from the construct id.',
+    ),
+
   cacheNetwork: (path: string) =>
     new GcpConstructError(
       'cache-network',
