@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { CloudRunFront, type CloudRunFrontProps } from './cloud-run-front.js';
 import { isGcpConstructError } from './errors.js';
 import { MemorystoreCache } from './memorystore-cache.js';
-import { only, resources, type SynthesizedStack, synth } from './synth.test-utils.js';
+import { only, PROVIDER_PROJECT, resources, type SynthesizedStack, synth } from './synth.test-utils.js';
 
 const RUN = 'google_cloud_run_v2_service';
 const BASE: CloudRunFrontProps = {
@@ -69,7 +69,7 @@ describe('CloudRunFront defaults', () => {
     const value = envVar(tf, 'GENAI_CONFIG')?.value as string;
     const parsed = JSON.parse(value);
     expect(parsed.providers.vertex).toEqual({
-      project: '${data.google_client_config.GenAiGoogleClientConfig.project}',
+      project: PROVIDER_PROJECT,
       location: 'us-central1',
     });
     // What the front will parse is exactly what the schema produces: defaults included, nothing else.
@@ -86,7 +86,7 @@ describe('CloudRunFront defaults', () => {
     const member = `\${google_service_account.${saKey}.member}`;
     expect(resources(tf, 'google_project_iam_member')).toEqual([
       {
-        project: '${data.google_client_config.GenAiGoogleClientConfig.project}',
+        project: PROVIDER_PROJECT,
         role: 'roles/aiplatform.user',
         member,
       },

@@ -1,7 +1,7 @@
 import { TerraformOutput } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { MemorystoreCache, type MemorystoreCacheProps } from './memorystore-cache.js';
-import { only, resources, synth } from './synth.test-utils.js';
+import { only, PROVIDER_PROJECT, resources, synth } from './synth.test-utils.js';
 
 const NETWORK = 'projects/net-host/global/networks/vpc';
 const SUBNET = 'projects/net-host/regions/us-central1/subnetworks/psc';
@@ -34,9 +34,7 @@ describe('MemorystoreCache (Valkey)', () => {
       transit_encryption_mode: 'SERVER_AUTHENTICATION',
       deletion_protection_enabled: true,
       engine_configs: { 'maxmemory-policy': 'allkeys-lru' },
-      desired_auto_created_endpoints: [
-        { network: NETWORK, project_id: '${data.google_client_config.GenAiGoogleClientConfig.project}' },
-      ],
+      desired_auto_created_endpoints: [{ network: NETWORK, project_id: PROVIDER_PROJECT }],
       labels: { 'managed-by': 'genai-deploy' },
       depends_on: [`google_network_connectivity_service_connection_policy.${scpKey}`],
     });
@@ -82,8 +80,7 @@ describe('MemorystoreCache (Valkey)', () => {
       condition: {
         title: 'genai-deploy genai-cache',
         description: 'Connect to this Memorystore instance only.',
-        expression:
-          'resource.name == "projects/${data.google_client_config.GenAiGoogleClientConfig.project}/locations/us-central1/instances/genai-cache"',
+        expression: `resource.name == "projects/${PROVIDER_PROJECT}/locations/us-central1/instances/genai-cache"`,
       },
     });
   });

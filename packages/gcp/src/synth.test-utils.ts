@@ -24,3 +24,6 @@ export function only(tf: SynthesizedStack, type: string): Record<string, unknown
   if (all.length !== 1) throw new Error(`expected exactly one ${type}, found ${all.length}`);
   return all[0] as Record<string, unknown>;
 }
+
+/** The provider project reference that constructs fall back to (`google_client_config`). */
+export const PROVIDER_PROJECT = `\${data.google_client_config.GenAiGoogleClientConfig.project}`;
