@@ -10,12 +10,13 @@ import { LatencyModel, pause } from './latency.js';
 import { routeSageMaker } from './sagemaker.js';
 import { Stats } from './stats.js';
 import type { Emulator, EmulatorOptions, FaultRule } from './types.js';
+import { routeVertex } from './vertex.js';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 
 type Router = (ex: Exchange) => RoutedRequest | undefined;
 
-const ROUTERS: readonly Router[] = [routeBedrock, routeSageMaker];
+const ROUTERS: readonly Router[] = [routeBedrock, routeSageMaker, routeVertex];
 
 function checkOptions(options: EmulatorOptions): void {
   const { port, host, seed, sagemakerEndpoints } = options;
