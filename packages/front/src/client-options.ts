@@ -1,5 +1,6 @@
 import type { FrontConfig } from '@genai-deploy/config';
 import { parseModelAddress } from '@genai-deploy/config';
+import type { ClientOptions } from './client.js';
 import { ENV } from './environment.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -9,23 +10,8 @@ type Env = Readonly<Record<string, string | undefined>>;
  * cloud they come from each provider's default chain (the function's or container's identity), except an
  * Azure key, which comes from GENAI_AZURE_API_KEY when set.
  */
-export interface ClientOptionsFromConfig {
-  providers: {
-    bedrock?: { region: string; endpoint?: string };
-    sagemaker?: { region: string; endpoint?: string; adapters?: Record<string, 'tgi' | 'embeddings'> };
-    vertex?: { project: string; location: string; endpoint?: string };
-    azure?: { endpoint: string; apiKey?: string };
-  };
-  routes: Record<string, { targets: string[]; cacheTtlSeconds?: number; hedgeAfterMs?: number }>;
-  cache: {
-    redisUrl?: string;
-    redisPassword?: string;
-    keyPrefix?: string;
-    ttlSeconds: number;
-    maxEntryBytes: number;
-    memoryBytes: number;
-  };
-}
+export type ClientOptionsFromConfig = Required<Pick<ClientOptions, 'providers' | 'routes'>> &
+  Pick<ClientOptions, 'contextWindows'>;
 
 /**
  * Turns the front's configuration into client options: the constructs set the configuration, the front
@@ -33,32 +19,30 @@ export interface ClientOptionsFromConfig {
  */
 export function toClientOptions(config: FrontConfig, env: Env = process.env): ClientOptionsFromConfig {
   const p = config.providers;
-  const providers: ClientOptionsFromConfig['providers'] = {};
+  const providers: Record<string, object> = {};
   if (p.bedrock) providers.bedrock = { ...p.bedrock };
   if (p.vertex) providers.vertex = { ...p.vertex };
   if (p.azure) {
     const apiKey = env[ENV.azureApiKey];
     providers.azure = { ...p.azure, ...(apiKey ? { apiKey } : {}) };
   }
-  if (p.sagemaker) {
-    const adapters: Record<string, 'tgi' | 'embeddings'> = {};
-    for (const m of config.models) {
-      const address = parseModelAddress(m.id);
-      if (address?.provider !== 'sagemaker') continue;
-      adapters[address.model] = m.adapter ?? (m.kind === 'embedding' ? 'embeddings' : 'tgi');
-    }
+  const adapters: Record<string, 'tgi' | 'embeddings'> = {};
+  const contextWindows: Record<string, number> = {};
+  for (const m of config.models) {
+    if (m.maxInputTokens !== undefined) contextWindows[m.id] = m.maxInputTokens;
+    const address = parseModelAddress(m.id);
+    if (address?.provider !== 'sagemaker') continue;
+    adapters[address.model] = m.adapter ?? (m.kind === 'embedding' ? 'embeddings' : 'tgi');
+  }
+  if (p.sagemaker || Object.keys(adapters).length > 0) {
     providers.sagemaker = { ...p.sagemaker, ...(Object.keys(adapters).length > 0 ? { adapters } : {}) };
   }
-  const routes: ClientOptionsFromConfig['routes'] = {};
+  const routes: Record<string, { targets: string[]; cacheTtlSeconds?: number; hedgeAfterMs?: number }> = {};
   for (const [name, route] of Object.entries(config.routes))
     routes[name] = { ...route, targets: [...route.targets] };
-  const redisPassword = env[ENV.redisPassword];
   return {
-    providers,
+    providers: providers as ClientOptionsFromConfig['providers'],
     routes,
-    cache: {
-      ...config.cache,
-      ...(redisPassword ? { redisPassword } : {}),
-    },
+    ...(Object.keys(contextWindows).length > 0 ? { contextWindows } : {}),
   };
 }

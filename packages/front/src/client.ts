@@ -1,6 +1,13 @@
-// TEMPORARY: @genai-deploy/client's index does not export its types yet; switch to the package import
-// as soon as it does (one place to change).
+import type {
+  EmbedRequest,
+  EmbedResult,
+  GenerateRequest,
+  GenerateResult,
+  StreamEvent,
+} from '@genai-deploy/client';
+
 export type {
+  ClientOptions,
   EmbedRequest,
   EmbedResult,
   ErrorKind,
@@ -9,17 +16,12 @@ export type {
   GenerateResult,
   Message,
   StreamEvent,
-} from '../../client/src/types.js';
+} from '@genai-deploy/client';
 
-import type {
-  EmbedRequest,
-  EmbedResult,
-  GenerateRequest,
-  GenerateResult,
-  StreamEvent,
-} from '../../client/src/types.js';
-
-/** What the front uses of a client from `createClient` (the whole public surface but `onEvent`). */
+/**
+ * What the front uses of a client from `createClient` (GenAiClient is assignable to it). A narrow
+ * interface lets tests and embedders wrap the client (e.g. to count calls) without re-implementing it.
+ */
 export interface GatewayClient {
   generate(request: GenerateRequest): Promise<GenerateResult>;
   stream(request: GenerateRequest): AsyncIterable<StreamEvent>;

@@ -20,9 +20,7 @@ const message = z.object({
 });
 
 const unsupported = (what: string) =>
-  z
-    .unknown()
-    .refine((v) => v === undefined || v === null, { message: `${what} is not supported by this gateway` });
+  z.null({ error: `${what} is not supported by this gateway` }).optional();
 
 /** The fields of OpenAI's chat completion request that this gateway honours; other fields are ignored. */
 export const chatRequestSchema = z.object({

@@ -1,4 +1,4 @@
-import * as sdk from '@genai-deploy/client';
+import { type ClientOptions, createClient } from '@genai-deploy/client';
 import type { FrontConfig } from '@genai-deploy/config';
 import { createFront, type Front, type FrontOptions } from './app.js';
 import type { ApiKeys } from './auth.js';
@@ -12,11 +12,9 @@ type Env = Readonly<Record<string, string | undefined>>;
 /** Builds the client for a configuration; `overrides` are merged over the mapped options (credentials, endpoints, events). */
 export function createGatewayClient(
   config: FrontConfig,
-  overrides: Record<string, unknown> = {},
+  overrides: ClientOptions = {},
   env: Env = process.env,
 ): GatewayClient {
-  const createClient = (sdk as unknown as { createClient?: (options: object) => GatewayClient }).createClient;
-  if (!createClient) throw new Error('@genai-deploy/client does not export createClient yet');
   const mapped = toClientOptions(config, env);
   return createClient({
     ...mapped,
@@ -25,13 +23,17 @@ export function createGatewayClient(
   });
 }
 
-function mergeProviders(base: object, extra: unknown): object {
-  if (!extra || typeof extra !== 'object') return base;
+/** Merges provider settings one level deep, so an override can add credentials without restating the region. */
+function mergeProviders(
+  base: ClientOptions['providers'],
+  extra: ClientOptions['providers'],
+): ClientOptions['providers'] {
+  if (!extra) return base;
   const out: Record<string, unknown> = { ...base };
   for (const [name, value] of Object.entries(extra)) {
     out[name] = { ...((out[name] as object | undefined) ?? {}), ...(value as object) };
   }
-  return out;
+  return out as ClientOptions['providers'];
 }
 
 /**
@@ -40,7 +42,7 @@ function mergeProviders(base: object, extra: unknown): object {
  * the intent.
  */
 export async function createFrontFromEnv(
-  options: { env?: Env; config?: FrontConfig; apiKeys?: ApiKeys } & Partial<
+  options: { env?: Env; config?: FrontConfig; apiKeys?: ApiKeys; clientOptions?: ClientOptions } & Partial<
     Omit<FrontOptions, 'config' | 'apiKeys'>
   > = {},
 ): Promise<Front> {
@@ -52,9 +54,10 @@ export async function createFrontFromEnv(
       `no API keys: set ${ENV.apiKeys} (comma-separated), ${ENV.apiKeyHashes}, ${ENV.apiKeysFile} or ${ENV.apiKeysSecretArn}`,
     );
   }
-  const client = options.client ?? createGatewayClient(config, {}, env);
+  const client = options.client ?? createGatewayClient(config, options.clientOptions ?? {}, env);
+  const { clientOptions: _clientOptions, env: _env, ...frontOptions } = options;
   return createFront({
-    ...options,
+    ...frontOptions,
     config,
     apiKeys,
     client,

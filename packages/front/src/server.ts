@@ -1,11 +1,12 @@
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
+import type { ClientOptions } from '@genai-deploy/client';
 import type { FrontConfig, FrontConfigInput } from '@genai-deploy/config';
 import { parseFrontConfig } from '@genai-deploy/config';
 import { type ServerType, serve } from '@hono/node-server';
 import type { Front, FrontOptions } from './app.js';
 import { ApiKeys } from './auth.js';
-import { createFrontFromEnv, createGatewayClient } from './runtime.js';
+import { createFrontFromEnv } from './runtime.js';
 
 export interface StartFrontOptions extends Partial<Omit<FrontOptions, 'config' | 'apiKeys'>> {
   /** The configuration, validated here when given as input. @default - from GENAI_CONFIG / GENAI_CONFIG_FILE */
@@ -13,7 +14,7 @@ export interface StartFrontOptions extends Partial<Omit<FrontOptions, 'config' |
   /** Accepted keys: an ApiKeys, or plaintext keys. @default - from GENAI_API_KEYS and the other key variables */
   readonly apiKeys?: ApiKeys | readonly string[];
   /** Options merged over the ones mapped from the configuration when the front builds its client (credentials, endpoints). */
-  readonly clientOptions?: Record<string, unknown>;
+  readonly clientOptions?: ClientOptions;
   /** TCP port; 0 picks a free one. @default 0 */
   readonly port?: number;
   /** @default '127.0.0.1' */
@@ -48,15 +49,12 @@ export async function startFront(options: StartFrontOptions = {}): Promise<Runni
       : options.apiKeys instanceof ApiKeys
         ? options.apiKeys
         : ApiKeys.from({ keys: options.apiKeys as readonly string[] });
-  const { port: _port, host: _host, clientOptions, config: _config, apiKeys: _keys, ...rest } = options;
+  const { port: _port, host: _host, config: _config, apiKeys: _keys, ...rest } = options;
   const front = await createFrontFromEnv({
     ...rest,
     env,
     ...(config ? { config } : {}),
     ...(apiKeys ? { apiKeys } : {}),
-    ...(!options.client && clientOptions && config
-      ? { client: createGatewayClient(config, clientOptions, env) }
-      : {}),
   });
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve(

@@ -1,0 +1,450 @@
+import { Writable } from 'node:stream';
+import { type FrontConfigInput, parseFrontConfig } from '@genai-deploy/config';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createFront, type Front } from './app.js';
+import { ApiKeys } from './auth.js';
+import { createLogger } from './logger.js';
+import { FrontMetrics } from './metrics.js';
+import { stubClient } from './stub-client.test-utils.js';
+
+// Response bodies are asserted field by field; the type only has to let the test reach into them.
+// biome-ignore lint/suspicious/noExplicitAny: test-only view of JSON bodies
+type Loose = any;
+
+const KEY = 'sk-test-key-1';
+const OTHER = 'sk-test-key-2';
+
+const baseConfig: FrontConfigInput = {
+  models: [
+    { id: 'bedrock/anthropic.claude-3-5-haiku-20241022-v1:0', maxOutputTokens: 512, maxInputTokens: 1000 },
+    { id: 'azure/gpt-4o-mini' },
+    { id: 'vertex/text-embedding-005', kind: 'embedding', maxInputTokens: 100 },
+  ],
+  routes: { fast: { targets: ['bedrock/anthropic.claude-3-5-haiku-20241022-v1:0', 'azure/gpt-4o-mini'] } },
+};
+
+const fronts: Front[] = [];
+afterEach(async () => {
+  await Promise.all(fronts.splice(0).map((f) => f.close()));
+});
+
+function make(config: FrontConfigInput = baseConfig, logs?: string[]) {
+  const client = stubClient();
+  const destination = new Writable({
+    write(chunk, _enc, cb) {
+      logs?.push(String(chunk));
+      cb();
+    },
+  });
+  const front = createFront({
+    config: parseFrontConfig(config),
+    apiKeys: ApiKeys.from({ keys: [KEY, OTHER] }),
+    client,
+    logger: createLogger({ level: 'info', destination }),
+    metrics: new FrontMetrics({ defaultMetrics: false }),
+    jobs: { pollMs: 20 },
+  });
+  fronts.push(front);
+  const request = (
+    path: string,
+    init: { method?: string; body?: unknown; key?: string | null; headers?: Record<string, string> } = {},
+  ) => {
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...init.headers };
+    if (init.key !== null) headers.authorization = `Bearer ${init.key ?? KEY}`;
+    const body =
+      init.body === undefined
+        ? undefined
+        : typeof init.body === 'string'
+          ? init.body
+          : JSON.stringify(init.body);
+    return front.app.request(path, {
+      method: init.method ?? (body ? 'POST' : 'GET'),
+      headers,
+      body,
+    }) as Promise<Omit<Response, 'json'> & { json(): Promise<Loose> }>;
+  };
+  return { front, client, request };
+}
+
+const chat = (content: string, extra: object = {}) => ({
+  model: 'bedrock/anthropic.claude-3-5-haiku-20241022-v1:0',
+  messages: [{ role: 'user', content }],
+  ...extra,
+});
+
+describe('auth', () => {
+  it('answers 401 in OpenAI error shape without a key or with a wrong key', async () => {
+    const { request } = make();
+    for (const key of [null, 'sk-wrong']) {
+      const res = await request('/v1/models', { key });
+      expect(res.status).toBe(401);
+      const body = await res.json();
+      expect(body).toEqual({
+        error: {
+          message: expect.stringContaining('API key'),
+          type: 'invalid_request_error',
+          param: null,
+          code: 'invalid_api_key',
+        },
+      });
+    }
+  });
+
+  it('accepts Bearer and x-api-key', async () => {
+    const { request } = make();
+    expect((await request('/v1/models')).status).toBe(200);
+    expect((await request('/v1/models', { key: null, headers: { 'x-api-key': OTHER } })).status).toBe(200);
+  });
+
+  it('leaves /health and /ready open and protects /metrics', async () => {
+    const { request } = make();
+    expect((await request('/health', { key: null })).status).toBe(200);
+    expect(await (await request('/ready', { key: null })).json()).toMatchObject({ status: 'ready' });
+    expect((await request('/metrics', { key: null })).status).toBe(401);
+  });
+});
+
+describe('chat completions', () => {
+  it('answers in OpenAI shape with the gateway headers, and maps system messages', async () => {
+    const { request, client } = make();
+    const res = await request('/v1/chat/completions', {
+      body: {
+        model: 'fast',
+        messages: [
+          { role: 'system', content: 'be brief' },
+          { role: 'developer', content: 'and kind' },
+          { role: 'user', content: [{ type: 'text', text: 'hi' }] },
+        ],
+        max_tokens: 20,
+        temperature: 0,
+        stop: 'END',
+      },
+      headers: { 'x-request-id': 'req-123' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-request-id')).toBe('req-123');
+    expect(res.headers.get('x-genai-cache')).toBe('hit');
+    expect(res.headers.get('x-genai-attempts')).toBe('0');
+    expect(res.headers.get('x-genai-provider')).toBe('bedrock');
+    const body = await res.json();
+    expect(body).toMatchObject({
+      object: 'chat.completion',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'echo: hi' }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: expect.any(Number), completion_tokens: expect.any(Number) },
+    });
+    expect(body.id).toMatch(/^chatcmpl-/);
+    expect(client.calls[0]).toMatchObject({
+      model: 'fast',
+      system: 'be brief\n\nand kind',
+      messages: [{ role: 'user', content: 'hi' }],
+      maxTokens: 20,
+      temperature: 0,
+      stop: ['END'],
+    });
+  });
+
+  it('generates a request id when none (or a malformed one) is sent', async () => {
+    const { request } = make();
+    const res = await request('/v1/chat/completions', {
+      body: chat('x'),
+      headers: { 'x-request-id': 'bad id with spaces' },
+    });
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('streams OpenAI chunks ending with [DONE], usage last when asked', async () => {
+    const { request } = make();
+    const res = await request('/v1/chat/completions', {
+      body: chat('one two three', { stream: true, stream_options: { include_usage: true } }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const events = (await res.text()).split('\n\n').filter(Boolean);
+    expect(events.at(-1)).toBe('data: [DONE]');
+    const chunks = events.slice(0, -1).map((e) => JSON.parse(e.replace(/^data: /, '')));
+    expect(chunks[0].choices[0].delta).toEqual({ role: 'assistant', content: '' });
+    const text = chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('');
+    expect(text).toBe('echo: one two three');
+    expect(chunks.at(-2).choices[0].finish_reason).toBe('stop');
+    expect(chunks.at(-1)).toMatchObject({
+      choices: [],
+      usage: { prompt_tokens: expect.any(Number), total_tokens: expect.any(Number) },
+    });
+    expect(chunks.slice(0, -1).every((c) => c.usage === null)).toBe(true);
+  });
+
+  it('turns upstream errors into OpenAI errors with the right status, without leaking details', async () => {
+    const { request } = make();
+    const cases: [string, number, string][] = [
+      ['throttled', 429, 'upstream_throttled'],
+      ['unavailable', 503, 'upstream_unavailable'],
+      ['timeout', 504, 'upstream_timeout'],
+      ['invalid-request', 400, 'invalid_request'],
+      ['auth', 502, 'upstream_auth_error'],
+      ['context-length', 400, 'context_length_exceeded'],
+      ['content-filter', 400, 'content_filter'],
+      ['not-found', 404, 'model_not_found'],
+      ['model-error', 502, 'upstream_model_error'],
+      ['circuit-open', 503, 'upstream_unavailable'],
+    ];
+    for (const [kind, status, code] of cases) {
+      const res = await request('/v1/chat/completions', { body: chat(`fail:${kind}`) });
+      expect(res.status, kind).toBe(status);
+      const body = await res.json();
+      expect(body.error.code, kind).toBe(code);
+      if (kind === 'throttled') expect(res.headers.get('retry-after')).toBe('3');
+      if (['auth', 'model-error', 'unavailable', 'timeout'].includes(kind)) {
+        expect(body.error.message).not.toContain('secret-account');
+      }
+      expect(JSON.stringify(body)).not.toMatch(/at .*\.ts:\d+/);
+    }
+  });
+
+  it('answers an upstream error before the first token of a stream as a plain HTTP error', async () => {
+    const { request } = make();
+    const res = await request('/v1/chat/completions', { body: chat('fail:throttled', { stream: true }) });
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('3');
+  });
+});
+
+describe('validation and limits', () => {
+  it('names the bad field', async () => {
+    const { request } = make();
+    const cases: [unknown, string][] = [
+      [{ messages: [{ role: 'user', content: 'x' }] }, 'model'],
+      [{ model: 'fast', messages: [{ role: 'robot', content: 'x' }] }, 'messages[0].role'],
+      [{ model: 'fast', messages: [{ role: 'tool', content: 'x' }] }, 'messages[0].role'],
+      [{ model: 'fast', messages: [] }, 'messages'],
+      [{ model: 'fast', messages: [{ role: 'user', content: 5 }] }, 'messages[0].content'],
+      [chat('x', { temperature: 3 }), 'temperature'],
+      [chat('x', { max_tokens: 0 }), 'max_tokens'],
+      [chat('x', { max_tokens: 513 }), 'max_tokens'],
+      [chat('x', { max_completion_tokens: 10_000 }), 'max_completion_tokens'],
+      [chat('x', { n: 2 }), 'n'],
+      [chat('x', { tools: [{ type: 'function' }] }), 'tools'],
+      [chat('x', { stop: ['a', 'b', 'c', 'd', 'e'] }), 'stop'],
+      [{ model: 'fast', messages: [{ role: 'system', content: 'only system' }] }, 'messages'],
+    ];
+    for (const [body, param] of cases) {
+      const res = await request('/v1/chat/completions', { body });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      const err = (await res.json()).error;
+      expect(err.param, JSON.stringify(body)).toBe(param);
+      expect(err.type).toBe('invalid_request_error');
+      expect(err.message).toContain(param);
+    }
+  });
+
+  it('rejects bodies that are not JSON objects', async () => {
+    const { request } = make();
+    for (const body of ['{not json', '[]', '"x"', '']) {
+      const res = await request('/v1/chat/completions', { body, method: 'POST' });
+      expect(res.status, body).toBe(400);
+    }
+  });
+
+  it('answers 404 for unknown models and 400 for the wrong kind', async () => {
+    const { request } = make();
+    const unknown = await request('/v1/chat/completions', {
+      body: { ...chat('x'), model: 'bedrock/not-configured' },
+    });
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as Loose).error).toMatchObject({
+      code: 'model_not_found',
+      param: 'model',
+    });
+    const wrongKind = await request('/v1/chat/completions', {
+      body: { ...chat('x'), model: 'vertex/text-embedding-005' },
+    });
+    expect(wrongKind.status).toBe(400);
+    const wrongKind2 = await request('/v1/embeddings', { body: { model: 'fast', input: 'x' } });
+    expect(wrongKind2.status).toBe(400);
+  });
+
+  it('limits the prompt length per model', async () => {
+    const { request } = make();
+    const res = await request('/v1/chat/completions', { body: chat('x'.repeat(5000)) });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.code).toBe('context_length_exceeded');
+    const emb = await request('/v1/embeddings', {
+      body: { model: 'vertex/text-embedding-005', input: ['ok', 'y'.repeat(1000)] },
+    });
+    expect(emb.status).toBe(400);
+    expect((await emb.json()).error.param).toBe('input[1]');
+  });
+
+  it('answers 413 for a body over the limit, with or without content-length', async () => {
+    const { front } = make({ ...baseConfig, limits: { maxBodyBytes: 1000 } });
+    const big = JSON.stringify(chat('z'.repeat(2000)));
+    const res = await front.app.request('/v1/chat/completions', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: big,
+    });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as Loose).error.code).toBe('request_too_large');
+    const chunked = await front.app.request('/v1/chat/completions', {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${KEY}`,
+        'content-type': 'application/json',
+        'transfer-encoding': 'chunked',
+      },
+      body: new Blob([big]).stream(),
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+  });
+
+  it('limits requests per minute per key with 429 and Retry-After', async () => {
+    const { request } = make({ ...baseConfig, limits: { requestsPerMinute: 3 } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++)
+      statuses.push((await request('/v1/chat/completions', { body: chat('x') })).status);
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    const res = await request('/v1/chat/completions', { body: chat('x') });
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect((await res.json()).error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limit_exceeded' });
+    // Another key has its own budget.
+    expect((await request('/v1/chat/completions', { body: chat('x'), key: OTHER })).status).toBe(200);
+  });
+
+  it('limits tokens per minute per key', async () => {
+    const { request } = make({ ...baseConfig, limits: { tokensPerMinute: 100 } });
+    const first = await request('/v1/chat/completions', { body: chat('a'.repeat(300)) });
+    expect(first.status).toBe(200);
+    const second = await request('/v1/chat/completions', { body: chat('b'.repeat(300)) });
+    expect(second.status).toBe(429);
+    expect((await second.json()).error.message).toContain('tokens per minute');
+  });
+
+  it('keeps CORS off unless configured', async () => {
+    const off = make();
+    const res = await off.request('/v1/models', { headers: { origin: 'https://app.example.com' } });
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    const on = make({ ...baseConfig, corsOrigins: ['https://app.example.com'] });
+    const res2 = await on.request('/v1/models', { headers: { origin: 'https://app.example.com' } });
+    expect(res2.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    const res3 = await on.request('/v1/models', { headers: { origin: 'https://evil.example.com' } });
+    expect(res3.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('embeddings, models, metrics, logs', () => {
+  it('embeds strings and arrays, as floats or base64', async () => {
+    const { request } = make();
+    const res = await request('/v1/embeddings', {
+      body: { model: 'vertex/text-embedding-005', input: ['abc', 'de'] },
+    });
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.data).toEqual([
+      { object: 'embedding', index: 0, embedding: [3, 0.5, -0.25] },
+      { object: 'embedding', index: 1, embedding: [2, 0.5, -0.25] },
+    ]);
+    const b64 = await (
+      await request('/v1/embeddings', {
+        body: { model: 'vertex/text-embedding-005', input: 'abc', encoding_format: 'base64' },
+      })
+    ).json();
+    const buf = Buffer.from(b64.data[0].embedding, 'base64');
+    expect([0, 1, 2].map((i) => buf.readFloatLE(i * 4))).toEqual([3, 0.5, -0.25]);
+  });
+
+  it('lists configured models and routes', async () => {
+    const { request } = make();
+    const body = await (await request('/v1/models')).json();
+    expect(body.object).toBe('list');
+    expect(body.data.map((m: { id: string }) => m.id).sort()).toEqual(
+      [
+        'azure/gpt-4o-mini',
+        'bedrock/anthropic.claude-3-5-haiku-20241022-v1:0',
+        'fast',
+        'vertex/text-embedding-005',
+      ].sort(),
+    );
+    expect(body.data.find((m: { id: string }) => m.id === 'fast')).toMatchObject({
+      owned_by: 'route',
+      targets: expect.any(Array),
+    });
+  });
+
+  it('exposes Prometheus metrics by model and status', async () => {
+    const { request } = make();
+    await request('/v1/chat/completions', { body: chat('x', { temperature: 0 }) });
+    await request('/v1/chat/completions', { body: chat('y') });
+    await request('/v1/chat/completions', { body: chat('fail:throttled') });
+    const text = await (await request('/metrics')).text();
+    const model = 'bedrock/anthropic.claude-3-5-haiku-20241022-v1:0';
+    expect(text).toContain(`genai_front_requests_total{endpoint="chat",model="${model}",status="200"} 2`);
+    expect(text).toContain(`genai_front_requests_total{endpoint="chat",model="${model}",status="429"} 1`);
+    expect(text).toContain(`genai_front_cache_total{model="${model}",result="hit"} 1`);
+    expect(text).toContain(`genai_front_cache_total{model="${model}",result="miss"} 1`);
+    expect(text).toContain(`genai_front_upstream_attempts_total{model="${model}",provider="bedrock"} 1`);
+    expect(text).toMatch(/genai_front_tokens_total\{model="[^"]+",direction="in"\} \d+/);
+    expect(text).toContain('genai_front_request_duration_seconds_bucket');
+  });
+
+  it('logs structured lines without prompts, completions or keys unless logPrompts is on', async () => {
+    const logs: string[] = [];
+    const { request } = make(baseConfig, logs);
+    await request('/v1/chat/completions', { body: chat('my secret prompt') });
+    const line = JSON.parse(logs.find((l) => l.includes('"msg":"request"'))!);
+    expect(line).toMatchObject({
+      status: 200,
+      model: 'bedrock/anthropic.claude-3-5-haiku-20241022-v1:0',
+      provider: 'bedrock',
+    });
+    expect(line.requestId).toBeTruthy();
+    expect(line.tokensIn).toBeGreaterThan(0);
+    expect(logs.join('')).not.toContain('secret prompt');
+    expect(logs.join('')).not.toContain(KEY);
+
+    const logs2: string[] = [];
+    const verbose = make({ ...baseConfig, logPrompts: true }, logs2);
+    await verbose.request('/v1/chat/completions', { body: chat('my secret prompt') });
+    expect(logs2.join('')).toContain('secret prompt');
+  });
+});
+
+describe('jobs (memory)', () => {
+  it('runs a chat request in the background; only its key can read it', async () => {
+    const { request } = make();
+    const created = await request('/v1/jobs', { body: chat('later') });
+    expect(created.status).toBe(202);
+    const job = await created.json();
+    expect(job).toMatchObject({ id: expect.stringMatching(/^job_/), status: 'queued' });
+    let view: { status: string; result?: { choices: { message: { content: string } }[] } } = job;
+    for (let i = 0; i < 100 && view.status !== 'succeeded'; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      view = await (await request(`/v1/jobs/${job.id}`)).json();
+    }
+    expect(view.status).toBe('succeeded');
+    expect(view.result?.choices[0]?.message.content).toBe('echo: later');
+    expect((await request(`/v1/jobs/${job.id}`, { key: OTHER })).status).toBe(404);
+    expect((await request('/v1/jobs/job_missing')).status).toBe(404);
+  });
+
+  it('records upstream failures in the job and refuses streaming jobs', async () => {
+    const { request } = make();
+    const job = await (await request('/v1/jobs', { body: chat('fail:content-filter') })).json();
+    let view: { status: string; error?: { code: string } } = job;
+    for (let i = 0; i < 100 && view.status !== 'failed'; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      view = await (await request(`/v1/jobs/${job.id}`)).json();
+    }
+    expect(view).toMatchObject({ status: 'failed', error: { code: 'content_filter' } });
+    expect((await request('/v1/jobs', { body: chat('x', { stream: true }) })).status).toBe(400);
+  });
+});
+
+describe('draining', () => {
+  it('answers 503 to new requests and /ready once draining, keeps /health', async () => {
+    const { front, request } = make();
+    front.startDrain();
+    expect((await request('/ready', { key: null })).status).toBe(503);
+    expect((await request('/v1/models')).status).toBe(503);
+    expect((await request('/health', { key: null })).status).toBe(200);
+  });
+});
