@@ -1,8 +1,65 @@
-import { type App, TerraformOutput, TerraformStack } from 'cdktf';
+import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider/index.js';
+import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group/index.js';
+import { AzapiProvider, AzureGenAiPlatform } from '@genai-deploy/azure';
+import { type App, TerraformStack } from 'cdktf';
 
-/** Stack `azure`: replaced by the AzureGenAiPlatform pattern in the Azure constructs issue. */
+const LOCATION = 'eastus2';
+const TAGS = { app: 'genai-deploy', stack: 'azure' };
+
+/**
+ * Stack `azure`: Llama 3.1 8B Instruct from the Azure ML model catalog on one A100 (Standard_NC24ads_A100_v4),
+ * autoscaled on GPU utilization up to 3 instances, behind the OpenAI-compatible front on Container Apps, with
+ * Azure Managed Redis as the shared cache and Azure AI Search as the vector store.
+ *
+ * Credentials come from the environment (ARM_SUBSCRIPTION_ID, ARM_TENANT_ID, OIDC or the Azure CLI), never from here.
+ */
 export function addAzureStack(app: App): TerraformStack {
   const stack = new TerraformStack(app, 'azure');
-  new TerraformOutput(stack, 'status', { value: 'placeholder' });
+  new AzurermProvider(stack, 'azurerm', { features: [{}] });
+  new AzapiProvider(stack, 'azapi');
+
+  const rg = new ResourceGroup(stack, 'ResourceGroup', {
+    name: 'rg-genai-deploy',
+    location: LOCATION,
+    tags: TAGS,
+  });
+
+  new AzureGenAiPlatform(stack, 'Platform', {
+    resourceGroup: rg,
+    endpoint: {
+      name: 'genai-llama',
+      location: LOCATION,
+      authMode: 'AADToken',
+      workspaceProps: { name: 'mlw-genai-deploy', tags: TAGS },
+      deployments: [
+        {
+          name: 'blue',
+          instanceType: 'Standard_NC24ads_A100_v4',
+          model: {
+            registryModelId: 'azureml://registries/azureml-meta/models/Meta-Llama-3.1-8B-Instruct/versions/4',
+          },
+          instanceCount: 1,
+          requestSettings: { maxConcurrentRequestsPerInstance: 32, requestTimeout: 'PT90S' },
+          autoscale: {
+            minInstances: 1,
+            maxInstances: 3,
+            rule: { metric: 'gpu', scaleOutAbove: 70, scaleInBelow: 25 },
+          },
+        },
+      ],
+      traffic: { blue: 100 },
+      tags: TAGS,
+    },
+    front: {
+      name: 'genai-front',
+      image: 'ghcr.io/genai-deploy/front:0.1.0',
+      minReplicas: 1,
+      maxReplicas: 10,
+      concurrentRequests: 50,
+      tags: TAGS,
+    },
+    cache: { name: 'redis-genai-deploy', skuName: 'Balanced_B1', tags: TAGS },
+    search: { name: 'srch-genai-deploy', sku: 'basic', replicaCount: 2, semanticSearch: 'free', tags: TAGS },
+  });
   return stack;
 }

@@ -180,6 +180,22 @@ export const errors = {
   invalidSku: (path: string, what: string, received: string, allowed: readonly string[]) =>
     fail('SKU', path, `${what} ${show(received)} is not supported. Expected one of: ${allowed.join(', ')}.`),
 
+  redisModules: (path: string, clustering: string, eviction: string) =>
+    fail(
+      'REDIS_MODULES',
+      path,
+      `RediSearch needs clusteringPolicy "EnterpriseCluster" and evictionPolicy "NoEviction", received ` +
+        `"${clustering}" and "${eviction}". Set both, or drop RediSearch from modules.`,
+    ),
+
+  privateRegistryNeedsPremium: (path: string, sku: string) =>
+    fail(
+      'REGISTRY_SKU',
+      path,
+      `publicNetworkAccess: false needs a Premium Container Registry, received containerRegistrySku "${sku}". ` +
+        'Set containerRegistrySku: "Premium" or keep public network access.',
+    ),
+
   searchCapacity: (path: string, sku: string, detail: string) =>
     fail('SEARCH_CAPACITY', path, `search SKU "${sku}": ${detail}`),
 
