@@ -58,6 +58,8 @@ export class AzureAdapter implements ProviderAdapter {
       const client = createModelClient(this.options.endpoint, credential, {
         // The pipeline's retry layer owns retries: none here.
         retryOptions: { maxRetries: 0 },
+        // The Azure pipeline refuses plain http unless told; only local endpoints (the emulator) use it.
+        allowInsecureConnection: this.options.endpoint.startsWith('http://'),
         ...(this.options.apiVersion ? { apiVersion: this.options.apiVersion } : {}),
       });
       client.pipeline.removePolicy({ phase: 'Retry' });

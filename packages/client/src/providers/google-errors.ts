@@ -1,4 +1,11 @@
-import { GenAiError, isGenAiError, looksLikeContextLength, networkError, parseDuration } from '../errors.js';
+import {
+  GenAiError,
+  isGenAiError,
+  kindFromStatus,
+  looksLikeContextLength,
+  networkError,
+  parseDuration,
+} from '../errors.js';
 import type { ErrorKind } from '../types.js';
 
 /** gRPC status code → kind and HTTP status (https://cloud.google.com/apis/design/errors). */
@@ -42,29 +49,66 @@ export function retryDelayOf(details: readonly unknown[] | undefined): number | 
   return undefined;
 }
 
-/** Maps a google-gax error (REST fallback or gRPC) or a connection failure to a GenAiError. */
+const BY_NAME = new Map(Object.entries(BY_CODE).map(([code, v]) => [v.name, { ...v, code: Number(code) }]));
+
+interface HttpErrorBody {
+  readonly code?: number;
+  readonly message?: string;
+  readonly status?: string;
+  readonly details?: readonly unknown[];
+}
+
+/** The `{ error: { code, message, status, details } }` body of a REST error, from a message or response data. */
+function httpErrorBody(err: GoogleErrorLike & { response?: { data?: unknown } }): HttpErrorBody | undefined {
+  const candidates: unknown[] = [err.response?.data];
+  if (typeof err.message === 'string' && /^\s*[[{]/.test(err.message)) {
+    try {
+      candidates.push(JSON.parse(err.message));
+    } catch {}
+  }
+  for (let c of candidates) {
+    if (Array.isArray(c)) c = c.find((x) => x && typeof x === 'object' && 'error' in x);
+    const inner = (c as { error?: unknown } | undefined)?.error;
+    if (inner && typeof inner === 'object') return inner as HttpErrorBody;
+  }
+  return undefined;
+}
+
+/**
+ * Maps a Vertex error to a GenAiError: a GoogleError (gRPC, or REST decoded by gax), a GaxiosError (REST
+ * transport: gax lets the HTTP client's error through with the JSON body as its message), or a connection failure.
+ */
 export function mapGoogleError(e: unknown): GenAiError {
   if (isGenAiError(e)) return e;
-  const err = (e ?? {}) as GoogleErrorLike;
-  const code = typeof err.code === 'number' ? err.code : undefined;
-  const known = code !== undefined ? BY_CODE[code] : undefined;
+  const err = (e ?? {}) as GoogleErrorLike & { status?: unknown; response?: { data?: unknown } };
+  const http = httpErrorBody(err);
+  const httpStatus = typeof err.status === 'number' ? err.status : http?.code;
+  let known =
+    (http?.status ? BY_NAME.get(http.status) : undefined) ??
+    (!err.response && typeof err.code === 'number' ? BY_CODE[err.code] : undefined);
+  if (!known && httpStatus !== undefined) {
+    const kind = kindFromStatus(httpStatus);
+    known = { name: `HTTP_${httpStatus}`, kind, status: httpStatus };
+  }
   if (!known) {
     const net = networkError(e, 'vertex');
     if (net) return net;
   }
-  const message = err.message ?? String(e);
-  const details = Array.isArray(err.statusDetails)
-    ? err.statusDetails
-    : Array.isArray(err.details)
-      ? err.details
-      : undefined;
+  const message = http?.message ?? err.message ?? String(e);
+  const details =
+    http?.details ??
+    (Array.isArray(err.statusDetails)
+      ? err.statusDetails
+      : Array.isArray(err.details)
+        ? err.details
+        : undefined);
   const retryAfterMs = retryDelayOf(details);
   let kind: ErrorKind = known?.kind ?? 'unavailable';
   if (kind === 'invalid-request' && looksLikeContextLength(message)) kind = 'context-length';
   return new GenAiError(`vertex ${known?.name ?? 'error'}: ${message}`, {
     kind,
     provider: 'vertex',
-    ...(known ? { status: known.status, code: known.name } : {}),
+    ...(known ? { status: httpStatus ?? known.status, code: known.name } : {}),
     ...(known?.retryable !== undefined ? { retryable: known.retryable } : known ? {} : { retryable: false }),
     ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
     cause: e,

@@ -84,7 +84,7 @@ export class SageMakerAdapterProvider implements ProviderAdapter {
       return {
         text: parsed.text,
         finishReason: parsed.finishReason,
-        usage: parsed.usage ?? estimateUsage(req, parsed.text),
+        usage: parsed.usage ?? estimateUsage(req, parsed.text, parsed.outputTokens),
         provider: 'sagemaker',
         model: target.model,
       };
@@ -103,6 +103,7 @@ export class SageMakerAdapterProvider implements ProviderAdapter {
       throw this.missing(adapter, 'generateBody/parseStreamLine', target.model);
     let finishReason: FinishReason | undefined;
     let usage: Usage | undefined;
+    let outputTokens: number | undefined;
     let text = '';
     try {
       const out = await this.client(target.region).send(
@@ -139,6 +140,7 @@ export class SageMakerAdapterProvider implements ProviderAdapter {
         }
         if (part.finishReason) finishReason = part.finishReason;
         if (part.usage) usage = part.usage;
+        if (part.outputTokens !== undefined) outputTokens = part.outputTokens;
         if (part.done) break;
       }
     } catch (e) {
@@ -148,10 +150,7 @@ export class SageMakerAdapterProvider implements ProviderAdapter {
     yield {
       type: 'finish',
       finishReason,
-      usage:
-        usage && usage.inputTokens > 0
-          ? usage
-          : { ...estimateUsage(req, text), ...(usage ? { outputTokens: usage.outputTokens } : {}) },
+      usage: usage ?? estimateUsage(req, text, outputTokens),
       provider: 'sagemaker',
       model: target.model,
     };
@@ -194,9 +193,9 @@ export class SageMakerAdapterProvider implements ProviderAdapter {
 }
 
 /** Containers that report no usage get an estimate (documented): better than zeros for cost tracking. */
-function estimateUsage(req: NormalizedGenerateRequest, text: string): Usage {
+function estimateUsage(req: NormalizedGenerateRequest, text: string, outputTokens?: number): Usage {
   const input =
     (req.system ? estimateTokens(req.system) : 0) +
     req.messages.reduce((n, m) => n + estimateTokens(m.content), 0);
-  return { inputTokens: input, outputTokens: estimateTokens(text) };
+  return { inputTokens: input, outputTokens: outputTokens ?? estimateTokens(text) };
 }

@@ -25,7 +25,10 @@ export interface SageMakerAdapter {
 export interface SageMakerGeneration {
   readonly text: string;
   readonly finishReason: FinishReason;
+  /** @default - estimated from the text (about 4 characters per token) */
   readonly usage?: Usage;
+  /** Output tokens when the container reports only those (input tokens are then estimated). */
+  readonly outputTokens?: number;
   readonly model?: string;
 }
 
@@ -33,6 +36,8 @@ export interface SageMakerStreamPart {
   readonly text?: string;
   readonly finishReason?: FinishReason;
   readonly usage?: Usage;
+  /** Output tokens when the container reports only those. */
+  readonly outputTokens?: number;
   /** The container signalled the end of the stream (e.g. `data: [DONE]`). */
   readonly done?: boolean;
 }
@@ -59,13 +64,106 @@ function usageOf(u: unknown): Usage | undefined {
   return { inputTokens: Number(u.prompt_tokens ?? 0), outputTokens: Number(u.completion_tokens ?? 0) };
 }
 
+/** Turns a chat into one prompt string for containers that take raw text (`inputs`). */
+export type PromptTemplate = (req: Pick<NormalizedGenerateRequest, 'system' | 'messages'>) => string;
+
 /**
- * Hugging Face TGI (and vLLM / LMI) through their OpenAI-compatible Messages API, which both accept on
- * SageMaker's /invocations route when the body has `messages`: the container applies the model's chat
- * template, so the client never has to. Also parses TGI's classic `[{ generated_text, details }]` answer.
+ * A neutral role-tagged transcript ending with "Assistant:". Instruction-tuned models answer it well enough,
+ * but a model's own chat template is better: pass it to `createTgiAdapter({ template })`, or use
+ * `messagesApiAdapter` where the container applies the template itself.
  */
-export const tgiAdapter: SageMakerAdapter = {
-  name: 'tgi',
+export const plainPromptTemplate: PromptTemplate = (req) =>
+  [
+    ...(req.system ? [`System: ${req.system}`] : []),
+    ...req.messages.map((m) => `${m.role === 'user' ? 'User' : 'Assistant'}: ${m.content}`),
+    'Assistant:',
+  ].join('\n\n');
+
+const TGI_FINISH: Readonly<Record<string, FinishReason>> = {
+  eos_token: 'stop',
+  stop_sequence: 'stop',
+  length: 'length',
+};
+
+/**
+ * Hugging Face TGI's generate API: `{ inputs, parameters }` in, `[{ generated_text, details }]` out, and
+ * `data:{ token, generated_text, details }` lines when streaming. TGI rejects temperature 0, so 0 is sent as
+ * greedy decoding (`do_sample: false`).
+ */
+export function createTgiAdapter(options: { readonly template?: PromptTemplate } = {}): SageMakerAdapter {
+  const template = options.template ?? plainPromptTemplate;
+  return {
+    name: 'tgi',
+    generateBody(req, stream) {
+      const sample = req.temperature !== undefined && req.temperature > 0;
+      return {
+        inputs: template(req),
+        parameters: {
+          ...(req.maxTokens !== undefined ? { max_new_tokens: req.maxTokens } : {}),
+          ...(sample ? { temperature: req.temperature, do_sample: true } : {}),
+          ...(req.temperature === 0 ? { do_sample: false } : {}),
+          ...(req.topP !== undefined && req.topP < 1 ? { top_p: req.topP } : {}),
+          ...(req.stop ? { stop: [...req.stop] } : {}),
+          details: true,
+          return_full_text: false,
+          ...req.providerOptions,
+        },
+        ...(stream ? { stream: true } : {}),
+      };
+    },
+    parseGenerate(body) {
+      const first = ((Array.isArray(body) ? body[0] : body) ?? {}) as {
+        generated_text?: string;
+        details?: Record<string, unknown> | null;
+      };
+      const details = first.details ?? {};
+      const prefill = Array.isArray(details.prefill) ? details.prefill.length : 0;
+      return {
+        text: first.generated_text ?? '',
+        finishReason:
+          (typeof details.finish_reason === 'string' && TGI_FINISH[details.finish_reason]) || 'other',
+        ...(prefill > 0
+          ? { usage: { inputTokens: prefill, outputTokens: Number(details.generated_tokens ?? 0) } }
+          : {}),
+        ...(prefill === 0 && details.generated_tokens !== undefined
+          ? { outputTokens: Number(details.generated_tokens) }
+          : {}),
+      };
+    },
+    parseStreamLine(line) {
+      const data = dataOf(line);
+      if (data === undefined) return undefined;
+      if (data === '[DONE]') return { done: true };
+      const json = parse(data);
+      if (!isRecord(json)) return undefined;
+      if (typeof json.error === 'string') {
+        throw Object.assign(new Error(json.error), { name: 'ModelStreamError', OriginalMessage: json.error });
+      }
+      const token = isRecord(json.token) ? json.token : undefined;
+      const details = isRecord(json.details) ? json.details : undefined;
+      return {
+        ...(token && !token.special ? { text: String(token.text ?? '') } : {}),
+        ...(details
+          ? {
+              finishReason:
+                (typeof details.finish_reason === 'string' && TGI_FINISH[details.finish_reason]) || 'other',
+              outputTokens: Number(details.generated_tokens ?? 0),
+            }
+          : {}),
+      };
+    },
+  };
+}
+
+export const tgiAdapter: SageMakerAdapter = createTgiAdapter();
+
+/**
+ * OpenAI-compatible Messages API (TGI >= 1.4 `messages`, vLLM and LMI containers on SageMaker): the container
+ * applies the model's chat template. `{ messages, max_tokens, ... }` in, `{ choices, usage }` out; streamed as
+ * `data: {choices:[{delta}]}` lines ending with `data: [DONE]`.
+ */
+export const messagesApiAdapter: SageMakerAdapter = {
+  name: 'messages',
   generateBody(req, stream) {
     return {
       messages: [
@@ -81,19 +179,6 @@ export const tgiAdapter: SageMakerAdapter = {
     };
   },
   parseGenerate(body) {
-    if (Array.isArray(body)) {
-      // Classic TGI: [{ generated_text, details: { finish_reason, generated_tokens, prefill } }]
-      const first = (body[0] ?? {}) as { generated_text?: string; details?: Record<string, unknown> };
-      const details = first.details ?? {};
-      return {
-        text: first.generated_text ?? '',
-        finishReason: finish(details.finish_reason),
-        usage: {
-          inputTokens: Array.isArray(details.prefill) ? details.prefill.length : 0,
-          outputTokens: Number(details.generated_tokens ?? 0),
-        },
-      };
-    }
     const b = (isRecord(body) ? body : {}) as {
       choices?: { message?: { content?: string | null }; finish_reason?: string }[];
       usage?: unknown;
@@ -109,28 +194,11 @@ export const tgiAdapter: SageMakerAdapter = {
     };
   },
   parseStreamLine(line) {
-    const trimmed = line.trim();
-    if (trimmed === '' || trimmed.startsWith(':')) return undefined;
-    const data = trimmed.startsWith('data:') ? trimmed.slice(5).trim() : trimmed;
+    const data = dataOf(line);
+    if (data === undefined) return undefined;
     if (data === '[DONE]') return { done: true };
-    let json: unknown;
-    try {
-      json = JSON.parse(data);
-    } catch {
-      return undefined;
-    }
+    const json = parse(data);
     if (!isRecord(json)) return undefined;
-    if (isRecord(json.token)) {
-      // Classic TGI stream: { token: { text, special }, generated_text, details }
-      const details = isRecord(json.details) ? json.details : undefined;
-      return {
-        ...(json.token.special ? {} : { text: String(json.token.text ?? '') }),
-        ...(details ? { finishReason: finish(details.finish_reason) } : {}),
-        ...(details
-          ? { usage: { inputTokens: 0, outputTokens: Number(details.generated_tokens ?? 0) } }
-          : {}),
-      };
-    }
     const choices = Array.isArray(json.choices) ? (json.choices as Record<string, unknown>[]) : [];
     const choice = choices[0];
     const delta = isRecord(choice?.delta) ? choice.delta : undefined;
@@ -142,6 +210,27 @@ export const tgiAdapter: SageMakerAdapter = {
     };
   },
 };
+
+function dataOf(line: string): string | undefined {
+  const trimmed = line.trim();
+  if (
+    trimmed === '' ||
+    trimmed.startsWith(':') ||
+    trimmed.startsWith('event:') ||
+    trimmed.startsWith('id:')
+  ) {
+    return undefined;
+  }
+  return trimmed.startsWith('data:') ? trimmed.slice(5).trim() : trimmed;
+}
+
+function parse(data: string): unknown {
+  try {
+    return JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * List-input embedding containers (Hugging Face TEI and the HF inference toolkit's feature-extraction):
