@@ -1,0 +1,285 @@
+import type { IConstruct } from 'constructs';
+
+/**
+ * Thrown at synth when construct props cannot deploy. Each message says what was received, what is expected
+ * and how to fix it, and names the construct path so the failing construct is easy to find in a large app.
+ */
+export class AwsConstructError extends Error {
+  override readonly name = 'AwsConstructError';
+  readonly isAwsConstructError = true;
+  constructor(
+    /** Stable identifier of the failed check, e.g. `NvmeVolumeSize`. */
+    readonly code: string,
+    message: string,
+    /** Path of the construct that failed validation. */
+    readonly constructPath: string | undefined,
+  ) {
+    super(constructPath ? `[${constructPath}] ${message}` : message);
+  }
+}
+
+/** Type guard that survives two copies of this package in one app. */
+export const isAwsConstructError = (e: unknown): e is AwsConstructError =>
+  !!e && e instanceof Error && 'isAwsConstructError' in e;
+
+const make = (code: string, scope: IConstruct | undefined, message: string) =>
+  new AwsConstructError(code, message, scope?.node.path);
+
+const quote = (v: unknown) => JSON.stringify(v);
+
+export const errors = {
+  unknownInstanceType: (scope: IConstruct, received: string, known: readonly string[]) =>
+    make(
+      'UnknownInstanceType',
+      scope,
+      `instanceType ${quote(received)} is not in the GPU instance catalog. Expected one of: ${known.join(', ')}. ` +
+        'Fix: pick a catalog type, or pass `gpu: { count, memoryGib, nvme }` to describe an instance the catalog lacks.',
+    ),
+
+  notAnMlInstance: (scope: IConstruct, received: string) =>
+    make(
+      'NotAnMlInstance',
+      scope,
+      `instanceType ${quote(received)} is not a SageMaker hosting instance type. Expected the "ml." form, ` +
+        `e.g. "ml.g5.2xlarge". Fix: use ${quote(`ml.${received.replace(/^ml\./, '')}`)}.`,
+    ),
+
+  nvmeVolumeSize: (scope: IConstruct, instanceType: string, volumeSizeGb: number) =>
+    make(
+      'NvmeVolumeSize',
+      scope,
+      `volumeSizeGb is ${volumeSizeGb}, but ${instanceType} has local NVMe storage and SageMaker rejects ` +
+        'VolumeSizeInGB for NVMe-backed instances at deploy time. Expected: no volumeSizeGb for this family. ' +
+        'Fix: remove volumeSizeGb (the instance store holds the model), or choose an EBS-backed instance type.',
+    ),
+
+  nvmeKmsKey: (scope: IConstruct, instanceType: string) =>
+    make(
+      'NvmeKmsKey',
+      scope,
+      `encryptionKey is set, but ${instanceType} has local NVMe storage, which SageMaker encrypts with a hardware ` +
+        'module and rejects an endpoint-config KmsKeyId for at deploy time. Expected: no encryptionKey for this ' +
+        'family. Fix: remove encryptionKey (use dataCapture.encryptionKey / asyncInference.encryptionKey for ' +
+        'the S3 outputs), or choose an EBS-backed instance type.',
+    ),
+
+  modelTooLarge: (
+    scope: IConstruct,
+    args: {
+      modelSizeGib: number;
+      instanceType: string;
+      gpus: number;
+      usableGib: number;
+      quantization?: string;
+    },
+  ) =>
+    make(
+      'ModelTooLarge',
+      scope,
+      `modelSizeGib is ${args.modelSizeGib} GiB${args.quantization ? ` (after ${args.quantization} quantization)` : ''}, ` +
+        `but ${args.gpus} GPU(s) of ${args.instanceType} leave about ${args.usableGib.toFixed(1)} GiB for weights ` +
+        '(90% of GPU memory, the rest is for the KV cache and activations). Expected: weights that fit. ' +
+        'Fix: pick a larger instance (more GPUs or more memory per GPU), use more GPUs (numGpus), or quantize ' +
+        '(quantization: "awq" / "gptq" / "fp8").',
+    ),
+
+  tooManyGpus: (scope: IConstruct, requested: number, instanceType: string, available: number) =>
+    make(
+      'TooManyGpus',
+      scope,
+      `numGpus is ${requested}, but ${instanceType} has ${available} GPU(s). Expected 1..${available}. ` +
+        `Fix: set numGpus to at most ${available} or choose a larger instance.`,
+    ),
+
+  quantizationUnsupported: (
+    scope: IConstruct,
+    quantization: string,
+    container: string,
+    supported: readonly string[],
+  ) =>
+    make(
+      'QuantizationUnsupported',
+      scope,
+      `quantization ${quote(quantization)} is not supported by the ${container} container. ` +
+        `Expected one of: ${supported.length ? supported.join(', ') : '(none: this container takes no quantization option)'}. ` +
+        'Fix: choose a supported method, or set the container-specific variable yourself through `environment`.',
+    ),
+
+  fp8NeedsHopperOrAda: (scope: IConstruct, instanceType: string) =>
+    make(
+      'Fp8Unsupported',
+      scope,
+      `quantization "fp8" needs FP8 tensor cores (Ada L4/L40S or Hopper H100/H200), but ${instanceType} has none. ` +
+        'Fix: use ml.g6, ml.g6e, ml.p5 or ml.p5e, or pick "awq"/"gptq" with pre-quantized weights.',
+    ),
+
+  invalidRange: (scope: IConstruct, prop: string, received: number, min: number, max: number, hint: string) =>
+    make(
+      'InvalidRange',
+      scope,
+      `${prop} is ${received}; expected an integer from ${min} to ${max}. Fix: ${hint}`,
+    ),
+
+  minAboveMax: (scope: IConstruct, prop: string, min: number, max: number) =>
+    make(
+      'MinAboveMax',
+      scope,
+      `${prop}.minCapacity (${min}) is greater than ${prop}.maxCapacity (${max}). Expected min <= max. ` +
+        'Fix: raise maxCapacity or lower minCapacity.',
+    ),
+
+  realtimeMinZero: (scope: IConstruct) =>
+    make(
+      'RealtimeMinZero',
+      scope,
+      'autoScaling.minCapacity is 0 on a real-time endpoint without inference components; SageMaker keeps at least ' +
+        'one instance per variant, so the policy would fail at deploy time. Expected minCapacity >= 1. Fix: set ' +
+        'minCapacity: 1, or set scaleToZero (inference components) or asyncInference (backlog scaling) to reach zero.',
+    ),
+
+  conflictingModes: (scope: IConstruct, a: string, b: string) =>
+    make(
+      'ConflictingModes',
+      scope,
+      `${a} and ${b} are both set, but an endpoint is either asynchronous or hosts inference components. ` +
+        `Expected at most one of them. Fix: remove ${b} (or ${a}).`,
+    ),
+
+  invalidName: (scope: IConstruct, prop: string, received: string, pattern: string, maxLength: number) =>
+    make(
+      'InvalidName',
+      scope,
+      `${prop} ${quote(received)} does not match ${pattern} (max ${maxLength} characters). ` +
+        `Fix: use letters, digits and hyphens, starting with a letter, at most ${maxLength} characters.`,
+    ),
+
+  plaintextSecret: (scope: IConstruct, variable: string) =>
+    make(
+      'PlaintextSecret',
+      scope,
+      `environment.${variable} looks like a credential passed in plain text; it would be stored in the template. ` +
+        'Fix: put it in Secrets Manager and pass the secret (e.g. hfTokenSecret) instead.',
+    ),
+
+  invalidFrontConfig: (scope: IConstruct, detail: string) =>
+    make(
+      'InvalidFrontConfig',
+      scope,
+      `the front configuration built for GENAI_CONFIG is invalid:\n${detail}\n` +
+        'Fix: correct the models/routes passed to the construct (they follow @genai-deploy/config).',
+    ),
+
+  secretInFrontConfig: (scope: IConstruct, path: string) =>
+    make(
+      'SecretInFrontConfig',
+      scope,
+      `the front configuration holds a credential at ${path}; GENAI_CONFIG is a plain environment variable. ` +
+        'Expected: no passwords or keys in it. Fix: keep API keys in apiKeysSecret and Redis AUTH in Secrets Manager.',
+    ),
+
+  frontHandlerMissing: (scope: IConstruct, detail: string) =>
+    make(
+      'FrontHandlerMissing',
+      scope,
+      `cannot find the front's Lambda handler (@genai-deploy/front/lambda): ${detail}. ` +
+        'Fix: install @genai-deploy/front next to @genai-deploy/aws, or pass `entry` (a handler file to bundle) ' +
+        'or `code` (a prebuilt lambda.Code) to LambdaFront.',
+    ),
+
+  unknownModelTarget: (scope: IConstruct, target: string, known: readonly string[]) =>
+    make(
+      'UnknownModelTarget',
+      scope,
+      `route target ${quote(target)} is not a model of this platform. Expected one of: ${known.join(', ') || '(none)'}. ` +
+        'Fix: add the model (sagemakerEndpoints or bedrockModels) or correct the route.',
+    ),
+
+  noModels: (scope: IConstruct) =>
+    make(
+      'NoModels',
+      scope,
+      'no model targets were given. Expected at least one SageMaker endpoint or Bedrock model id. ' +
+        'Fix: pass sagemakerEndpoints and/or bedrockModels.',
+    ),
+
+  invalidBedrockModelId: (scope: IConstruct, received: string) =>
+    make(
+      'InvalidBedrockModelId',
+      scope,
+      `Bedrock model id ${quote(received)} is not a foundation model id ("anthropic.claude-3-5-haiku-20241022-v1:0"), ` +
+        'an inference profile id ("us.anthropic.claude-3-5-haiku-20241022-v1:0") or an inference profile ARN. ' +
+        'Fix: copy the id from the Bedrock console or `aws bedrock list-foundation-models`.',
+    ),
+
+  wafRegion: (scope: IConstruct, region: string) =>
+    make(
+      'WafRegion',
+      scope,
+      `a CloudFront web ACL must be created in us-east-1, but this stack is in ${region}. ` +
+        'Fix: create the web ACL in a us-east-1 stack and pass its ARN as cloudFront.webAclArn, ' +
+        'or set cloudFront.waf: false.',
+    ),
+
+  vectorDimension: (scope: IConstruct, received: number, engine: string, max: number) =>
+    make(
+      'VectorDimension',
+      scope,
+      `dimension is ${received}; the ${engine} engine accepts 1..${max}. ` +
+        'Fix: set dimension to your embedding model size (1024 for Titan Text Embeddings v2, 1536 for OpenAI ada-002).',
+    ),
+
+  vectorEngineSpace: (scope: IConstruct, engine: string, space: string, supported: readonly string[]) =>
+    make(
+      'VectorEngineSpace',
+      scope,
+      `spaceType ${quote(space)} is not supported by the ${engine} engine. Expected one of: ${supported.join(', ')}. ` +
+        'Fix: choose a supported space type or switch engine ("faiss" supports l2 and innerproduct, "nmslib" cosinesimil).',
+    ),
+
+  cacheUsageLimits: (scope: IConstruct, what: string, received: number, min: number, max: number) =>
+    make(
+      'CacheUsageLimits',
+      scope,
+      `${what} is ${received}; ElastiCache Serverless accepts ${min}..${max}. Fix: set it within that range.`,
+    ),
+
+  snapshotTime: (scope: IConstruct, received: string) =>
+    make(
+      'SnapshotTime',
+      scope,
+      `dailySnapshotTime ${quote(received)} is not "HH:MM" (UTC). Fix: e.g. "03:00".`,
+    ),
+
+  unknownDlcRegion: (scope: IConstruct, region: string, known: readonly string[]) =>
+    make(
+      'UnknownDlcRegion',
+      scope,
+      `no Deep Learning Container registry account is known for region ${quote(region)}. Expected one of: ` +
+        `${known.join(', ')}. Fix: pass repositoryAccount (listed on the aws/deep-learning-containers ` +
+        '"available images" page) to GpuContainerImage.tgi()/lmi().',
+    ),
+
+  isolationNeedsS3: (scope: IConstruct) =>
+    make(
+      'IsolationNeedsS3',
+      scope,
+      'networkIsolation is true, but the model comes from the Hugging Face Hub, which an isolated container cannot ' +
+        'reach. Expected: S3 model artifacts with network isolation. Fix: use ModelSource.fromBucket(...) or set ' +
+        'networkIsolation: false.',
+    ),
+
+  invalidS3Key: (scope: IConstruct, received: string) =>
+    make(
+      'InvalidS3Key',
+      scope,
+      `model key ${quote(received)} is neither a prefix ending in "/" (uncompressed weights, recommended for LLMs) ` +
+        'nor a ".tar.gz" archive. Fix: pass "models/llama-3-8b/" or "models/llama-3-8b/model.tar.gz".',
+    ),
+
+  vpcRequired: (scope: IConstruct, what: string) =>
+    make(
+      'VpcRequired',
+      scope,
+      `${what} needs a VPC, but none was given. Fix: pass vpc (an ec2.IVpc with private subnets).`,
+    ),
+};

@@ -1,0 +1,6 @@
+export * from './container-image.js';
+export * from './errors.js';
+export * from './gpu-instances.js';
+export * from './model-source.js';
+export * from './nag.js';
+export * from './sagemaker-gpu-endpoint.js';

@@ -1,0 +1,44 @@
+import { Aspects, type CfnResource, type IAspect, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { rules } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+
+/** Escapes text for use inside a RegExp. */
+export const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A wildcard a construct needs, and why. */
+export interface WildcardAllowance {
+  /** Matches the cdk-nag finding, e.g. `Resource::*` or `Resource::<ModelBucket.Arn>/models/*`. */
+  readonly finding: RegExp;
+  /** Why the wildcard cannot be narrowed (shown in cdk-nag reports). */
+  readonly reason: string;
+}
+
+/**
+ * Acknowledges, on the IAM policies under `scope`, the AwsSolutions-IAM5 findings that match an allowance. The
+ * findings are computed from the final policy document at synth (after every grant), so an acknowledgement never
+ * covers a wildcard it was not written for: an unexpected wildcard stays a finding.
+ */
+export function acknowledgeWildcards(scope: IConstruct, allowances: readonly WildcardAllowance[]): void {
+  Aspects.of(scope).add(new WildcardAcknowledger(allowances));
+}
+
+class WildcardAcknowledger implements IAspect {
+  constructor(private readonly allowances: readonly WildcardAllowance[]) {}
+
+  visit(node: IConstruct): void {
+    if (!(node instanceof iam.CfnPolicy || node instanceof iam.CfnRole)) return;
+    const result = rules.iam.IAMNoWildcardPermissions(node as CfnResource);
+    if (!Array.isArray(result)) return;
+    for (const finding of result as string[]) {
+      const allowance = this.allowances.find((a) => a.finding.test(finding));
+      if (allowance)
+        Validations.of(node).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason: allowance.reason });
+    }
+  }
+}
+
+/** Acknowledges one cdk-nag rule on one construct (and its children) with a reason specific to it. */
+export function acknowledge(scope: IConstruct, id: string, reason: string): void {
+  Validations.of(scope).acknowledge({ id, reason });
+}
