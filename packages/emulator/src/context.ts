@@ -19,6 +19,8 @@ export interface RoutedRequest {
   /** Model id, endpoint name or deployment, as fault rules match it. */
   readonly model: string;
   readonly streaming: boolean;
+  /** Not counted in /_emulator/requests (metadata routes such as Azure GET /info). @default false */
+  readonly uncounted?: boolean;
   /** Sends the provider's rejection and returns false when credentials are missing or malformed. */
   authenticate(ex: Exchange): boolean;
   /** Sends an `error` fault in the provider's shape. */

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
+import { routeAzure } from './azure.js';
 import { routeBedrock } from './bedrock.js';
 import type { EmulatorContext, RoutedRequest } from './context.js';
 import { handleControl } from './control.js';
@@ -16,7 +17,7 @@ const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 
 type Router = (ex: Exchange) => RoutedRequest | undefined;
 
-const ROUTERS: readonly Router[] = [routeBedrock, routeSageMaker, routeVertex];
+const ROUTERS: readonly Router[] = [routeBedrock, routeSageMaker, routeVertex, routeAzure];
 
 function checkOptions(options: EmulatorOptions): void {
   const { port, host, seed, sagemakerEndpoints } = options;
@@ -53,7 +54,7 @@ async function serve(ex: Exchange, ctx: EmulatorContext): Promise<void> {
     if (route) break;
   }
   if (!route) return notFound(ex);
-  ctx.stats.request(route.operation);
+  if (!route.uncounted) ctx.stats.request(route.operation);
   if (!route.authenticate(ex)) return;
   const fault = ctx.faults.match(route);
   const kind = fault?.kind ?? 'error';
