@@ -1,0 +1,112 @@
+import { parseFrontConfig } from '@genai-deploy/config';
+import { describe, expect, it } from 'vitest';
+import { GcpGenAiPlatform, type GcpGenAiPlatformProps } from './gcp-gen-ai-platform.js';
+import { only, resources, type SynthesizedStack, synth } from './synth.test-utils.js';
+
+const NETWORK = {
+  network: 'projects/p/global/networks/vpc',
+  subnetwork: 'projects/p/regions/us-central1/subnetworks/run',
+};
+const BASE: GcpGenAiPlatformProps = {
+  location: 'us-central1',
+  endpoints: {
+    Gemma: {
+      publisherModelName: 'publishers/google/models/gemma3@gemma-3-12b-it',
+      acceptEula: true,
+      machineType: 'g2-standard-12',
+      maxReplicas: 2,
+      maxOutputTokens: 2048,
+    },
+  },
+  models: [{ id: 'vertex/gemini-2.0-flash' }],
+  routes: { chat: { targets: ['Gemma', 'vertex/gemini-2.0-flash'], hedgeAfterMs: 4000 } },
+  front: { image: 'us-docker.pkg.dev/p/genai/front:1.0.0' },
+};
+const build = (props: Partial<GcpGenAiPlatformProps> = {}) =>
+  synth((s) => new GcpGenAiPlatform(s, 'Platform', { ...BASE, ...props }));
+
+const genaiConfig = (tf: SynthesizedStack) => {
+  const run = only(tf, 'google_cloud_run_v2_service') as {
+    template: { containers: { env: { name: string; value?: string }[] }[] };
+  };
+  return run.template.containers[0]?.env.find((e) => e.name === 'GENAI_CONFIG')?.value as string;
+};
+
+describe('GcpGenAiPlatform', () => {
+  it('wires endpoints into the front: endpoint names in routes become vertex/endpoints/<id> addresses', () => {
+    const { tf } = build();
+    const mgKey = Object.keys(tf.resource?.google_vertex_ai_endpoint_with_model_garden_deployment ?? {})[0];
+    const address = `vertex/endpoints/\${google_vertex_ai_endpoint_with_model_garden_deployment.${mgKey}.endpoint}`;
+    const config = parseFrontConfig(genaiConfig(tf));
+    expect(config.models).toEqual([
+      { id: address, kind: 'chat', maxOutputTokens: 2048, region: 'us-central1' },
+      { id: 'vertex/gemini-2.0-flash', kind: 'chat', maxOutputTokens: 4096 },
+    ]);
+    expect(config.routes).toEqual({
+      chat: { targets: [address, 'vertex/gemini-2.0-flash'], hedgeAfterMs: 4000 },
+    });
+  });
+
+  it('outputs the front URL and the route configuration', () => {
+    const { tf } = build();
+    const outputs = Object.values(tf.output ?? {});
+    const runKey = Object.keys(tf.resource?.google_cloud_run_v2_service ?? {})[0];
+    expect(outputs.find((o) => o.value === `\${google_cloud_run_v2_service.${runKey}.uri}`)).toBeDefined();
+    const routes = outputs.find((o) => typeof o.value === 'string' && o.value.startsWith('{"models"'));
+    expect(JSON.parse(routes?.value as string).routes.chat.targets[1]).toBe('vertex/gemini-2.0-flash');
+  });
+
+  it('defaults to one route per endpoint and no cache without a network', () => {
+    const { tf } = build({ routes: undefined, models: undefined });
+    expect(Object.keys(parseFrontConfig(genaiConfig(tf)).routes)).toEqual(['Gemma']);
+    expect(resources(tf, 'google_memorystore_instance')).toEqual([]);
+    expect(resources(tf, 'google_redis_instance')).toEqual([]);
+  });
+
+  it('adds a Valkey cache on the network, reachable through Direct VPC egress', () => {
+    const { tf } = build({ network: { ...NETWORK, tags: ['genai'] } });
+    expect(only(tf, 'google_memorystore_instance').desired_auto_created_endpoints).toEqual([
+      expect.objectContaining({ network: NETWORK.network }),
+    ]);
+    expect(only(tf, 'google_network_connectivity_service_connection_policy').psc_config).toEqual({
+      subnetworks: [NETWORK.subnetwork],
+    });
+    const run = only(tf, 'google_cloud_run_v2_service') as { template: { vpc_access: unknown } };
+    expect(run.template.vpc_access).toEqual({
+      egress: 'PRIVATE_RANGES_ONLY',
+      network_interfaces: [{ network: NETWORK.network, subnetwork: NETWORK.subnetwork, tags: ['genai'] }],
+    });
+    expect(parseFrontConfig(genaiConfig(tf)).cache.redisUrl).toMatch(
+      /^rediss:\/\/\$\{local\.Platform_Cache_PrimaryHost_/,
+    );
+  });
+
+  it('takes a Redis cache, vector search and alert policies', () => {
+    const { tf } = build({
+      network: NETWORK,
+      cache: { engine: 'redis', tier: 'STANDARD_HA' },
+      vectorSearch: { dimensions: 768 },
+      alerts: { notificationChannels: ['projects/p/notificationChannels/1'] },
+    });
+    expect(only(tf, 'google_redis_instance').tier).toBe('STANDARD_HA');
+    expect(resources(tf, 'google_network_connectivity_service_connection_policy')).toEqual([]);
+    expect(only(tf, 'google_vertex_ai_index').region).toBe('us-central1');
+    const policies = resources(tf, 'google_monitoring_alert_policy');
+    expect(policies.map((p) => p.display_name).sort()).toEqual([
+      'genai-deploy: Gemma p99 latency',
+      'genai-deploy: Gemma prediction errors',
+      'genai-deploy: front Front 5xx ratio',
+    ]);
+    for (const p of policies) expect(p.notification_channels).toEqual(['projects/p/notificationChannels/1']);
+  });
+
+  it('refuses a cache without a network', () => {
+    expect(() => build({ cache: { engine: 'valkey' } })).toThrow(
+      /stack\/Platform\/Cache: a cache needs the VPC it serves/,
+    );
+  });
+
+  it('rejects routes to unknown targets through the front configuration schema', () => {
+    expect(() => build({ routes: { chat: { targets: ['Llama'] } } })).toThrow(/routes\.chat\.targets\.0/);
+  });
+});
