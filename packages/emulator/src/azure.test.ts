@@ -83,12 +83,10 @@ describe('Azure chat completions', () => {
     expect(res.body).toMatchObject({ error: { code: 'Invalid input' } });
     const extra = await chat('x', { frobnicate: true });
     expect(extra.status).toBe('422');
-    const passed = await client
-      .path('/chat/completions')
-      .post({
-        body: { messages: [{ role: 'user', content: 'x' }], frobnicate: true } as never,
-        headers: { 'extra-parameters': 'pass-through' },
-      });
+    const passed = await client.path('/chat/completions').post({
+      body: { messages: [{ role: 'user', content: 'x' }], frobnicate: true } as never,
+      headers: { 'extra-parameters': 'pass-through' },
+    });
     expect(passed.status).toBe('200');
   });
 });

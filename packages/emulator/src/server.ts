@@ -55,6 +55,9 @@ async function serve(ex: Exchange, ctx: EmulatorContext): Promise<void> {
   }
   if (!route) return notFound(ex);
   if (!route.uncounted) ctx.stats.request(route.operation);
+  // In-flight count: lets clients' tests check that an aborted call really closed its request/stream.
+  ctx.stats.opened();
+  ex.onClose(() => ctx.stats.closed());
   if (!route.authenticate(ex)) return;
   const fault = ctx.faults.match(route);
   const kind = fault?.kind ?? 'error';

@@ -5,6 +5,15 @@ export class Stats {
   private total = 0;
   private byOperation = new Map<string, number>();
   private items = new Map<string, number>();
+  private open = 0;
+
+  opened(): void {
+    this.open += 1;
+  }
+
+  closed(): void {
+    this.open -= 1;
+  }
 
   request(operation: string): void {
     this.total += 1;
@@ -26,6 +35,7 @@ export class Stats {
       total: this.total,
       byOperation: Object.fromEntries(this.byOperation),
       items: Object.fromEntries(this.items),
+      inFlight: this.open,
     };
   }
 }

@@ -103,6 +103,8 @@ export interface RequestCounts {
   readonly byOperation: Readonly<Record<string, number>>;
   /** Texts embedded, per embedding operation (successful requests only). */
   readonly items: Readonly<Record<string, number>>;
+  /** Model requests whose response is not finished or closed yet (open streams included); not reset by reset(). */
+  readonly inFlight: number;
 }
 
 export interface Emulator {
