@@ -87,7 +87,12 @@ describe('Bedrock Converse', () => {
     await client.send(ask('one'));
     await client.send(ask('two'));
     const res = await fetch(`${emulator.url}/_emulator/requests`);
-    expect(await res.json()).toEqual({ total: 2, byOperation: { 'bedrock.converse': 2 }, items: {} });
+    expect(await res.json()).toEqual({
+      total: 2,
+      byOperation: { 'bedrock.converse': 2 },
+      items: {},
+      inFlight: 0,
+    });
   });
 });
 
