@@ -1,0 +1,214 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { NormalizedEmbedRequest, NormalizedGenerateRequest, Target } from '../types.js';
+import { embedKeyBase, embedTextCacheKey, generateCacheKey } from './cache-key.js';
+import { canonicalize } from './canonical.js';
+
+const target = (provider: Target['provider'], model: string, region?: string): Target => ({
+  provider,
+  model,
+  ...(region ? { region } : {}),
+  id: `${provider}/${model}${region ? `@${region}` : ''}`,
+});
+
+const base: NormalizedGenerateRequest = {
+  model: 'vertex/gemini-2.0-flash',
+  targets: [target('vertex', 'gemini-2.0-flash')],
+  messages: [{ role: 'user', content: 'hello' }],
+  temperature: 0,
+};
+
+/** Reverses the key order of every object, recursively: same meaning, different JSON. */
+function reorder(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(reorder);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value)
+        .reverse()
+        .map(([k, v]) => [k, reorder(v)]),
+    );
+  }
+  return value;
+}
+
+const json = fc.jsonValue({ maxDepth: 3 });
+const requestArb = fc.record(
+  {
+    messages: fc.array(
+      fc.record({ role: fc.constantFrom('user' as const, 'assistant' as const), content: fc.string() }),
+      { minLength: 1, maxLength: 3 },
+    ),
+    system: fc.string(),
+    maxTokens: fc.integer({ min: 1, max: 4096 }),
+    temperature: fc.double({ min: 0, max: 2, noNaN: true }),
+    topP: fc.double({ min: 0, max: 1, noNaN: true }),
+    stop: fc.array(fc.string(), { maxLength: 3 }),
+    providerOptions: fc.dictionary(fc.string(), json, { maxKeys: 4 }),
+  },
+  { requiredKeys: ['messages'] },
+);
+
+describe('canonicalize', () => {
+  it('ignores key order at every depth and drops undefined', () => {
+    fc.assert(
+      fc.property(json, (v) => {
+        expect(canonicalize(reorder(v))).toBe(canonicalize(v));
+      }),
+    );
+    expect(canonicalize({ a: 1, b: undefined })).toBe(canonicalize({ a: 1 }));
+  });
+
+  it('normalizes numbers: -0 is 0, 1.0 is 1, non-finite numbers stay distinct from null', () => {
+    expect(canonicalize(-0)).toBe(canonicalize(0));
+    expect(canonicalize(1.0)).toBe(canonicalize(1));
+    const special = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, null, 'NaN'].map(
+      canonicalize,
+    );
+    expect(new Set(special).size).toBe(special.length);
+  });
+
+  it('is injective on JSON values: different values give different strings', () => {
+    fc.assert(
+      fc.property(json, json, (a, b) => {
+        if (JSON.stringify(sortDeep(a)) !== JSON.stringify(sortDeep(b))) {
+          expect(canonicalize(a)).not.toBe(canonicalize(b));
+        }
+      }),
+    );
+  });
+
+  it('rejects cycles with a clear error', () => {
+    const a: Record<string, unknown> = {};
+    a['self'] = a;
+    expect(() => canonicalize(a)).toThrow(/cycle/);
+  });
+});
+
+function sortDeep(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortDeep);
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, sortDeep((v as Record<string, unknown>)[k])]),
+    );
+  }
+  return Object.is(v, -0) ? 0 : v;
+}
+
+describe('generateCacheKey', () => {
+  it('is a sha256 base64url digest under a readable prefix', () => {
+    expect(generateCacheKey(base)).toMatch(/^genai:v1:_:g:[A-Za-z0-9_-]{43}$/);
+    expect(generateCacheKey(base, { prefix: 'app:', namespace: 'tenant a' })).toMatch(
+      /^app:v1:tenant%20a:g:[A-Za-z0-9_-]{43}$/,
+    );
+  });
+
+  it('does not depend on key order anywhere in the request (property)', () => {
+    fc.assert(
+      fc.property(requestArb, (fields) => {
+        const req = { ...base, ...fields } as NormalizedGenerateRequest;
+        expect(generateCacheKey(reorder(req) as NormalizedGenerateRequest)).toBe(generateCacheKey(req));
+      }),
+    );
+  });
+
+  it('changes when any answer-changing field changes (property)', () => {
+    const variants: [
+      string,
+      (r: NormalizedGenerateRequest, s: string, n: number) => NormalizedGenerateRequest,
+    ][] = [
+      ['messages', (r, s) => ({ ...r, messages: [...r.messages, { role: 'user', content: s }] })],
+      [
+        'message role',
+        (r) => ({
+          ...r,
+          messages: r.messages.map((m, i) =>
+            i === 0 ? { ...m, role: m.role === 'user' ? 'assistant' : 'user' } : m,
+          ),
+        }),
+      ],
+      ['system', (r, s) => ({ ...r, system: `${r.system ?? ''}!${s}` })],
+      ['maxTokens', (r, _s, n) => ({ ...r, maxTokens: (r.maxTokens ?? 0) + n + 1 })],
+      ['temperature', (r, _s, n) => ({ ...r, temperature: (r.temperature ?? 0) + (n + 1) / 1000 })],
+      ['topP', (r, _s, n) => ({ ...r, topP: (r.topP ?? 2) + (n + 1) / 1000 })],
+      ['stop', (r, s) => ({ ...r, stop: [...(r.stop ?? []), `${s}#`] })],
+      ['providerOptions', (r, s) => ({ ...r, providerOptions: { ...r.providerOptions, [`k${s}`]: 1 } })],
+      ['tools', (r, s) => ({ ...r, tools: [{ name: `t${s}` }] }) as NormalizedGenerateRequest],
+      ['responseFormat', (r) => ({ ...r, responseFormat: { type: 'json' } }) as NormalizedGenerateRequest],
+      ['target model', (r) => ({ ...r, targets: [target('vertex', 'gemini-2.5-pro')] })],
+      ['target provider', (r) => ({ ...r, targets: [target('azure', 'gemini-2.0-flash')] })],
+      ['target region', (r) => ({ ...r, targets: [target('vertex', 'gemini-2.0-flash', 'europe-west4')] })],
+      [
+        'fallback targets',
+        (r) => ({ ...r, targets: [...r.targets, target('bedrock', 'amazon.nova-lite-v1:0')] }),
+      ],
+    ];
+    fc.assert(
+      fc.property(
+        requestArb,
+        fc.string(),
+        fc.nat(1000),
+        fc.constantFrom(...variants),
+        (fields, s, n, [, change]) => {
+          const req = { ...base, ...fields } as NormalizedGenerateRequest;
+          expect(generateCacheKey(change(req, s, n))).not.toBe(generateCacheKey(req));
+        },
+      ),
+    );
+  });
+
+  it('ignores fields that never change the answer (signal, cache, deadline, route name, model address)', () => {
+    const same = {
+      ...base,
+      cache: true,
+      deadlineMs: 5,
+      route: 'fast',
+      model: 'fast',
+    } as NormalizedGenerateRequest;
+    expect(generateCacheKey(same)).toBe(generateCacheKey(base));
+  });
+
+  it('scopes keys by namespace and version', () => {
+    const a = generateCacheKey(base, { namespace: 'a' });
+    expect(generateCacheKey(base, { namespace: 'b' })).not.toBe(a);
+    expect(generateCacheKey(base, { namespace: 'a', version: 2 })).not.toBe(a);
+    expect(generateCacheKey(base)).not.toBe(a);
+  });
+});
+
+describe('embedding keys', () => {
+  const req: NormalizedEmbedRequest = {
+    model: 'vertex/text-embedding-005',
+    targets: [target('vertex', 'text-embedding-005')],
+    input: ['a', 'b'],
+  };
+  const keyOf = (r: NormalizedEmbedRequest, text: string) => embedTextCacheKey(embedKeyBase(r), text);
+
+  it('is per text and independent of the other texts of the call', () => {
+    expect(keyOf(req, 'a')).toBe(keyOf({ ...req, input: ['z', 'a'] }, 'a'));
+    expect(keyOf(req, 'a')).not.toBe(keyOf(req, 'b'));
+    expect(keyOf(req, 'a')).toMatch(/^genai:v1:_:e:[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('treats the default input type as document and separates dimensions, input type and options', () => {
+    expect(keyOf({ ...req, inputType: 'document' }, 'a')).toBe(keyOf(req, 'a'));
+    const keys = [
+      keyOf(req, 'a'),
+      keyOf({ ...req, inputType: 'query' }, 'a'),
+      keyOf({ ...req, dimensions: 256 }, 'a'),
+      keyOf({ ...req, providerOptions: { autoTruncate: false } }, 'a'),
+      keyOf({ ...req, targets: [target('azure', 'text-embedding-005')] }, 'a'),
+    ];
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it('cannot be confused by a text that looks like the separator', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), (a, b) => {
+        fc.pre(a !== b);
+        expect(keyOf(req, a)).not.toBe(keyOf(req, b));
+      }),
+    );
+  });
+});

@@ -1,0 +1,185 @@
+import type {
+  CallContext,
+  EmbedNext,
+  EmbedResult,
+  GenerateNext,
+  GenerateResult,
+  Layer,
+  NormalizedEmbedRequest,
+  NormalizedGenerateRequest,
+  StreamEvent,
+  StreamNext,
+} from '../types.js';
+import { embedKeyBase, embedTextCacheKey } from './cache-key.js';
+import { isCacheableFinish, isCacheableRequest } from './cache-policy.js';
+import { answerCodec, type CacheRuntime, type StoredAnswer, toStored, vectorCodec } from './cache-runtime.js';
+
+/** Stores a finished answer unless policy or size forbid it. Never throws (Redis fails open). */
+export async function storeAnswer(
+  runtime: CacheRuntime,
+  ctx: CallContext,
+  key: string,
+  req: NormalizedGenerateRequest,
+  answer: StoredAnswer,
+): Promise<boolean> {
+  const store = runtime.store;
+  if (!store) return false;
+  if (!isCacheableFinish(answer.finishReason)) {
+    runtime.stats.skipped++;
+    runtime.emit(ctx, {
+      type: 'cache-skip',
+      reason: answer.finishReason === 'content-filter' ? 'content-filter' : 'not-final',
+      count: 1,
+    });
+    return false;
+  }
+  const ttlMs = runtime.ttlMs(req.route);
+  if (ttlMs <= 0) return false;
+  const stored = await store.set(key, answer, answerCodec, ttlMs, runtime.reporter(ctx));
+  if (!stored) {
+    runtime.stats.skipped++;
+    runtime.emit(ctx, { type: 'cache-skip', reason: 'too-large', count: 1 });
+  }
+  return stored;
+}
+
+export function fromCache(answer: StoredAnswer, ctx: CallContext): GenerateResult {
+  return { ...answer, cached: true, attempts: 0, latencyMs: Date.now() - ctx.startedAt };
+}
+
+/** Replays a cached answer as a stream: the text as one delta, then the finish event with `cached: true`. */
+export async function* replay(answer: StoredAnswer, ctx: CallContext): AsyncGenerator<StreamEvent> {
+  if (answer.text.length > 0) yield { type: 'delta', text: answer.text };
+  const { text: _text, ...rest } = answer;
+  yield { type: 'finish', ...rest, cached: true, attempts: 0, latencyMs: Date.now() - ctx.startedAt };
+}
+
+/**
+ * The cache step: answers cacheable requests from the tiered store and stores what comes back. Errors,
+ * aborted or partial streams and content-filtered answers are never stored. Embeddings are cached per
+ * text: only the texts not found are sent on.
+ */
+export function createCacheLayer(runtime: CacheRuntime): Layer {
+  const store = runtime.store;
+  return {
+    name: 'cache',
+
+    // The stores close with the client (its close() closes every layer).
+    close: () => runtime.close(),
+
+    async generate(req: NormalizedGenerateRequest, ctx: CallContext, next: GenerateNext) {
+      if (!store || !isCacheableRequest(req)) return next(req, ctx);
+      const key = runtime.keyOf(req);
+      const hit = await store.get(key, answerCodec, runtime.reporter(ctx));
+      if (hit) {
+        countHit(runtime, ctx, hit.tier, 1);
+        return fromCache(hit.value, ctx);
+      }
+      countMiss(runtime, ctx, 1);
+      const result = await next(req, ctx);
+      if (!runtime.isHandled(result)) await storeAnswer(runtime, ctx, key, req, toStored(result));
+      return result;
+    },
+
+    async *stream(req: NormalizedGenerateRequest, ctx: CallContext, next: StreamNext) {
+      if (!store || !isCacheableRequest(req)) {
+        yield* next(req, ctx);
+        return;
+      }
+      const key = runtime.keyOf(req);
+      const hit = await store.get(key, answerCodec, runtime.reporter(ctx));
+      if (hit) {
+        countHit(runtime, ctx, hit.tier, 1);
+        yield* replay(hit.value, ctx);
+        return;
+      }
+      countMiss(runtime, ctx, 1);
+      let text = '';
+      for await (const event of next(req, ctx)) {
+        if (event.type === 'delta') {
+          text += event.text;
+        } else if (!runtime.isHandled(event)) {
+          // Stored before the finish event reaches the caller, so a caller that stops right after it
+          // still leaves the answer in the cache. A stream that ends without a finish event is partial.
+          await storeAnswer(runtime, ctx, key, req, toStored({ ...event, text }));
+        }
+        yield event;
+      }
+    },
+
+    async embed(req: NormalizedEmbedRequest, ctx: CallContext, next: EmbedNext) {
+      if (!store || !runtime.embeddings || (req as { cache?: boolean }).cache === false)
+        return next(req, ctx);
+      const base = embedKeyBase(req, runtime.keyOptions);
+      // Identical texts in one call are looked up and sent once.
+      const unique = [...new Set(req.input)];
+      const keys = unique.map((t) => embedTextCacheKey(base, t, runtime.keyOptions));
+      const hits = await store.getMany(keys, vectorCodec, runtime.reporter(ctx));
+      const vectors = new Map<string, number[]>();
+      let memoryHits = 0;
+      let redisHits = 0;
+      const missing: number[] = [];
+      hits.forEach((hit, i) => {
+        if (!hit) missing.push(i);
+        else {
+          vectors.set(unique[i]!, hit.value);
+          if (hit.tier === 'memory') memoryHits++;
+          else redisHits++;
+        }
+      });
+      if (memoryHits > 0) countHit(runtime, ctx, 'memory', memoryHits);
+      if (redisHits > 0) countHit(runtime, ctx, 'redis', redisHits);
+      let upstream: EmbedResult | undefined;
+      if (missing.length > 0) {
+        countMiss(runtime, ctx, missing.length);
+        const texts = missing.map((i) => unique[i]!);
+        upstream = await next({ ...req, input: texts }, ctx);
+        if (upstream.embeddings.length !== texts.length) {
+          throw new Error(
+            `embedding provider returned ${upstream.embeddings.length} vectors for ${texts.length} texts; ` +
+              'expected one vector per text, in order. This is a provider adapter bug.',
+          );
+        }
+        for (const [j, t] of texts.entries()) vectors.set(t, upstream.embeddings[j]!);
+        const ttlMs = runtime.ttlMs(req.route);
+        if (ttlMs > 0) {
+          const stored = await store.setMany(
+            missing.map((i, j) => ({ key: keys[i]!, value: upstream!.embeddings[j]! })),
+            vectorCodec,
+            ttlMs,
+            runtime.reporter(ctx),
+          );
+          const skipped = stored.filter((s) => !s).length;
+          if (skipped > 0) {
+            runtime.stats.skipped += skipped;
+            runtime.emit(ctx, { type: 'cache-skip', reason: 'too-large', count: skipped });
+          }
+        }
+      }
+      // Copies: a caller that mutates its vectors must not change the cached ones.
+      const embeddings = req.input.map((t) => vectors.get(t)!.slice());
+      if (upstream) return { ...upstream, embeddings };
+      const first = req.targets[0]!;
+      return {
+        embeddings,
+        usage: { inputTokens: 0 },
+        provider: first.provider,
+        model: first.model,
+        cached: true,
+        attempts: 0,
+        latencyMs: Date.now() - ctx.startedAt,
+      };
+    },
+  };
+}
+
+function countHit(runtime: CacheRuntime, ctx: CallContext, tier: 'memory' | 'redis', n: number) {
+  if (tier === 'memory') runtime.stats.memoryHits += n;
+  else runtime.stats.redisHits += n;
+  runtime.emit(ctx, { type: 'cache-hit', tier, count: n });
+}
+
+function countMiss(runtime: CacheRuntime, ctx: CallContext, n: number) {
+  runtime.stats.misses += n;
+  runtime.emit(ctx, { type: 'cache-miss', count: n });
+}

@@ -1,0 +1,177 @@
+import type {
+  CallContext,
+  GenerateNext,
+  GenerateResult,
+  Layer,
+  NormalizedGenerateRequest,
+  StreamEvent,
+  StreamNext,
+} from '../types.js';
+import { fromCache, storeAnswer } from './cache-layer.js';
+import { type CoalesceOptions, positive } from './cache-options.js';
+import { isCacheableRequest } from './cache-policy.js';
+import { answerCodec, type CacheRuntime, type StoredAnswer, toStored } from './cache-runtime.js';
+import { SharedStream } from './shared-stream.js';
+import { SingleFlight } from './single-flight.js';
+
+interface Shared {
+  readonly result: GenerateResult;
+  /** Upstream attempts made by the shared call (credited to the caller that started it). */
+  readonly attempts: number;
+  /** The answer came from another instance's fill. */
+  readonly peer: boolean;
+}
+
+/**
+ * The coalesce step: identical cacheable requests in flight in this process share one upstream call
+ * (streams too: late joiners replay what the first already received, then follow live). With a Redis
+ * tier, instances coordinate through a short fill lock: the holder calls the provider and stores the
+ * answer before releasing; the others poll for it (bounded) and fall back to their own call.
+ * Non-deterministic requests are never coalesced: callers sampling at temperature > 0 want distinct answers.
+ */
+export function createCoalesceLayer(runtime: CacheRuntime, options: CoalesceOptions = {}): Layer {
+  const redis = runtime.store?.redis;
+  const distributed = (options.distributed ?? true) && redis !== undefined;
+  const lockTtlMs = positive('coalesce.lockTtlMs', options.lockTtlMs, 15_000, 'ms');
+  const waitMs = positive('coalesce.waitMs', options.waitMs, 10_000, 'ms');
+  const pollMs = positive('coalesce.pollIntervalMs', options.pollIntervalMs, 20, 'ms');
+  const flights = new SingleFlight<Shared>();
+  const streams = new Map<string, SharedStream<StreamEvent>>();
+
+  /** Polls for another instance's fill; undefined when it gave up, failed, or Redis is unavailable. */
+  async function waitForPeer(
+    key: string,
+    ctx: CallContext,
+    signal: AbortSignal,
+  ): Promise<StoredAnswer | undefined> {
+    const until = Date.now() + waitMs;
+    while (Date.now() < until) {
+      await sleep(pollMs, signal);
+      const seen = await redis!.peek(key, runtime.lockKeyOf(key), runtime.reporter(ctx));
+      if (!seen) return undefined;
+      if (seen.entry) {
+        const answer = answerCodec.decode(seen.entry.value);
+        if (answer) runtime.store?.memory?.set(key, answer, answerCodec.sizeOf(answer), seen.entry.ttlMs);
+        return answer;
+      }
+      // The filler is gone without storing (error, content filter, too large): call the provider ourselves.
+      if (!seen.locked) return undefined;
+    }
+    return undefined;
+  }
+
+  async function fill(
+    req: NormalizedGenerateRequest,
+    ctx: CallContext,
+    next: GenerateNext,
+    signal: AbortSignal,
+  ) {
+    const shared: CallContext = { ...ctx, signal, attempts: 0 };
+    const key = runtime.keyOf(req);
+    let token: string | null | undefined;
+    if (distributed) {
+      const lockKey = runtime.lockKeyOf(key);
+      token = await redis!.tryLock(lockKey, lockTtlMs, runtime.reporter(ctx));
+      if (token === null) {
+        const answer = await waitForPeer(key, ctx, signal);
+        if (answer) return { result: fromCache(answer, ctx), attempts: 0, peer: true };
+      }
+    }
+    try {
+      const result = await next(req, shared);
+      if (token) {
+        // Stored before the lock goes, so a waiting instance that sees the lock released finds the answer.
+        await storeAnswer(runtime, ctx, key, req, toStored(result));
+        runtime.markHandled(result);
+      }
+      return { result, attempts: shared.attempts, peer: false };
+    } finally {
+      if (token) await redis!.unlock(runtime.lockKeyOf(key), token, runtime.reporter(ctx));
+    }
+  }
+
+  return {
+    name: 'coalesce',
+
+    async generate(req: NormalizedGenerateRequest, ctx: CallContext, next: GenerateNext) {
+      if (!isCacheableRequest(req)) return next(req, ctx);
+      const key = runtime.keyOf(req);
+      const { promise, leader } = flights.run(key, ctx.signal, (signal) => fill(req, ctx, next, signal));
+      if (!leader) {
+        runtime.stats.coalesced++;
+        runtime.emit(ctx, { type: 'cache-coalesced', scope: 'process' });
+      }
+      const shared = await promise;
+      if (shared.peer) {
+        runtime.stats.peerHits++;
+        runtime.emit(ctx, { type: 'cache-coalesced', scope: 'peer' });
+        runtime.emit(ctx, { type: 'cache-hit', tier: 'peer', count: 1 });
+        const result = leader ? shared.result : fromCache(toStored(shared.result), ctx);
+        runtime.markHandled(result);
+        return result;
+      }
+      if (leader) {
+        ctx.attempts += shared.attempts;
+        return shared.result;
+      }
+      // A follower made no upstream attempt of its own, and must not store the answer a second time.
+      const result: GenerateResult = { ...shared.result, attempts: 0, latencyMs: Date.now() - ctx.startedAt };
+      runtime.markHandled(result);
+      return result;
+    },
+
+    async *stream(req: NormalizedGenerateRequest, ctx: CallContext, next: StreamNext) {
+      if (!isCacheableRequest(req)) {
+        yield* next(req, ctx);
+        return;
+      }
+      const key = runtime.keyOf(req);
+      let shared = streams.get(key);
+      let leaderCtx: CallContext | undefined;
+      if (!shared || shared.closed) {
+        const created = new SharedStream<StreamEvent>(
+          (signal) => {
+            leaderCtx = { ...ctx, signal, attempts: 0 };
+            return next(req, leaderCtx);
+          },
+          () => {
+            if (streams.get(key) === created) streams.delete(key);
+          },
+        );
+        streams.set(key, created);
+        shared = created;
+        for await (const event of shared.consume(ctx.signal)) {
+          if (event.type === 'finish' && leaderCtx) ctx.attempts += leaderCtx.attempts;
+          yield event;
+        }
+        return;
+      }
+      runtime.stats.coalesced++;
+      runtime.emit(ctx, { type: 'cache-coalesced', scope: 'process' });
+      for await (const event of shared.consume(ctx.signal)) {
+        if (event.type !== 'finish') {
+          yield event;
+          continue;
+        }
+        const finish = { ...event, attempts: 0, latencyMs: Date.now() - ctx.startedAt };
+        runtime.markHandled(finish);
+        yield finish;
+      }
+    },
+  };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    signal.throwIfAborted();
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
