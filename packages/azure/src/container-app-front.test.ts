@@ -106,7 +106,7 @@ describe('ContainerAppFront', () => {
       front({ config: { ...CONFIG, cache: { redisUrl: `rediss://${host}:10000` } } })(scope);
     });
     expect(JSON.parse(envOf(json).GENAI_CONFIG.value).cache.redisUrl).toBe(
-      'rediss://${var.redis_host}:10000',
+      `rediss://\${var.redis_host}:10000`,
     );
   });
 
