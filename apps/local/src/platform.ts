@@ -1,0 +1,132 @@
+/**
+ * The local platform: the emulator of the four clouds and the front wired to it, on embedded defaults.
+ * No cloud credentials are involved: fake AWS keys, a static Vertex token and an Azure key, all of them only
+ * ever sent to the local emulator.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ClientOptions } from '@genai-deploy/client';
+import type { FrontConfigInput } from '@genai-deploy/config';
+import { type Emulator, type EmulatorOptions, startEmulator } from '@genai-deploy/emulator';
+import { type RunningFront, type StartFrontOptions, startFront } from '@genai-deploy/front';
+import { OAuth2Client } from 'google-auth-library';
+
+export const LOCAL_CHAT_MODELS = [
+  'bedrock/anthropic.claude-3-5-haiku-20241022-v1:0',
+  'sagemaker/llama-3-8b-tgi',
+  'vertex/gemini-2.0-flash',
+  'azure/gpt-4o-mini',
+] as const;
+
+export const LOCAL_EMBEDDING_MODELS = [
+  'bedrock/amazon.titan-embed-text-v2:0',
+  'sagemaker/bge-embed',
+  'vertex/text-embedding-005',
+  'azure/text-embedding-3-small',
+] as const;
+
+/** The embedded configuration: models on all four providers at the emulator, and routes with a fallback. */
+export function localConfig(emulatorUrl: string): FrontConfigInput {
+  return {
+    models: [
+      ...LOCAL_CHAT_MODELS.map((id) => ({ id, maxOutputTokens: 1024, maxInputTokens: 32_000 })),
+      ...LOCAL_EMBEDDING_MODELS.map((id) => ({ id, kind: 'embedding' as const, maxInputTokens: 8000 })),
+    ],
+    routes: {
+      // Bedrock first; Vertex answers when Bedrock is throttled, down or its circuit is open.
+      chat: { targets: ['bedrock/anthropic.claude-3-5-haiku-20241022-v1:0', 'vertex/gemini-2.0-flash'] },
+      embed: { targets: ['vertex/text-embedding-005', 'azure/text-embedding-3-small'] },
+    },
+    providers: {
+      bedrock: { region: 'us-east-1', endpoint: emulatorUrl },
+      sagemaker: { region: 'us-east-1', endpoint: emulatorUrl },
+      vertex: { project: 'local-project', location: 'us-central1', endpoint: emulatorUrl },
+      azure: { endpoint: emulatorUrl },
+    },
+  };
+}
+
+/** Credentials for the emulator only: they open nothing anywhere else. */
+export function localClientOptions(): ClientOptions {
+  const credentials = { accessKeyId: 'AKIALOCALEMULATOR', secretAccessKey: 'local-emulator-secret' };
+  const authClient = new OAuth2Client();
+  authClient.setCredentials({
+    access_token: 'local-emulator-token',
+    expiry_date: Date.now() + 365 * 86_400_000,
+  });
+  return {
+    providers: {
+      bedrock: { credentials },
+      sagemaker: { credentials },
+      vertex: { project: 'local-project', location: 'us-central1', authClient },
+      azure: { endpoint: 'http://placeholder.invalid', apiKey: 'local-emulator-key' },
+    },
+  };
+}
+
+export interface LocalPlatformOptions {
+  /** Front port; 0 picks a free one. @default 8787 */
+  readonly port?: number;
+  /** Emulator port; 0 picks a free one. @default 4010 */
+  readonly emulatorPort?: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** API keys the front accepts. @default - one generated key */
+  readonly apiKeys?: readonly string[];
+  /** Emulator options (latency model, seed). */
+  readonly emulator?: Omit<EmulatorOptions, 'port' | 'host'>;
+  /** More front options (logger, Redis, metrics...). */
+  readonly front?: Omit<StartFrontOptions, 'config' | 'apiKeys' | 'port' | 'host' | 'clientOptions'>;
+  /** Client options merged over the local ones (e.g. `retry: false`). */
+  readonly clientOptions?: ClientOptions;
+}
+
+export interface LocalPlatform {
+  readonly emulator: Emulator;
+  readonly front: RunningFront;
+  readonly apiKeys: readonly string[];
+  /** Stops the front (draining for up to `drainMs`), then the emulator. */
+  close(drainMs?: number): Promise<void>;
+}
+
+/** Generates an API key in the usual `sk-...` form. */
+export function generateApiKey(): string {
+  return `sk-local-${randomBytes(24).toString('base64url')}`;
+}
+
+export async function startLocalPlatform(options: LocalPlatformOptions = {}): Promise<LocalPlatform> {
+  const host = options.host ?? '127.0.0.1';
+  const emulator = await startEmulator({ ...options.emulator, port: options.emulatorPort ?? 4010, host });
+  try {
+    const apiKeys = options.apiKeys && options.apiKeys.length > 0 ? options.apiKeys : [generateApiKey()];
+    const local = localClientOptions();
+    const extra = options.clientOptions ?? {};
+    const front = await startFront({
+      ...options.front,
+      config: localConfig(emulator.url),
+      apiKeys,
+      port: options.port ?? 8787,
+      host,
+      clientOptions: {
+        ...local,
+        ...extra,
+        providers: {
+          ...local.providers,
+          ...extra.providers,
+          azure: { endpoint: emulator.url, apiKey: 'local-emulator-key', ...extra.providers?.azure },
+        },
+      },
+    });
+    return {
+      emulator,
+      front,
+      apiKeys,
+      async close(drainMs = 0) {
+        await front.close(drainMs);
+        await emulator.close();
+      },
+    };
+  } catch (e) {
+    await emulator.close();
+    throw e;
+  }
+}
