@@ -6,12 +6,26 @@ import { CacheRuntime, type CacheRuntimeDeps } from './cache-runtime.js';
 import type { CacheStats } from './cache-stats.js';
 import { createCoalesceLayer } from './coalesce-layer.js';
 
+/** The cache, coalesce and batch options of `createClient`. */
 export interface RequestLayerOptions {
-  /** @default {} (memory only, deterministic requests) */
+  /**
+   * Exact-match cache of answers and of embedding vectors (per text). Answers are cached when the request is
+   * deterministic (temperature 0) or says `cache: true`, never when it says `cache: false`. `false` turns
+   * the cache off; `{ redis }` adds a shared Redis tier behind the in-process LRU.
+   * @default {} - in-process LRU of 64 MiB, TTL 3600 s, no Redis
+   */
   readonly cache?: boolean | CacheOptions;
-  /** @default {} */
+  /**
+   * Identical cacheable requests in flight share one upstream call (in the process; across instances
+   * through a Redis fill lock when the cache has Redis). `false` turns it off.
+   * @default {} - on
+   */
   readonly coalesce?: boolean | CoalesceOptions;
-  /** @default {} */
+  /**
+   * Embedding micro-batching: concurrent embed calls to the same targets within `windowMs` are merged into
+   * upstream calls of up to the model's per-call limits. `false` turns it off.
+   * @default {} - on, 5 ms window
+   */
   readonly batch?: boolean | BatchOptions;
 }
 
