@@ -6,16 +6,18 @@ export const AZAPI_PROVIDER_SOURCE = 'Azure/azapi';
 
 /**
  * Version constraint written to `required_providers`. azapi 2.x takes `body` as an HCL object (1.x took a JSON
- * string), so the bindings here need 2.x; the floor is the oldest 2.x this package was written against.
+ * string), so the bindings need 2.x. The floor matters too: azapi validates `type` against the ARM schemas
+ * embedded in each release, and a release older than an API version fails the plan with "the argument type's
+ * api-version is invalid". 2.8 is a margin for the 2025-04-01 versions pinned here (published mid-2025).
  */
-export const AZAPI_VERSION_CONSTRAINT = '~> 2.5';
+export const AZAPI_VERSION_CONSTRAINT = '~> 2.8';
 
 export interface AzapiProviderConfig {
   /** Alias, for a second azapi provider in the same stack. @default - the default provider */
   readonly alias?: string;
   /**
    * Version constraint for `required_providers`. Keep it on 2.x: the resources here write `body` as an object.
-   * @default AZAPI_VERSION_CONSTRAINT ('~> 2.5')
+   * @default AZAPI_VERSION_CONSTRAINT ('~> 2.8')
    */
   readonly versionConstraint?: string;
   /** Subscription to manage. @default - ARM_SUBSCRIPTION_ID or the Azure CLI's default subscription */
