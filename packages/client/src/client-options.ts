@@ -3,6 +3,7 @@ import type { AwsProviderOptions } from './providers/aws-config.js';
 import type { AzureProviderOptions } from './providers/azure-adapter.js';
 import type { SageMakerProviderOptions } from './providers/sagemaker-adapter.js';
 import type { VertexProviderOptions } from './providers/vertex-adapter.js';
+import type { ResilienceOptions } from './resilience/resilience-options.js';
 import type { RouteOptions } from './route.js';
 import type { TelemetryOptions } from './telemetry.js';
 import type {
@@ -26,7 +27,7 @@ export interface ProvidersOptions {
   readonly azure?: AzureProviderOptions;
 }
 
-export interface ClientOptions {
+export interface ClientOptions extends ResilienceOptions {
   /** @default {} */
   readonly providers?: ProvidersOptions;
   /** Named routes: an ordered list of targets each, addressed by name as `model`. @default {} */
@@ -45,7 +46,7 @@ export interface ClientOptions {
   readonly layers?: { readonly request?: readonly Layer[]; readonly target?: readonly Layer[] };
   /** Upstream calls in flight at once for one embed call split by the model's per-call limits. @default 4 */
   readonly embedConcurrency?: number;
-  // Resilience (issue 5): retry, circuitBreaker, rateLimit, hedging.
+  // Resilience (issue 5): retry, circuitBreaker, rateLimit, hedging, attemptTimeoutMs, contextWindows (ResilienceOptions).
   // Caching and batching (issue 6): cache, coalesce, batch.
 }
 

@@ -12,7 +12,7 @@ import {
   providerTerminal,
 } from './pipeline.js';
 import { lazyAdapter } from './providers/lazy-adapter.js';
-import { firstTargetRoute } from './route.js';
+import { createResilienceLayers } from './resilience/resilience-options.js';
 import { Telemetry } from './telemetry.js';
 import type {
   CallContext,
@@ -80,11 +80,13 @@ export function createClient(options: ClientOptions = {}): GenAiClient {
 
   // Request layers see the logical request before a target is chosen.
   const requestLayers: Layer[] = [/* cache, coalesce, batch (issue 6) */ ...(options.layers?.request ?? [])];
-  // The route step picks the target(s); resilience/fallback.ts (issue 5) replaces it with a fallback chain.
-  const route: Layer = firstTargetRoute;
+  // The route step picks the target(s): the fallback chain (resilience/fallback.ts) walks them in order.
+  const resilience = createResilienceLayers(options, routes);
+  const route: Layer = resilience.route;
   // Target layers wrap each call to one target, once per attempt.
   const targetLayers: Layer[] = [
-    /* breaker, retry, rate limit, timeout (issue 5) */ ...(options.layers?.target ?? []),
+    ...resilience.targetLayers /* retry → breaker → rate limit → attempt timeout */,
+    ...(options.layers?.target ?? []),
   ];
 
   const layers: Layer[] = [

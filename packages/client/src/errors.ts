@@ -36,6 +36,8 @@ export interface GenAiErrorOptions {
   readonly code?: string;
   readonly target?: Target;
   readonly cause?: unknown;
+  /** `mid-stream` only: characters of output the caller had received before the stream failed. */
+  readonly deliveredChars?: number;
 }
 
 /** The one error type of the client. Check it with `isGenAiError(e)`, never `instanceof`. */
@@ -51,6 +53,8 @@ export class GenAiError extends Error {
   readonly code?: string;
   /** The target that failed; set by the pipeline when the provider did not. */
   target?: Target;
+  /** `mid-stream` only: characters of output the caller had received before the stream failed. */
+  readonly deliveredChars?: number;
 
   constructor(message: string, options: GenAiErrorOptions) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -61,6 +65,7 @@ export class GenAiError extends Error {
     if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
     if (options.code !== undefined) this.code = options.code;
     if (options.target !== undefined) this.target = options.target;
+    if (options.deliveredChars !== undefined) this.deliveredChars = options.deliveredChars;
   }
 }
 

@@ -30,6 +30,7 @@ export {
   tgiAdapter,
 } from './providers/sagemaker-payloads.js';
 export type { VertexProviderOptions } from './providers/vertex-adapter.js';
+export * from './resilience/index.js';
 export { type RouteOptions, resolveTargets, toTarget } from './route.js';
 export { GEN_AI_SYSTEM, type TelemetryOptions } from './telemetry.js';
 export * from './types.js';

@@ -225,6 +225,11 @@ export function createFallbackLayer(options: FallbackOptions = {}): Layer {
   };
 }
 
+/** True for a GenAiError of kind `mid-stream` (from any copy of this package). */
+export function isMidStreamError(e: unknown): e is MidStreamError {
+  return isGenAiError(e) && e.kind === 'mid-stream';
+}
+
 /** Abort reason of a hedge branch that lost the race. */
 class HedgeLostError extends Error {
   override readonly name = 'AbortError';
@@ -237,9 +242,9 @@ class HedgeLostError extends Error {
 function midStream(e: unknown, delivered: number, target: Target, ctx: CallContext): GenAiError {
   if (ctx.signal.aborted) return abortError(ctx.signal, target.provider, e);
   if (isGenAiError(e) && (e.kind === 'mid-stream' || e.kind === 'aborted')) {
-    if (e.kind === 'mid-stream' && (e as Partial<MidStreamError>).deliveredChars === undefined) {
+    // The provider step types a cut after its first delta; only this layer knows what reached the caller.
+    if (e.kind === 'mid-stream' && e.deliveredChars === undefined)
       Object.assign(e, { deliveredChars: delivered });
-    }
     return e;
   }
   const inner = isGenAiError(e) ? e : undefined;
@@ -254,8 +259,9 @@ function midStream(e: unknown, delivered: number, target: Target, ctx: CallConte
       target,
       ...(inner?.status !== undefined ? { status: inner.status } : {}),
       ...(inner?.code !== undefined ? { code: inner.code } : {}),
+      deliveredChars: delivered,
       cause: e,
     },
   );
-  return Object.assign(error, { deliveredChars: delivered }) as MidStreamError;
+  return error;
 }

@@ -1,0 +1,72 @@
+import type { RouteOptions } from '../route.js';
+import type { Layer } from '../types.js';
+import { createAttemptTimeoutLayer } from './attempt-timeout.js';
+import { type CircuitBreakerOptions, createCircuitBreakerLayer } from './circuit-breaker.js';
+import { createFallbackLayer, type HedgingOptions } from './fallback.js';
+import { createRateLimitLayer, type RateLimitOptions } from './rate-limit.js';
+import { createRetryLayer, type RetryOptions } from './retry.js';
+
+/** The resilience options of `createClient`. */
+export interface ResilienceOptions {
+  /**
+   * Retries per target, inside the fallback chain, with a client-wide retry budget. `false` turns them off
+   * (one attempt per target). Provider clients never retry on their own.
+   * @default - 3 attempts; full-jitter backoff from 100 ms (500 ms when throttled) up to 20 s; server hints
+   * honoured up to 5 s past the backoff; a 500-token budget (5 per retry, 10 after a timeout)
+   */
+  readonly retry?: RetryOptions | false;
+  /**
+   * A circuit breaker per target (provider + model + region), counting every attempt. `false` turns it off.
+   * @default - opens at 10 consecutive failures or 80 % of the last 50 attempts (10 at least); probes
+   * after 10 s, doubling to 60 s while probes fail
+   */
+  readonly circuitBreaker?: CircuitBreakerOptions | false;
+  /**
+   * Client-side rate limits per target (requests/min, tokens/min, adaptive cut on throttling), optionally
+   * shared across processes through Redis.
+   * @default - no client-side rate limiting
+   */
+  readonly rateLimit?: RateLimitOptions;
+  /**
+   * Hedged requests: start the next target of a route when the current one has not answered in time.
+   * `false` turns hedging off even for routes that set `hedgeAfterMs`.
+   * @default - only routes with `hedgeAfterMs` hedge
+   */
+  readonly hedging?: HedgingOptions | false;
+  /**
+   * Time one attempt may take before it is aborted and retried (streams: time to the first event and
+   * between events), in ms. The call's overall deadline (`deadlineMs`) still bounds everything.
+   * @default - no per-attempt limit (only the overall deadline)
+   */
+  readonly attemptTimeoutMs?: number;
+  /**
+   * Input context window per target id or model address (e.g. `{ 'bedrock/model-a': 200000 }`): on a
+   * context-length error the fallback chain skips to the next target with a larger (or unknown) window.
+   * @default - windows unknown: a context-length error moves to the next target
+   */
+  readonly contextWindows?: Readonly<Record<string, number>>;
+}
+
+/**
+ * Builds the route step (fallback chain) and the target layers in pipeline order:
+ * retry → circuit breaker → rate limit → attempt timeout. Retry sits outside the breaker so the breaker
+ * counts each attempt and an open circuit ends the retries at once (the fallback chain moves on).
+ */
+export function createResilienceLayers(
+  options: ResilienceOptions,
+  routes: Readonly<Record<string, RouteOptions>>,
+): { route: Layer; targetLayers: Layer[] } {
+  const route = createFallbackLayer({
+    routes,
+    ...(options.hedging !== undefined ? { hedging: options.hedging } : {}),
+    ...(options.contextWindows ? { contextWindows: options.contextWindows } : {}),
+  });
+  const targetLayers: Layer[] = [];
+  if (options.retry !== false) targetLayers.push(createRetryLayer(options.retry ?? {}));
+  if (options.circuitBreaker !== false)
+    targetLayers.push(createCircuitBreakerLayer(options.circuitBreaker ?? {}));
+  if (options.rateLimit) targetLayers.push(createRateLimitLayer(options.rateLimit));
+  if (options.attemptTimeoutMs !== undefined)
+    targetLayers.push(createAttemptTimeoutLayer(options.attemptTimeoutMs));
+  return { route, targetLayers };
+}
