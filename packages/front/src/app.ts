@@ -97,6 +97,8 @@ export function createFront(options: FrontOptions): Front {
     (config.cache.redisUrl
       ? new Redis(config.cache.redisUrl, {
           password: process.env.GENAI_REDIS_PASSWORD || undefined,
+          // Memorystore signs its TLS certificates with a per-instance CA; the constructs pass it here.
+          ...(process.env.GENAI_REDIS_CA_PEM && { tls: { ca: process.env.GENAI_REDIS_CA_PEM } }),
           maxRetriesPerRequest: 1,
           commandTimeout: 2000,
           lazyConnect: false,
