@@ -276,6 +276,22 @@ export const errors = {
         'nor a ".tar.gz" archive. Fix: pass "models/llama-3-8b/" or "models/llama-3-8b/model.tar.gz".',
     ),
 
+  grantNeedsArn: (scope: IConstruct) =>
+    make(
+      'GrantNeedsArn',
+      scope,
+      "the grantee's principal has no role or user ARN, which the OpenSearch Serverless data-access policy needs. " +
+        'Fix: grant to an IAM role (a Lambda function, an ECS task role) or an IAM user.',
+    ),
+
+  emptyAccessPolicy: (scope: IConstruct) =>
+    make(
+      'EmptyAccessPolicy',
+      scope,
+      'the data-access policy has no principal: no grants were made and no index admin is known (the stack does ' +
+        'not use the default synthesizer). Fix: pass indexAdminPrincipalArns or call grantRead/grantReadWrite.',
+    ),
+
   vpcRequired: (scope: IConstruct, what: string) =>
     make(
       'VpcRequired',
