@@ -6,7 +6,7 @@ import { SecretManagerSecret } from '@cdktf/provider-google/lib/secret-manager-s
 import { SecretManagerSecretIamMember } from '@cdktf/provider-google/lib/secret-manager-secret-iam-member/index.js';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
 import { ConfigError, type FrontConfig, type FrontConfigInput, parseFrontConfig } from '@genai-deploy/config';
-import { type ITerraformDependable, Token } from 'cdktf';
+import { Annotations, type ITerraformDependable, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import type { FrontCacheConnection } from './cache-connection.js';
 import { errors } from './errors.js';
@@ -338,6 +338,13 @@ export class CloudRunFront extends Construct {
       this.grants.push(grant);
     }
     if (props.cache) props.cache.grantConnect(this.serviceAccountMember, this.project);
+    if (props.cache?.iamAuth) {
+      Annotations.of(this).addWarning(
+        'The cache uses IAM authentication: the front must send an access token of its service account as the Redis ' +
+          'password (GENAI_REDIS_IAM_AUTH=true). Fronts that only read GENAI_REDIS_PASSWORD cannot connect; use ' +
+          "MemorystoreCache engine 'redis' (AUTH) or authorization 'none' with them.",
+      );
+    }
 
     const env = [
       { name: 'GENAI_CONFIG', value: JSON.stringify(this.config) },

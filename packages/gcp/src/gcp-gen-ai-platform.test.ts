@@ -63,28 +63,54 @@ describe('GcpGenAiPlatform', () => {
     expect(resources(tf, 'google_redis_instance')).toEqual([]);
   });
 
-  it('adds a Valkey cache on the network, reachable through Direct VPC egress', () => {
+  it('adds a Redis cache (AUTH + TLS) on the network by default, reachable through Direct VPC egress', () => {
     const { tf } = build({ network: { ...NETWORK, tags: ['genai'] } });
-    expect(only(tf, 'google_memorystore_instance').desired_auto_created_endpoints).toEqual([
-      expect.objectContaining({ network: NETWORK.network }),
-    ]);
-    expect(only(tf, 'google_network_connectivity_service_connection_policy').psc_config).toEqual({
-      subnetworks: [NETWORK.subnetwork],
+    expect(only(tf, 'google_redis_instance')).toMatchObject({
+      authorized_network: NETWORK.network,
+      auth_enabled: true,
+      transit_encryption_mode: 'SERVER_AUTHENTICATION',
     });
-    const run = only(tf, 'google_cloud_run_v2_service') as { template: { vpc_access: unknown } };
+    expect(resources(tf, 'google_memorystore_instance')).toEqual([]);
+    const run = only(tf, 'google_cloud_run_v2_service') as {
+      template: { vpc_access: unknown; containers: { env: { name: string }[] }[] };
+    };
     expect(run.template.vpc_access).toEqual({
       egress: 'PRIVATE_RANGES_ONLY',
       network_interfaces: [{ network: NETWORK.network, subnetwork: NETWORK.subnetwork, tags: ['genai'] }],
     });
+    expect(run.template.containers[0]?.env.map((e) => e.name)).toEqual(
+      expect.arrayContaining(['GENAI_REDIS_PASSWORD', 'GENAI_REDIS_CA_PEM']),
+    );
+    expect(parseFrontConfig(genaiConfig(tf)).cache.redisUrl).toMatch(
+      /^rediss:\/\/\$\{google_redis_instance\./,
+    );
+  });
+
+  it('takes Valkey with its service connection policy on the PSC subnetworks, and warns about IAM auth', () => {
+    let platform!: GcpGenAiPlatform;
+    const { tf } = synth((s) => {
+      platform = new GcpGenAiPlatform(s, 'Platform', {
+        ...BASE,
+        network: { ...NETWORK, pscSubnetworks: ['projects/p/regions/us-central1/subnetworks/psc'] },
+        cache: { engine: 'valkey' },
+      });
+    });
+    expect(only(tf, 'google_network_connectivity_service_connection_policy').psc_config).toEqual({
+      subnetworks: ['projects/p/regions/us-central1/subnetworks/psc'],
+    });
     expect(parseFrontConfig(genaiConfig(tf)).cache.redisUrl).toMatch(
       /^rediss:\/\/\$\{local\.Platform_Cache_PrimaryHost_/,
     );
+    const warnings = platform.front.node.metadata
+      .filter((m) => m.type === '@cdktf/warn')
+      .map((m) => String(m.data));
+    expect(warnings).toEqual([expect.stringContaining('The cache uses IAM authentication')]);
   });
 
   it('takes a Redis cache, vector search and alert policies', () => {
     const { tf } = build({
       network: NETWORK,
-      cache: { engine: 'redis', tier: 'STANDARD_HA' },
+      cache: { tier: 'STANDARD_HA' },
       vectorSearch: { dimensions: 768 },
       alerts: { notificationChannels: ['projects/p/notificationChannels/1'] },
     });
@@ -101,9 +127,7 @@ describe('GcpGenAiPlatform', () => {
   });
 
   it('refuses a cache without a network', () => {
-    expect(() => build({ cache: { engine: 'valkey' } })).toThrow(
-      /stack\/Platform\/Cache: a cache needs the VPC it serves/,
-    );
+    expect(() => build({ cache: {} })).toThrow(/stack\/Platform\/Cache: a cache needs the VPC it serves/);
   });
 
   it('rejects routes to unknown targets through the front configuration schema', () => {

@@ -55,7 +55,11 @@ export interface GcpGenAiPlatformProps {
   };
   /** The VPC; required for the cache. @default - no VPC: the front has no cache tier */
   readonly network?: PlatformNetwork;
-  /** The shared cache, or false for none. @default - Valkey when `network` is given, else none */
+  /**
+   * The shared cache, or false for none. The default is Memorystore for Redis with AUTH and TLS, which the front
+   * connects to with GENAI_REDIS_PASSWORD and GENAI_REDIS_CA_PEM; Valkey's IAM auth needs token support in the front.
+   * @default - `{ engine: 'redis' }` when `network` is given, else none
+   */
   readonly cache?: false | Omit<MemorystoreCacheProps, 'location' | 'project' | 'network' | 'subnetworks'>;
   /** Vector Search for retrieval. @default - none */
   readonly vectorSearch?: Omit<VertexVectorSearchProps, 'location' | 'project'>;
@@ -118,7 +122,7 @@ export class GcpGenAiPlatform extends Construct {
     const wantsCache = props.cache !== false && (props.cache !== undefined || props.network !== undefined);
     if (wantsCache) {
       if (!props.network) throw errors.cacheNetwork(`${path}/Cache`);
-      const cacheProps = props.cache || {};
+      const cacheProps = { engine: 'redis' as const, ...(props.cache || {}) };
       this.cache = new MemorystoreCache(this, 'Cache', {
         ...cacheProps,
         location: props.location,
