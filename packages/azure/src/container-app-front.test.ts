@@ -110,6 +110,13 @@ describe('ContainerAppFront', () => {
     );
   });
 
+  it('escapes Terraform template syntax in configuration values', () => {
+    const json = synth(front({ config: { ...CONFIG, corsOrigins: [`https://a.example/\${x}`, '%{y}'] } }));
+    const raw = envOf(json).GENAI_CONFIG.value as string;
+    expect(raw).toContain(`https://a.example/$$\{x}`);
+    expect(raw).toContain('%%{y}');
+  });
+
   it('adds more Key Vault secrets and plain environment variables', () => {
     const env = envOf(
       synth(
@@ -160,7 +167,32 @@ describe('ContainerAppFront', () => {
       'KEY_VAULT_SECRET_ID',
       /keyVaultSecretId "front-api-keys" is not a Key Vault secret URL/,
     ],
-    ['secrets without keyVaultId', { keyVaultId: undefined }, 'KEY_VAULT_SECRET_ID', /keyVaultId is missing/],
+    [
+      'secrets without keyVaultId',
+      { keyVaultId: undefined },
+      'KEY_VAULT_ID',
+      /1 Key Vault secret\(s\) are referenced but keyVaultId is not set/,
+    ],
+    [
+      'an invalid secret name',
+      {
+        secrets: [
+          { name: 'HF_Token', keyVaultSecretId: 'https://kv-test.vault.azure.net/secrets/hf', env: 'HF' },
+        ],
+      },
+      'NAME',
+      /secret name "HF_Token" is not a valid name: lowercase letters, digits and "-"/,
+    ],
+    [
+      'two secrets with one name',
+      {
+        secrets: [
+          { name: 'genai-api-keys', keyVaultSecretId: 'https://kv-test.vault.azure.net/secrets/x', env: 'X' },
+        ],
+      },
+      'NAME',
+      /secret name "genai-api-keys" is not a valid name: each secret needs its own name/,
+    ],
     [
       'min above max replicas',
       { minReplicas: 5, maxReplicas: 2 },

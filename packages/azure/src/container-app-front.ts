@@ -93,6 +93,14 @@ function findCredential(value: unknown, path: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Escapes literal `${` and `%{` (Terraform template syntax) in a string that may also hold cdktf tokens, so that a
+ * configuration value containing them reaches the container verbatim while the tokens still resolve.
+ */
+export function escapeTerraformTemplate(value: string): string {
+  return value.replace(/\$\{(?!TfToken\[)/g, '$$${').replace(/%\{/g, '%%{');
+}
+
 const TOKEN = /\$\{TfToken\[[^\]]+\]\}/g;
 
 /**
@@ -230,12 +238,7 @@ export class ContainerAppFront extends Construct {
         throw errors.reservedEnvironmentVariable(path, s.env, 'Pick another variable name.');
       }
     }
-    if (secrets.length > 0 && !props.keyVaultId) {
-      throw errors.invalidKeyVaultSecretId(
-        path,
-        `${secrets[0]!.keyVaultSecretId} (keyVaultId is missing: set keyVaultId to the vault's ARM id so the identity can be granted Key Vault Secrets User)`,
-      );
-    }
+    if (secrets.length > 0 && !props.keyVaultId) throw errors.keyVaultIdMissing(path, secrets.length);
 
     const rg = props.resourceGroup;
     const location = props.location ?? rg.location;
@@ -273,7 +276,7 @@ export class ContainerAppFront extends Construct {
     }
 
     const plainEnv = [
-      { name: 'GENAI_CONFIG', value: JSON.stringify(this.config) },
+      { name: 'GENAI_CONFIG', value: escapeTerraformTemplate(JSON.stringify(this.config)) },
       { name: 'PORT', value: String(port) },
       // DefaultAzureCredential picks the user-assigned identity by its client id.
       { name: 'AZURE_CLIENT_ID', value: this.identity.clientId },

@@ -226,6 +226,14 @@ export const errors = {
         'versionless_id so rotations are picked up.',
     ),
 
+  keyVaultIdMissing: (path: string, secretCount: number) =>
+    fail(
+      'KEY_VAULT_ID',
+      path,
+      `${secretCount} Key Vault secret(s) are referenced but keyVaultId is not set, so the front's identity ` +
+        "cannot be granted Key Vault Secrets User. Set keyVaultId to the vault's ARM id.",
+    ),
+
   invalidEndpointName: (path: string, received: string) =>
     fail(
       'ENDPOINT_NAME',

@@ -2,7 +2,11 @@ import type { FrontConfigInput } from '@genai-deploy/config';
 import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { AiSearchVectorStore, type AiSearchVectorStoreProps } from './ai-search-vector-store.js';
-import { ContainerAppFront, type ContainerAppFrontProps } from './container-app-front.js';
+import {
+  ContainerAppFront,
+  type ContainerAppFrontProps,
+  escapeTerraformTemplate,
+} from './container-app-front.js';
 import { AzureMlOnlineEndpoint, type AzureMlOnlineEndpointProps } from './ml-online-endpoint.js';
 import { AzureRedisCache, type AzureRedisCacheProps } from './redis-cache.js';
 import type { ResourceGroupRef } from './resource-group-ref.js';
@@ -84,7 +88,7 @@ export class AzureGenAiPlatform extends Construct {
 
     new TerraformOutput(this, 'FrontUrl', { value: this.front.url, description: 'Public URL of the front.' });
     new TerraformOutput(this, 'FrontRoutes', {
-      value: JSON.stringify(this.front.config.routes),
+      value: escapeTerraformTemplate(JSON.stringify(this.front.config.routes)),
       description: "The front's routes (name to ordered targets), as JSON.",
     });
     new TerraformOutput(this, 'ScoringUri', {
