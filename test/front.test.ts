@@ -1,0 +1,351 @@
+/**
+ * Evidence for issue 7: the front, end to end. The official `openai` client talks to the front, which
+ * reaches the emulator of the four clouds through @genai-deploy/client and the providers' official clients,
+ * over real sockets.
+ */
+import { randomUUID } from 'node:crypto';
+import { startEmulator } from '@genai-deploy/emulator';
+import { createLogger, type RunningFront, startFront } from '@genai-deploy/front';
+import { Redis } from 'ioredis';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  LOCAL_CHAT_MODELS,
+  LOCAL_EMBEDDING_MODELS,
+  type LocalPlatform,
+  localClientOptions,
+  localConfig,
+  startLocalPlatform,
+} from '../apps/local/src/platform.js';
+import { startCountingProxy, until } from './front-helpers.js';
+
+const KEY = `sk-e2e-${randomUUID()}`;
+const silent = createLogger({ level: 'silent' });
+let platform: LocalPlatform;
+let openai: OpenAI;
+
+beforeAll(async () => {
+  platform = await startLocalPlatform({
+    port: 0,
+    emulatorPort: 0,
+    apiKeys: [KEY],
+    front: { logger: silent, jobs: { pollMs: 50 } },
+    // One attempt per target keeps the fault tests fast and their counts exact.
+    clientOptions: { retry: false },
+  });
+  openai = new OpenAI({ apiKey: KEY, baseURL: `${platform.front.url}/v1`, maxRetries: 0, timeout: 20_000 });
+});
+afterAll(async () => {
+  await platform?.close();
+});
+beforeEach(() => platform.emulator.reset());
+
+const ask = (model: string, content = 'Name three uses of a GPU.') => ({
+  model,
+  messages: [
+    { role: 'system' as const, content: 'Answer briefly.' },
+    { role: 'user' as const, content },
+  ],
+  max_tokens: 24,
+});
+
+describe('chat completions through the openai client', () => {
+  it.each(LOCAL_CHAT_MODELS)('%s answers, with gateway headers', async (model) => {
+    const { data, response } = await openai.chat.completions.create(ask(model)).withResponse();
+    expect(data.object).toBe('chat.completion');
+    expect(data.model).toBe(model);
+    expect(data.choices[0]?.message.content?.length).toBeGreaterThan(0);
+    expect(data.usage?.completion_tokens).toBeGreaterThan(0);
+    expect(response.headers.get('x-genai-provider')).toBe(model.split('/')[0]);
+    expect(response.headers.get('x-genai-cache')).toBe('miss');
+    expect(response.headers.get('x-genai-attempts')).toBe('1');
+    expect(response.headers.get('x-request-id')).toBeTruthy();
+  });
+
+  it.each(LOCAL_CHAT_MODELS)('%s streams the same answer, usage last', async (model) => {
+    const whole = await openai.chat.completions.create(ask(model, 'Stream me.'));
+    const stream = await openai.chat.completions.create({
+      ...ask(model, 'Stream me.'),
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let text = '';
+    let chunks = 0;
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    let finish: string | null | undefined;
+    for await (const chunk of stream) {
+      chunks += 1;
+      text += chunk.choices[0]?.delta.content ?? '';
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(chunks).toBeGreaterThan(3);
+    expect(text).toBe(whole.choices[0]?.message.content);
+    expect(finish).toBe(whole.choices[0]?.finish_reason);
+    expect(usage).toEqual(whole.usage);
+  });
+
+  it('falls back along a route when the first target is down', async () => {
+    platform.emulator.setFaults([{ provider: 'bedrock', status: 503 }]);
+    const { data, response } = await openai.chat.completions.create(ask('chat')).withResponse();
+    expect(data.model).toBe('vertex/gemini-2.0-flash');
+    expect(response.headers.get('x-genai-provider')).toBe('vertex');
+    expect(response.headers.get('x-genai-attempts')).toBe('2');
+  });
+
+  it('maps upstream failures to OpenAI errors with the right status', async () => {
+    const model = 'azure/gpt-4o-mini';
+    const cases = [
+      {
+        fault: { provider: 'azure' as const, status: 429, retryAfterMs: 3000 },
+        status: 429,
+        code: 'upstream_throttled',
+      },
+      { fault: { provider: 'azure' as const, status: 503 }, status: 503, code: 'upstream_unavailable' },
+      { fault: { provider: 'azure' as const, status: 401 }, status: 502, code: 'upstream_auth_error' },
+    ];
+    for (const c of cases) {
+      platform.emulator.setFaults([c.fault]);
+      const error = await openai.chat.completions.create(ask(model)).catch((e: unknown) => e);
+      expect(error, JSON.stringify(c.fault)).toBeInstanceOf(OpenAI.APIError);
+      const apiError = error as InstanceType<typeof OpenAI.APIError>;
+      expect(apiError.status, JSON.stringify(c.fault)).toBe(c.status);
+      expect(apiError.code).toBe(c.code);
+      if (c.status === 429) expect(apiError.headers?.get('retry-after')).toBe('3');
+    }
+  });
+});
+
+describe('embeddings through the openai client', () => {
+  it.each(LOCAL_EMBEDDING_MODELS)('%s embeds in input order; base64 and float agree', async (model) => {
+    const input = ['the first text', 'a second, different text'];
+    // The openai client asks for base64 by default and decodes it.
+    const b64 = await openai.embeddings.create({ model, input });
+    const float = await openai.embeddings.create({ model, input, encoding_format: 'float' });
+    expect(b64.data).toHaveLength(2);
+    expect(b64.data.map((d) => d.index)).toEqual([0, 1]);
+    const [a, b] = float.data.map((d) => d.embedding);
+    expect(a!.length).toBeGreaterThan(16);
+    expect(a).not.toEqual(b);
+    b64.data.forEach((d, i) => {
+      const f = float.data[i]!.embedding;
+      expect(d.embedding).toHaveLength(f.length);
+      for (const [j, v] of d.embedding.entries()) expect(v).toBeCloseTo(f[j]!, 6);
+    });
+    const single = await openai.embeddings.create({
+      model,
+      input: 'the first text',
+      encoding_format: 'float',
+    });
+    for (const [j, v] of single.data[0]!.embedding.entries()) expect(v).toBeCloseTo(a![j]!, 9);
+  });
+});
+
+describe('models, auth and validation', () => {
+  it('lists configured models and routes', async () => {
+    const ids = [];
+    for await (const m of openai.models.list()) ids.push(m.id);
+    expect(ids).toEqual(
+      expect.arrayContaining([...LOCAL_CHAT_MODELS, ...LOCAL_EMBEDDING_MODELS, 'chat', 'embed']),
+    );
+  });
+
+  it('rejects a wrong key with 401', async () => {
+    const wrong = new OpenAI({ apiKey: 'sk-wrong', baseURL: `${platform.front.url}/v1`, maxRetries: 0 });
+    const error = await wrong.chat.completions.create(ask('chat')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.AuthenticationError);
+    expect((error as InstanceType<typeof OpenAI.APIError>).code).toBe('invalid_api_key');
+    expect(platform.emulator.requests().total).toBe(0);
+  });
+
+  it('names the invalid field with 400 and never calls upstream', async () => {
+    const error = await openai.chat.completions
+      .create({ ...ask('chat'), temperature: 7 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as InstanceType<typeof OpenAI.APIError>).param).toBe('temperature');
+    const unknown = await openai.chat.completions
+      .create(ask('bedrock/not-configured'))
+      .catch((e: unknown) => e);
+    expect(unknown).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(platform.emulator.requests().total).toBe(0);
+  });
+});
+
+describe('limits on a strict front', () => {
+  let strict: RunningFront;
+  let client: OpenAI;
+  beforeAll(async () => {
+    strict = await startFront({
+      config: { ...localConfig(platform.emulator.url), limits: { requestsPerMinute: 3, maxBodyBytes: 4096 } },
+      apiKeys: [KEY],
+      clientOptions: {
+        ...localClientOptions(),
+        providers: {
+          ...localClientOptions().providers,
+          azure: { endpoint: platform.emulator.url, apiKey: 'k' },
+        },
+      },
+      logger: silent,
+    });
+    client = new OpenAI({ apiKey: KEY, baseURL: `${strict.url}/v1`, maxRetries: 0 });
+  });
+  afterAll(() => strict?.close());
+
+  it('answers 413 over the body limit and 429 with Retry-After over the request rate', async () => {
+    const big = await client.chat.completions.create(ask('chat', 'x'.repeat(5000))).catch((e: unknown) => e);
+    expect((big as InstanceType<typeof OpenAI.APIError>).status).toBe(413);
+    const results = [];
+    for (let i = 0; i < 5; i++) {
+      results.push(
+        await client.chat.completions.create(ask('chat')).then(
+          () => 200,
+          (e: InstanceType<typeof OpenAI.APIError>) => e,
+        ),
+      );
+    }
+    expect(results.slice(0, 3)).toEqual([200, 200, 200]);
+    const limited = results[3] as InstanceType<typeof OpenAI.RateLimitError>;
+    expect(limited).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(Number(limited.headers?.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(limited.code).toBe('rate_limit_exceeded');
+  });
+});
+
+describe('a caller that disconnects mid-stream', () => {
+  it('aborts the upstream call', async () => {
+    // A paced emulator (50 ms a token) behind a proxy that sees upstream requests end early.
+    const slow = await startEmulator({ latency: { perTokenMs: 50 } });
+    const proxy = await startCountingProxy(slow.url);
+    const front = await startFront({
+      config: { models: [{ id: 'azure/gpt-4o-mini' }], providers: { azure: { endpoint: proxy.url } } },
+      apiKeys: [KEY],
+      clientOptions: { providers: { azure: { endpoint: proxy.url, apiKey: 'k' } }, retry: false },
+      logger: silent,
+    });
+    try {
+      const client = new OpenAI({ apiKey: KEY, baseURL: `${front.url}/v1`, maxRetries: 0 });
+      const stream = await client.chat.completions.create({
+        ...ask('azure/gpt-4o-mini'),
+        max_tokens: 400,
+        stream: true,
+      });
+      let chunks = 0;
+      for await (const _ of stream) {
+        chunks += 1;
+        if (chunks === 4) break; // leaving the loop aborts the HTTP request
+      }
+      const started = Date.now();
+      await until(() => proxy.stats.abandoned === 1, 5000, 'upstream request abandoned');
+      // 400 tokens at 50 ms would take 20 s: the upstream stream was cut, not finished.
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(proxy.stats).toMatchObject({ started: 1, completed: 0, abandoned: 1, open: 0 });
+      await until(() => front.front.inFlight === 0, 5000, 'front idle');
+    } finally {
+      await front.close();
+      await proxy.close();
+      await slow.close();
+    }
+  });
+});
+
+interface JobView {
+  id: string;
+  status: string;
+  attempts: number;
+  result?: OpenAI.ChatCompletion;
+  error?: { code: string };
+}
+
+const jobsApi = (base: string) => ({
+  submit: async (body: object) => {
+    const res = await fetch(`${base}/v1/jobs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as JobView };
+  },
+  get: async (id: string) => {
+    const res = await fetch(`${base}/v1/jobs/${id}`, { headers: { authorization: `Bearer ${KEY}` } });
+    return (await res.json()) as JobView;
+  },
+});
+
+async function waitForJob(api: ReturnType<typeof jobsApi>, id: string, status: string): Promise<JobView> {
+  let view: JobView | undefined;
+  await until(
+    async () => {
+      view = await api.get(id);
+      return view.status === status;
+    },
+    10_000,
+    `job ${id} ${status}`,
+  );
+  return view!;
+}
+
+describe('async jobs', () => {
+  it('runs a chat request in the background (memory store)', async () => {
+    const api = jobsApi(platform.front.url);
+    const { status, body } = await api.submit(ask('chat'));
+    expect(status).toBe(202);
+    const view = await waitForJob(api, body.id, 'succeeded');
+    const direct = await openai.chat.completions.create(ask('chat'));
+    expect(view.result?.choices[0]?.message.content).toBe(direct.choices[0]?.message.content);
+  });
+
+  it('survive a restart of the front with Redis: queued and running jobs are picked up again', async () => {
+    const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+    const prefix = `test:front:e2e:${randomUUID()}:`;
+    const redisA = new Redis(url);
+    const redisB = new Redis(url);
+    const start = (redis: Redis, workers: boolean) =>
+      startFront({
+        config: localConfig(platform.emulator.url),
+        apiKeys: [KEY],
+        clientOptions: {
+          ...localClientOptions(),
+          providers: {
+            ...localClientOptions().providers,
+            azure: { endpoint: platform.emulator.url, apiKey: 'k' },
+          },
+          retry: false,
+        },
+        redis,
+        keyPrefix: prefix,
+        logger: silent,
+        jobs: { workers, pollMs: 50, leaseMs: 1000 },
+      });
+    let b: RunningFront | undefined;
+    try {
+      // The first instance takes a job whose upstream call hangs, and queues two more behind it.
+      platform.emulator.setFaults([{ provider: 'azure', kind: 'hang', hangMs: 30_000, count: 1 }]);
+      const a = await start(redisA, true);
+      const apiA = jobsApi(a.url);
+      const running = (await apiA.submit({ ...ask('azure/gpt-4o-mini'), max_tokens: 8 })).body;
+      await until(async () => (await apiA.get(running.id)).status === 'running', 5000, 'job running');
+      const queued = [];
+      for (let i = 0; i < 2; i++)
+        queued.push(
+          (await apiA.submit(ask('bedrock/anthropic.claude-3-5-haiku-20241022-v1:0', `q${i}`))).body,
+        );
+      // A has concurrency 4, so stop its workers from taking the queued ones: restart happens now.
+      await a.close(0);
+
+      b = await start(redisB, true);
+      const apiB = jobsApi(b.url);
+      for (const job of [running, ...queued]) {
+        const view = await waitForJob(apiB, job.id, 'succeeded');
+        expect(view.result?.choices[0]?.message.content?.length).toBeGreaterThan(0);
+      }
+      expect((await apiB.get(running.id)).attempts).toBe(2);
+    } finally {
+      await b?.close();
+      const keys = await redisB.keys(`${prefix}*`);
+      if (keys.length > 0) await redisB.del(...keys);
+      redisA.disconnect();
+      await redisB.quit();
+    }
+  });
+});
