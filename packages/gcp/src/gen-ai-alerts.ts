@@ -5,11 +5,11 @@ import {
 import { Construct } from 'constructs';
 import type { CloudRunFront } from './cloud-run-front.js';
 import { errors } from './errors.js';
-import type { VertexAiEndpoint } from './vertex-ai-endpoint.js';
+import type { IVertexAiEndpoint } from './vertex-ai-endpoint.js';
 
 export interface GenAiAlertsProps {
   /** Endpoints to watch for errors and latency. @default [] */
-  readonly endpoints?: readonly VertexAiEndpoint[];
+  readonly endpoints?: readonly IVertexAiEndpoint[];
   /** The front to watch for 5xx answers. @default - none */
   readonly front?: CloudRunFront;
   /** Notification channel ids ("projects/p/notificationChannels/123"). @default [] (the policies show in the console only) */

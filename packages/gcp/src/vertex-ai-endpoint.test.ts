@@ -280,3 +280,45 @@ describe('VertexAiEndpoint validation', () => {
     ).toThrow(/dedicatedEndpoint cannot be combined with privateServiceConnect or network/);
   });
 });
+
+describe('VertexAiEndpoint extras', () => {
+  it('imports an endpoint deployed elsewhere, for routes and alerts', () => {
+    const { tf } = synth((s) => {
+      const ep = VertexAiEndpoint.fromEndpointAttributes(s, 'Pipeline', {
+        endpointId: '1234567890',
+        location: 'europe-west4',
+        project: 'ml',
+      });
+      new TerraformOutput(s, 'name', { value: ep.endpointName });
+      new TerraformOutput(s, 'address', { value: ep.modelAddress });
+      new TerraformOutput(s, 'filter', { value: ep.metricFilter('prediction/online/error_count') });
+    });
+    expect(tf.resource ?? {}).toEqual({});
+    expect(tf.output?.name?.value).toBe('projects/ml/locations/europe-west4/endpoints/1234567890');
+    expect(tf.output?.address?.value).toBe('vertex/endpoints/1234567890');
+    expect(tf.output?.filter?.value).toContain('resource.labels.endpoint_id = "1234567890"');
+    expect(() =>
+      synth((s) => VertexAiEndpoint.fromEndpointAttributes(s, 'X', { endpointId: '1', location: '' })),
+    ).toThrow(/stack\/X: no location given/);
+  });
+
+  it('warns at synth when a gated model is deployed without accepting its EULA', () => {
+    const warnings = (props: VertexAiEndpointProps) => {
+      let ep!: VertexAiEndpoint;
+      synth((s) => {
+        ep = new VertexAiEndpoint(s, 'Model', props);
+      });
+      return ep.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => String(m.data));
+    };
+    expect(warnings({ location: 'us-central1', publisherModelName: GEMMA })).toEqual([
+      `${GEMMA} is a gated model: Model Garden refuses to deploy it unless acceptEula is true. Read the model card, then set acceptEula: true.`,
+    ]);
+    expect(warnings({ location: 'us-central1', publisherModelName: GEMMA, acceptEula: true })).toEqual([]);
+    expect(
+      warnings({ location: 'us-central1', huggingFaceModelId: 'meta-llama/Llama-3.1-8B-Instruct' }),
+    ).toHaveLength(1);
+    expect(
+      warnings({ location: 'us-central1', huggingFaceModelId: 'intfloat/multilingual-e5-small' }),
+    ).toEqual([]);
+  });
+});

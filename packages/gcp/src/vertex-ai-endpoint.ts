@@ -5,10 +5,11 @@ import {
   type VertexAiEndpointWithModelGardenDeploymentDeployConfigDedicatedResources,
   type VertexAiEndpointWithModelGardenDeploymentModelConfigContainerSpec,
 } from '@cdktf/provider-google/lib/vertex-ai-endpoint-with-model-garden-deployment/index.js';
-import { Token } from 'cdktf';
-import { Construct } from 'constructs';
+import { Annotations, Token } from 'cdktf';
+import { Construct, type IConstruct } from 'constructs';
 import { type ResolvedMachineSpec, resolveMachineSpec, type VertexGpuType } from './accelerator-catalog.js';
 import { errors } from './errors.js';
+import { providerProject } from './provider-project.js';
 import { parseSecretName, type SecretRef } from './secret-ref.js';
 import { stableNumericId } from './stable-id.js';
 
@@ -124,6 +125,53 @@ export interface VertexAiEndpointProps {
   readonly deployTimeout?: string;
 }
 
+/** A Vertex AI endpoint, created here or imported with `VertexAiEndpoint.fromEndpointAttributes`. */
+export interface IVertexAiEndpoint extends IConstruct {
+  /** The endpoint's id (the last segment of its resource name). */
+  readonly endpointId: string;
+  readonly location: string;
+  readonly project: string;
+  /** `projects/{project}/locations/{location}/endpoints/{id}`. */
+  readonly endpointName: string;
+  /** Address of this endpoint in the front's configuration: `vertex/endpoints/{id}`. */
+  readonly modelAddress: string;
+  /** Cloud Monitoring filter for one of the endpoint's metrics, e.g. `prediction/online/error_count`. */
+  metricFilter(metric: string): string;
+}
+
+export interface VertexAiEndpointAttributes {
+  readonly endpointId: string;
+  readonly location: string;
+  /** @default - the provider's project */
+  readonly project?: string;
+}
+
+class ImportedVertexAiEndpoint extends Construct implements IVertexAiEndpoint {
+  readonly endpointId: string;
+  readonly location: string;
+  readonly project: string;
+  readonly endpointName: string;
+  readonly modelAddress: string;
+  constructor(scope: Construct, id: string, attrs: VertexAiEndpointAttributes) {
+    super(scope, id);
+    this.endpointId = attrs.endpointId;
+    this.location = attrs.location;
+    this.project = providerProject(scope, attrs.project);
+    this.endpointName = `projects/${this.project}/locations/${attrs.location}/endpoints/${attrs.endpointId}`;
+    this.modelAddress = `vertex/endpoints/${attrs.endpointId}`;
+  }
+  metricFilter(metric: string): string {
+    return endpointMetricFilter(this.endpointId, metric);
+  }
+}
+
+function endpointMetricFilter(endpointId: string, metric: string): string {
+  return (
+    `resource.type = "aiplatform.googleapis.com/Endpoint" AND resource.labels.endpoint_id = "${endpointId}" ` +
+    `AND metric.type = "aiplatform.googleapis.com/${metric}"`
+  );
+}
+
 /**
  * A Vertex AI endpoint serving a self-deployed model.
  *
@@ -135,7 +183,19 @@ export interface VertexAiEndpointProps {
  *   has no resource to upload or deploy a custom model (terraform-provider-google #15303), so the
  *   pipeline also owns the traffic split.
  */
-export class VertexAiEndpoint extends Construct {
+export class VertexAiEndpoint extends Construct implements IVertexAiEndpoint {
+  /** An endpoint deployed elsewhere (a pipeline, the console), for routes and alerts. */
+  static fromEndpointAttributes(
+    scope: Construct,
+    id: string,
+    attrs: VertexAiEndpointAttributes,
+  ): IVertexAiEndpoint {
+    if (!attrs.location || (!Token.isUnresolved(attrs.location) && attrs.location.trim() === '')) {
+      throw errors.locationRequired(`${scope.node.path}/${id}`);
+    }
+    return new ImportedVertexAiEndpoint(scope, id, attrs);
+  }
+
   readonly mode: 'model-garden' | 'endpoint-only';
   /** The endpoint's id (the last segment of its resource name). */
   readonly endpointId: string;
@@ -226,10 +286,7 @@ export class VertexAiEndpoint extends Construct {
 
   /** Cloud Monitoring filter for one of this endpoint's metrics, e.g. `prediction/online/error_count`. */
   metricFilter(metric: string): string {
-    return (
-      `resource.type = "aiplatform.googleapis.com/Endpoint" AND resource.labels.endpoint_id = "${this.endpointId}" ` +
-      `AND metric.type = "aiplatform.googleapis.com/${metric}"`
-    );
+    return endpointMetricFilter(this.endpointId, metric);
   }
 
   private buildModelGarden(
@@ -312,6 +369,14 @@ export class VertexAiEndpoint extends Construct {
         ...(metricSpecs.length > 0 && { autoscalingMetricSpecs: metricSpecs }),
         ...(props.spot !== undefined && { spot: props.spot }),
       };
+    }
+
+    const model = `${props.publisherModelName ?? ''} ${props.huggingFaceModelId ?? ''}`;
+    if (props.acceptEula !== true && /gemma|llama|meta-llama|publishers\/meta\//i.test(model)) {
+      Annotations.of(this).addWarning(
+        `${model.trim()} is a gated model: Model Garden refuses to deploy it unless acceptEula is true. ` +
+          'Read the model card, then set acceptEula: true.',
+      );
     }
 
     let hfToken: string | undefined;
