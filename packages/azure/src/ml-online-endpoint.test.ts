@@ -9,6 +9,7 @@ import {
   ML_API_VERSION,
   SCORE_ACTION,
 } from './ml-online-endpoint.js';
+import { AzureMlWorkspace } from './ml-workspace.js';
 import { expectConstructError, RG, resources, synth } from './test-helpers.test-utils.js';
 
 const LLAMA = 'azureml://registries/azureml-meta/models/Meta-Llama-3.1-8B-Instruct/versions/4';
@@ -267,6 +268,42 @@ describe('AzureMlOnlineEndpoint: autoscale', () => {
       ['CpuUtilizationPercentage', 80],
       ['CpuUtilizationPercentage', 20],
     ]);
+  });
+});
+
+describe('AzureMlOnlineEndpoint: logs and existing workspaces', () => {
+  it('sends traffic and event logs, not console logs, to the workspace Log Analytics by default', () => {
+    const json = synth(endpoint());
+    const [diag] = resources(json, 'azurerm_monitor_diagnostic_setting');
+    expect(diag.enabled_log).toEqual([
+      { category: 'AmlOnlineEndpointTrafficLog' },
+      { category: 'AmlOnlineEndpointEventLog' },
+    ]);
+    expect(diag.target_resource_id).toMatch(/^\$\{azapi_resource\.llm_.+\.id\}$/);
+    expect(diag.log_analytics_workspace_id).toMatch(/^\$\{azurerm_log_analytics_workspace\..+\.id\}$/);
+  });
+
+  it('adds console logs on request and none with logs: false', () => {
+    const withConsole = resources(
+      synth(endpoint({ logs: { console: true } })),
+      'azurerm_monitor_diagnostic_setting',
+    )[0];
+    expect(withConsole.enabled_log).toContainEqual({ category: 'AmlOnlineEndpointConsoleLog' });
+    expect(resources(synth(endpoint({ logs: false })), 'azurerm_monitor_diagnostic_setting')).toHaveLength(0);
+  });
+
+  it('adds endpoints to an existing workspace without creating one', () => {
+    const workspaceId = `${RG.id}/providers/Microsoft.MachineLearningServices/workspaces/shared`;
+    const json = synth(
+      endpoint({
+        workspace: AzureMlWorkspace.fromWorkspaceAttributes({ workspaceId, location: 'swedencentral' }),
+      }),
+    );
+    expect(resources(json, 'azurerm_machine_learning_workspace')).toHaveLength(0);
+    const ep = byName(resources(json, 'azapi_resource'), 'chat-llm');
+    expect(ep.parent_id).toBe(workspaceId);
+    expect(ep.location).toBe('swedencentral');
+    expect(resources(json, 'azurerm_monitor_diagnostic_setting')).toHaveLength(0);
   });
 });
 

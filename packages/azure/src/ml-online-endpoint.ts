@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { MonitorAutoscaleSetting } from '@cdktf/provider-azurerm/lib/monitor-autoscale-setting/index.js';
+import { MonitorDiagnosticSetting } from '@cdktf/provider-azurerm/lib/monitor-diagnostic-setting/index.js';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment/index.js';
 import { RoleDefinition } from '@cdktf/provider-azurerm/lib/role-definition/index.js';
 import { Fn, Token } from 'cdktf';
@@ -14,7 +15,7 @@ import {
   type OnlineDeploymentProps,
   validateDeployment,
 } from './ml-deployment.js';
-import { AzureMlWorkspace, type AzureMlWorkspaceProps } from './ml-workspace.js';
+import { AzureMlWorkspace, type AzureMlWorkspaceProps, type IAzureMlWorkspace } from './ml-workspace.js';
 import type { ManagedIdentityChoice, ResourceGroupRef } from './resource-group-ref.js';
 
 /** Stable ARM API version of Microsoft.MachineLearningServices used for endpoints, deployments and environments. */
@@ -30,8 +31,8 @@ export interface AzureMlOnlineEndpointProps {
   readonly resourceGroup: ResourceGroupRef;
   /** Endpoint name: 3-32 characters, part of the hostname `<name>.<region>.inference.ml.azure.com`, unique per region. */
   readonly name: string;
-  /** An existing workspace. @default - a new AzureMlWorkspace built from `workspaceProps` */
-  readonly workspace?: AzureMlWorkspace;
+  /** A workspace (new or `AzureMlWorkspace.fromWorkspaceAttributes`). @default - a new AzureMlWorkspace from `workspaceProps` */
+  readonly workspace?: IAzureMlWorkspace;
   /** Settings of the workspace created when `workspace` is not given. @default { name: `mlw-<endpoint name>` } */
   readonly workspaceProps?: Omit<AzureMlWorkspaceProps, 'resourceGroup'>;
   /** @default - the workspace's location */
@@ -54,6 +55,14 @@ export interface AzureMlOnlineEndpointProps {
   readonly traffic?: Record<string, number>;
   /** Shadow traffic copied to one deployment that takes no live traffic (at most 50). @default - none */
   readonly mirrorTraffic?: Record<string, number>;
+  /**
+   * Endpoint logs sent to the workspace's Log Analytics: traffic (request metadata) and events (container life
+   * cycle) by default. Console logs are off by default because model servers may print prompts. `false` sends none.
+   * @default { traffic: true, events: true, console: false }
+   */
+  readonly logs?:
+    | { readonly traffic?: boolean; readonly events?: boolean; readonly console?: boolean }
+    | false;
   /** ARM API version for the azapi resources. @default ML_API_VERSION */
   readonly apiVersion?: string;
   readonly description?: string;
@@ -116,8 +125,9 @@ function validateMirror(
  * because ARM rejects traffic to deployments that do not exist yet.
  */
 export class AzureMlOnlineEndpoint extends Construct {
-  readonly workspace: AzureMlWorkspace;
+  readonly workspace: IAzureMlWorkspace;
   readonly endpoint: AzapiResource;
+  readonly diagnostics?: MonitorDiagnosticSetting;
   readonly deployments: readonly OnlineDeployment[];
   readonly trafficUpdate: AzapiUpdateResource;
   readonly name: string;
@@ -189,6 +199,25 @@ export class AzureMlOnlineEndpoint extends Construct {
 
     this.deployments = props.deployments.map((d) => this.addDeployment(d, identity));
 
+    const logs = props.logs ?? {};
+    const logAnalytics = this.workspace.logAnalyticsWorkspaceId;
+    if (logs !== false && logAnalytics) {
+      const categories = [
+        (logs.traffic ?? true) && 'AmlOnlineEndpointTrafficLog',
+        (logs.events ?? true) && 'AmlOnlineEndpointEventLog',
+        (logs.console ?? false) && 'AmlOnlineEndpointConsoleLog',
+      ].filter((c): c is string => typeof c === 'string');
+      if (categories.length > 0) {
+        this.diagnostics = new MonitorDiagnosticSetting(this, 'Logs', {
+          name: `${props.name}-logs`,
+          targetResourceId: this.endpoint.id,
+          logAnalyticsWorkspaceId: logAnalytics,
+          logAnalyticsDestinationType: 'Dedicated',
+          enabledLog: categories.map((category) => ({ category })),
+        });
+      }
+    }
+
     const trafficBody: Record<string, unknown> = { traffic };
     if (props.mirrorTraffic) trafficBody.mirrorTraffic = props.mirrorTraffic;
     this.trafficUpdate = new AzapiUpdateResource(this, 'Traffic', {
@@ -254,10 +283,10 @@ export class AzureMlOnlineEndpoint extends Construct {
 
     if (identity.type === 'UserAssigned' && environment) {
       // A system-assigned endpoint identity is granted AcrPull by Azure ML itself; a user-assigned one is not.
-      const registry = this.workspace.containerRegistry;
-      if (registry) {
+      const registryId = this.workspace.containerRegistryId;
+      if (registryId) {
         new RoleAssignment(scope, 'AcrPull', {
-          scope: registry.id,
+          scope: registryId,
           roleDefinitionName: 'AcrPull',
           principalId: identity.principalId,
           principalType: 'ServicePrincipal',

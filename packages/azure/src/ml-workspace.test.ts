@@ -78,6 +78,16 @@ describe('AzureMlWorkspace', () => {
     expect(ws.primary_user_assigned_identity).toBe('/subscriptions/s/id/uai');
   });
 
+  it('turns on managed network isolation when asked', () => {
+    const [ws] = resources(
+      synth(workspace({ managedNetwork: 'AllowOnlyApprovedOutbound' })),
+      'azurerm_machine_learning_workspace',
+    );
+    expect(ws.managed_network).toEqual({ isolation_mode: 'AllowOnlyApprovedOutbound' });
+    const [plain] = resources(synth(workspace()), 'azurerm_machine_learning_workspace');
+    expect(plain).not.toHaveProperty('managed_network');
+  });
+
   it('uses an existing Log Analytics workspace when given', () => {
     const json = synth(workspace({ logAnalyticsWorkspaceId: '/subscriptions/s/log/existing' }));
     expect(resources(json, 'azurerm_log_analytics_workspace')).toHaveLength(0);

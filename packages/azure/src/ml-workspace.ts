@@ -11,6 +11,20 @@ import { errors } from './errors.js';
 import { alphanumericName, hyphenatedName } from './names.js';
 import type { ManagedIdentityChoice, ResourceGroupRef } from './resource-group-ref.js';
 
+/** What the endpoint needs from a workspace; `AzureMlWorkspace.fromWorkspaceAttributes` builds one for an existing workspace. */
+export interface IAzureMlWorkspace {
+  /** ARM id of the workspace. */
+  readonly workspaceId: string;
+  /** Region of the workspace; endpoints default to it. */
+  readonly location: string;
+  /** ARM id of the workspace Key Vault, for secrets of the front. @default - none */
+  readonly keyVaultId?: string;
+  /** ARM id of the workspace Container Registry, for custom images. @default - none */
+  readonly containerRegistryId?: string;
+  /** Log Analytics workspace that endpoint logs go to. @default - none (no diagnostic settings) */
+  readonly logAnalyticsWorkspaceId?: string;
+}
+
 export interface AzureMlWorkspaceProps {
   readonly resourceGroup: ResourceGroupRef;
   /** Workspace name. 3-33 characters: letters, digits, "-" and "_", a letter or digit first. */
@@ -32,6 +46,11 @@ export interface AzureMlWorkspaceProps {
   readonly storageSharedKeyEnabled?: boolean;
   /** Allow public network access to the workspace, storage and vault. @default true */
   readonly publicNetworkAccess?: boolean;
+  /**
+   * Managed virtual network isolation of the workspace: `AllowInternetOutbound`, or `AllowOnlyApprovedOutbound`
+   * (outbound rules needed for every dependency). @default 'Disabled'
+   */
+  readonly managedNetwork?: 'Disabled' | 'AllowInternetOutbound' | 'AllowOnlyApprovedOutbound';
   /** Key Vault soft-delete retention in days (7-90). @default 90 */
   readonly keyVaultSoftDeleteRetentionDays?: number;
   /** Log Analytics retention in days (30-730). @default 30 */
@@ -49,7 +68,12 @@ const WORKSPACE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$/;
  * Application Insights on a Log Analytics workspace and, optionally, a Container Registry with the admin user off.
  * The dependency ids are ForceNew on the workspace: changing one replaces the workspace.
  */
-export class AzureMlWorkspace extends Construct {
+export class AzureMlWorkspace extends Construct implements IAzureMlWorkspace {
+  /** Refers to an existing workspace (created elsewhere) so that endpoints can be added to it. */
+  static fromWorkspaceAttributes(attrs: IAzureMlWorkspace): IAzureMlWorkspace {
+    return { ...attrs };
+  }
+
   readonly workspace: MachineLearningWorkspace;
   readonly storageAccount: StorageAccount;
   readonly keyVault: KeyVault;
@@ -179,11 +203,23 @@ export class AzureMlWorkspace extends Construct {
           ? { type: 'SystemAssigned' }
           : { type: 'UserAssigned', identityIds: [identity.identityId] },
       primaryUserAssignedIdentity: identity.type === 'UserAssigned' ? identity.identityId : undefined,
+      managedNetwork:
+        props.managedNetwork && props.managedNetwork !== 'Disabled'
+          ? { isolationMode: props.managedNetwork }
+          : undefined,
     });
   }
 
   /** ARM id of the workspace: the parent of online endpoints and environments. */
   get workspaceId(): string {
     return this.workspace.id;
+  }
+
+  get keyVaultId(): string {
+    return this.keyVault.id;
+  }
+
+  get containerRegistryId(): string | undefined {
+    return this.containerRegistry?.id;
   }
 }

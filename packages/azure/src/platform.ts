@@ -76,7 +76,7 @@ export class AzureGenAiPlatform extends Construct {
       keyVaultId:
         props.front.keyVaultId ??
         (props.front.apiKeysSecretId || props.front.secrets?.length
-          ? this.endpoint.workspace.keyVault.id
+          ? this.endpoint.workspace.keyVaultId
           : undefined),
       config,
       resourceGroup: rg,
