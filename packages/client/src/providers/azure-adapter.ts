@@ -160,11 +160,11 @@ export class AzureAdapter implements ProviderAdapter {
           break;
         }
         const chunk = JSON.parse(event.data) as {
-          error?: { code?: string; message?: string };
+          error?: { code?: string; message?: string; status?: number };
           choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[];
           usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
         };
-        if (chunk.error) throw azureResponseError(500, undefined, chunk);
+        if (chunk.error) throw azureResponseError(Number(chunk.error.status ?? 500), undefined, chunk);
         const choice = chunk.choices?.[0];
         if (choice?.delta?.content) yield { type: 'delta', text: choice.delta.content };
         if (choice?.finish_reason) finishReason = finishOf(choice.finish_reason);

@@ -25,20 +25,26 @@ export function lazyAdapter(provider: ProviderName, options: ProvidersOptions): 
     });
     return loading;
   };
+  // Loading can take a while (google-gax: ~1-2 s); a call aborted meanwhile must not start its request.
+  const ready = async (signal: AbortSignal): Promise<ProviderAdapter> => {
+    const adapter = loaded ?? (await load());
+    if (signal.aborted) throw signal.reason;
+    return adapter;
+  };
   return {
     name: provider,
     async generate(target: Target, req: NormalizedGenerateRequest, signal: AbortSignal) {
-      return (loaded ?? (await load())).generate(target, req, signal);
+      return (await ready(signal)).generate(target, req, signal);
     },
     async *stream(
       target: Target,
       req: NormalizedGenerateRequest,
       signal: AbortSignal,
     ): AsyncGenerator<ProviderStreamEvent> {
-      yield* (loaded ?? (await load())).stream(target, req, signal);
+      yield* (await ready(signal)).stream(target, req, signal);
     },
     async embed(target: Target, req: NormalizedEmbedRequest, signal: AbortSignal) {
-      return (loaded ?? (await load())).embed(target, req, signal);
+      return (await ready(signal)).embed(target, req, signal);
     },
     close() {
       closed = true;

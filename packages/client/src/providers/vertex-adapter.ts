@@ -1,5 +1,5 @@
 import { helpers, type protos, v1 } from '@google-cloud/aiplatform';
-import type { AuthClient } from 'google-auth-library';
+import { type AuthClient, GoogleAuth } from 'google-auth-library';
 import { GenAiError } from '../errors.js';
 import type {
   FinishReason,
@@ -108,6 +108,7 @@ export class VertexAdapter implements ProviderAdapter {
       const secure = url.protocol === 'https:';
       return {
         ...base,
+        ...restAuth(this.options.authClient),
         apiEndpoint: url.hostname,
         port: url.port ? Number(url.port) : secure ? 443 : 80,
         protocol: secure ? 'https' : 'http',
@@ -162,8 +163,13 @@ export class VertexAdapter implements ProviderAdapter {
   ): Promise<ProviderGenerateResult> {
     const client = this.client(target.region);
     try {
-      const [response] = await cancellable(
-        client.generateContent(this.request(target, req), this.callOptions()),
+      const request = this.request(target, req);
+      const [response] = await unary<IGenerateContentResponse>(
+        client,
+        'generateContent',
+        request,
+        { model: request.model ?? '' },
+        this.callOptions(),
         signal,
       );
       return this.result(target, response);
@@ -267,21 +273,23 @@ export class VertexAdapter implements ProviderAdapter {
     const client = this.client(target.region);
     const taskType = req.inputType === 'query' ? 'RETRIEVAL_QUERY' : 'RETRIEVAL_DOCUMENT';
     try {
-      const [response] = await cancellable(
-        client.predict(
-          {
-            endpoint: this.resource(target),
-            instances: req.input.map(
-              (content) => helpers.toValue({ content, task_type: taskType }) as protos.google.protobuf.IValue,
-            ),
-            parameters: helpers.toValue({
-              autoTruncate: false,
-              ...(req.dimensions !== undefined ? { outputDimensionality: req.dimensions } : {}),
-              ...req.providerOptions,
-            }) as protos.google.protobuf.IValue,
-          },
-          this.callOptions(),
-        ),
+      const endpoint = this.resource(target);
+      const [response] = await unary<protos.google.cloud.aiplatform.v1.IPredictResponse>(
+        client,
+        'predict',
+        {
+          endpoint,
+          instances: req.input.map(
+            (content) => helpers.toValue({ content, task_type: taskType }) as protos.google.protobuf.IValue,
+          ),
+          parameters: helpers.toValue({
+            autoTruncate: false,
+            ...(req.dimensions !== undefined ? { outputDimensionality: req.dimensions } : {}),
+            ...req.providerOptions,
+          }) as protos.google.protobuf.IValue,
+        },
+        { endpoint },
+        this.callOptions(),
         signal,
       );
       let inputTokens = 0;
@@ -305,10 +313,57 @@ export class VertexAdapter implements ProviderAdapter {
   }
 }
 
-/** Awaits a gax call and cancels it (closing its HTTP request or gRPC call) when the signal aborts. */
-async function cancellable<T>(call: Promise<T>, signal: AbortSignal): Promise<T> {
-  const cancel = () => (call as Promise<T> & Partial<Cancellable>).cancel?.();
-  if (signal.aborted) cancel();
+/**
+ * The REST transport sends through the auth client's gaxios, which uses node-fetch v3 by default. node-fetch
+ * destroys the request body stream of a request aborted before it is written, with no 'error' listener on it:
+ * cancelling a call in that window (an abort or a lost hedge right after the call starts) crashed the process
+ * (seen here: 1 in 5 aborts within 1 ms of starting). Node's own fetch has no such window, so REST calls use it.
+ * A given auth client gets it as its transporter default (unless it already has a fetch of its own); without
+ * one, we create the default-chain GoogleAuth ourselves with it.
+ */
+function restAuth(authClient: AuthClient | undefined): Partial<ClientOptions> {
+  if (authClient) {
+    const defaults = (authClient as { transporter?: { defaults?: { fetchImplementation?: unknown } } })
+      .transporter?.defaults;
+    if (defaults && defaults.fetchImplementation === undefined)
+      defaults.fetchImplementation = globalThis.fetch;
+    return {};
+  }
+  return {
+    auth: new GoogleAuth({
+      scopes: ['https://www.googleapis.com/auth/cloud-platform'],
+      clientOptions: { transporterOptions: { fetchImplementation: globalThis.fetch } },
+    }) as never,
+  };
+}
+
+/**
+ * Runs a unary call through the client's `innerApiCalls`, which return gax's cancellable promise: the public
+ * methods wrap it in `.then()` and lose `cancel()`, so an aborted call would keep its HTTP request (or gRPC
+ * call) open. We add the routing header the public method adds.
+ */
+async function unary<T>(
+  client: v1.PredictionServiceClient,
+  method: 'generateContent' | 'predict',
+  request: object,
+  routing: Record<string, string>,
+  options: CallOptions,
+  signal: AbortSignal,
+): Promise<[T]> {
+  if (signal.aborted) throw signal.reason;
+  await client.initialize();
+  if (signal.aborted) throw signal.reason;
+  const params = Object.entries(routing)
+    .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
+    .join('&');
+  const otherArgs = {
+    ...options.otherArgs,
+    headers: { ...options.otherArgs?.headers, 'x-goog-request-params': params },
+  };
+  const call = (
+    client.innerApiCalls[method] as (r: object, o: CallOptions) => Promise<[T]> & Partial<Cancellable>
+  )(request, { ...options, otherArgs });
+  const cancel = () => call.cancel?.();
   signal.addEventListener('abort', cancel, { once: true });
   try {
     return await call;
