@@ -207,6 +207,23 @@ describe('CloudRunFront options', () => {
     });
   });
 
+  it('grants roles/run.invoker to more members after construction', () => {
+    const { tf } = synth((s) => {
+      const front = new CloudRunFront(s, 'Front', BASE);
+      front.grantInvoke('group:ml-apps@acme.com');
+      front.grantInvoke('serviceAccount:batch@acme.iam.gserviceaccount.com');
+    });
+    const runKey = Object.keys(tf.resource?.google_cloud_run_v2_service ?? {})[0];
+    expect(resources(tf, 'google_cloud_run_v2_service_iam_member')).toEqual([
+      expect.objectContaining({
+        name: `\${google_cloud_run_v2_service.${runKey}.name}`,
+        role: 'roles/run.invoker',
+        member: 'group:ml-apps@acme.com',
+      }),
+      expect.objectContaining({ member: 'serviceAccount:batch@acme.iam.gserviceaccount.com' }),
+    ]);
+  });
+
   it('can narrow Vertex access to a predict-only custom role, or drop it', () => {
     const narrow = build({ vertexAccess: 'predict-only' }).tf;
     const role = only(narrow, 'google_project_iam_custom_role');

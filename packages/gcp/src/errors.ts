@@ -236,13 +236,6 @@ export const errors = {
         'configuration through `config` and secrets through `secretEnvironment`.',
     ),
 
-  directVpcEgress: (path: string) =>
-    new GcpConstructError(
-      'vpc-egress',
-      `${path}: vpcEgress was set without a network. Direct VPC egress needs the network (and subnetwork) to attach to. ` +
-        'Fix: pass `vpc: { network, subnetwork }`, or drop vpcEgress.',
-    ),
-
   cacheWithoutVpc: (path: string) =>
     new GcpConstructError(
       'cache-without-vpc',
