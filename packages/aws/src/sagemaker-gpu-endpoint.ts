@@ -325,9 +325,10 @@ abstract class SageMakerGpuEndpointBase extends Resource implements ISageMakerGp
 }
 
 /** ARN of an endpoint: SageMaker lower-cases endpoint names in ARNs. */
-function endpointArnFor(scope: Construct, endpointName: string): string {
+export function endpointArnFor(scope: Construct, endpointName: string, region?: string): string {
   return Stack.of(scope).formatArn({
     service: 'sagemaker',
+    ...(region ? { region } : {}),
     resource: 'endpoint',
     resourceName: Token.isUnresolved(endpointName) ? endpointName : endpointName.toLowerCase(),
     arnFormat: ArnFormat.SLASH_RESOURCE_NAME,

@@ -1,0 +1,290 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FrontConfigInput } from '@genai-deploy/config';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { locateFrontHandler } from './front-handler.js';
+import { LambdaFront, type LambdaFrontProps } from './lambda-front.js';
+import { flat, nagFindings } from './nag.test-utils.js';
+import { RedisCache } from './redis-cache.js';
+import { VectorStore } from './vector-store.js';
+
+const env = { account: '111122223333', region: 'us-east-1' };
+const config: FrontConfigInput = {
+  models: [
+    { id: 'sagemaker/llama-8b', maxInputTokens: 6000 },
+    { id: 'bedrock/anthropic.claude-3-5-haiku-20241022-v1:0' },
+  ],
+  routes: { chat: { targets: ['sagemaker/llama-8b', 'bedrock/anthropic.claude-3-5-haiku-20241022-v1:0'] } },
+};
+const inline = lambda.Code.fromInline('exports.handler = async () => ({ statusCode: 200 });');
+
+function setup(props: Partial<LambdaFrontProps> = {}, stackEnv = env) {
+  const stack = new Stack(new App(), 'S', { env: stackEnv });
+  const front = new LambdaFront(stack, 'Front', { config, code: inline, ...props });
+  return { stack, front };
+}
+
+const envOf = (template: Template) => {
+  const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0];
+  return fn?.['Properties'].Environment.Variables as Record<string, unknown>;
+};
+
+describe('LambdaFront bundling the real front handler', () => {
+  // One bundling synth shared by every assertion here: esbuild takes seconds.
+  let stack: Stack;
+  let template: Template;
+  let outdir: string;
+  beforeAll(() => {
+    const app = new App();
+    stack = new Stack(app, 'S', { env });
+    new LambdaFront(stack, 'Front', { config });
+    template = Template.fromStack(stack);
+    outdir = app.synth().directory;
+  }, 120_000);
+
+  it('resolves @genai-deploy/front/lambda from source in this repository', () => {
+    const located = locateFrontHandler();
+    expect(located).toMatchObject({ fromSource: true });
+    expect('entry' in located && located.entry).toMatch(/packages\/front\/src\/lambda\.ts$/);
+  });
+
+  it('bundles an ESM handler on arm64 Node 20 with a streaming Function URL', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs20.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      MemorySize: 1024,
+      Timeout: 900,
+      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^FrontLogGroup') } },
+    });
+    template.hasResourceProperties('AWS::Lambda::Url', { InvokeMode: 'RESPONSE_STREAM', AuthType: 'NONE' });
+    const assets = readdirSync(outdir).filter((d) => d.startsWith('asset.'));
+    const bundle = assets.map((d) => join(outdir, d, 'index.mjs')).find((f) => existsSync(f));
+    expect(bundle).toBeDefined();
+    expect(statSync(bundle!).size).toBeGreaterThan(10_000);
+  });
+
+  it('passes the validated configuration and the secret ARN, never a key', () => {
+    const vars = envOf(template);
+    const parsed = JSON.parse(String(vars['GENAI_CONFIG']).replace(/"region":\{[^}]*\}/g, '"region":"r"'));
+    expect(parsed.routes.chat.targets).toEqual([
+      'sagemaker/llama-8b',
+      'bedrock/anthropic.claude-3-5-haiku-20241022-v1:0',
+    ]);
+    expect(parsed.providers).toEqual({
+      bedrock: { region: 'us-east-1' },
+      sagemaker: { region: 'us-east-1' },
+    });
+    expect(parsed.logPrompts).toBe(false);
+    expect(vars['GENAI_API_KEYS_SECRET_ARN']).toEqual({ Ref: expect.stringMatching(/^FrontApiKeys/) });
+    expect(JSON.stringify(vars)).not.toMatch(/resolve:secretsmanager/);
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: { PasswordLength: 48, ExcludePunctuation: true },
+    });
+  });
+
+  it('may invoke exactly the models it routes to', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'InvokeBedrockModels',
+            Action: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
+            Resource: {
+              'Fn::Join': [
+                '',
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':bedrock:us-east-1::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0',
+                ],
+              ],
+            },
+          }),
+          Match.objectLike({
+            Sid: 'InvokeSageMakerEndpoints',
+            Resource: {
+              'Fn::Join': [
+                '',
+                ['arn:', { Ref: 'AWS::Partition' }, ':sagemaker:us-east-1:111122223333:endpoint/llama-8b'],
+              ],
+            },
+          }),
+        ]),
+      },
+    });
+    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toMatch(/"Resource":"\*"/);
+    template.resourcePropertiesCountIs('AWS::IAM::Role', { ManagedPolicyArns: Match.anyValue() }, 0);
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('has no unacknowledged cdk-nag findings', () => {
+    expect(nagFindings(stack)).toEqual([]);
+  });
+});
+
+describe('LambdaFront options', () => {
+  it('grants an inference profile and its foundation model in the destination regions', () => {
+    const { stack } = setup({
+      config: {
+        models: [{ id: 'bedrock/us.anthropic.claude-3-5-haiku-20241022-v1:0' }],
+        routes: { chat: { targets: ['bedrock/us.anthropic.claude-3-5-haiku-20241022-v1:0'] } },
+      },
+    });
+    const policies = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
+    const statements = policies.flatMap((p) => p['Properties'].PolicyDocument.Statement);
+    const profile = statements.find((s) => s.Sid === 'InvokeBedrockModels');
+    const destinations = statements.find((s) => s.Sid === 'InvokeProfileDestinations');
+    expect(flat(profile.Resource)).toBe(
+      'arn:<AWS::Partition>:bedrock:us-east-1:111122223333:inference-profile/us.anthropic.claude-3-5-haiku-20241022-v1:0',
+    );
+    expect(flat(destinations.Resource)).toBe(
+      'arn:<AWS::Partition>:bedrock:*::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0',
+    );
+    expect(nagFindings(stack)).toEqual([]);
+  });
+
+  it('joins a VPC, reaches the cache and the vector store, and puts the TLS cache URL in the config', () => {
+    const stack = new Stack(new App(), 'S', { env });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+    const cache = new RedisCache(stack, 'Cache', { vpc });
+    const vectors = new VectorStore(stack, 'Vectors', { vpc, index: { dimension: 1024 } });
+    new LambdaFront(stack, 'Front', {
+      config,
+      code: inline,
+      vpc,
+      cache,
+      vectorStore: vectors,
+      reservedConcurrentExecutions: 50,
+    });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: 50,
+      VpcConfig: {
+        SecurityGroupIds: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^FrontSecurityGroup'), 'GroupId'] }],
+      },
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: 6379,
+      ToPort: 6380,
+      GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^CacheSecurityGroup'), 'GroupId'] },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FrontSecurityGroup'), 'GroupId'] },
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: 443,
+      GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^VectorsEndpointSecurityGroup'), 'GroupId'] },
+    });
+    expect(flat(envOf(template)['GENAI_CONFIG'])).toMatch(
+      /"redisUrl":"rediss:\/\/<Cache[0-9A-F]{8}\.Endpoint\.Address>:<Cache[0-9A-F]{8}\.Endpoint\.Port>"/,
+    );
+  });
+
+  it('puts CloudFront with a WAF rate-based rule in front of the URL', () => {
+    const { stack, front } = setup({ cloudFront: { rateLimitPer5Minutes: 500 } });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Scope: 'CLOUDFRONT',
+      Rules: Match.arrayWith([
+        Match.objectLike({
+          Name: 'RateLimitPerIp',
+          Action: { Block: {} },
+          Statement: { RateBasedStatement: { Limit: 500, AggregateKeyType: 'IP' } },
+        }),
+      ]),
+    });
+    template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        WebACLId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FrontWebAcl'), 'Arn'] },
+        DefaultCacheBehavior: Match.objectLike({ ViewerProtocolPolicy: 'https-only' }),
+        Origins: [Match.objectLike({ CustomOriginConfig: Match.objectLike({ OriginReadTimeout: 60 }) })],
+      }),
+    });
+    expect(stack.resolve(front.url)).toEqual({
+      'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [Match.anyValue(), 'DomainName'] }, '/']].map((x) =>
+        typeof x === 'string' ? x : expect.anything(),
+      ),
+    });
+    expect(nagFindings(stack)).toEqual([]);
+  });
+
+  it('signs origin requests with OAC when the URL uses AWS_IAM auth', () => {
+    const { stack } = setup({ authType: lambda.FunctionUrlAuthType.AWS_IAM, cloudFront: { waf: false } });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM' });
+    template.hasResourceProperties('AWS::CloudFront::OriginAccessControl', {
+      OriginAccessControlConfig: Match.objectLike({ OriginAccessControlOriginType: 'lambda' }),
+    });
+    template.resourceCountIs('AWS::WAFv2::WebACL', 0);
+  });
+
+  it.each<[string, Partial<LambdaFrontProps>, RegExp]>([
+    [
+      'a route to an unknown model',
+      {
+        config: {
+          models: [{ id: 'bedrock/amazon.nova-lite-v1:0' }],
+          routes: { chat: { targets: ['sagemaker/missing'] } },
+        },
+      },
+      /the front configuration built for GENAI_CONFIG is invalid:.*route "chat" targets "sagemaker\/missing"/s,
+    ],
+    [
+      'a password in the Redis URL',
+      { config: { ...config, cache: { redisUrl: 'rediss://default:hunter2@cache.example:6379' } } },
+      /holds a credential at cache\.redisUrl/,
+    ],
+    [
+      'a malformed Bedrock model id',
+      { config: { models: [{ id: 'bedrock/claude' }] } },
+      /Bedrock model id "claude" is not a foundation model id/,
+    ],
+    [
+      'a configuration too large for the Lambda environment',
+      {
+        config: {
+          models: Array.from({ length: 60 }, (_, i) => ({
+            id: `bedrock/amazon.nova-lite-v1:${i}`,
+            maxOutputTokens: 4096,
+          })),
+        },
+      },
+      /the environment is about \d+ bytes \(GENAI_CONFIG included\); Lambda allows 4096/,
+    ],
+  ])('rejects %s', (_name, props, message) => {
+    expect(() => setup(props)).toThrow(message);
+  });
+
+  it('rejects a WAF outside us-east-1 unless a web ACL ARN is given', () => {
+    const euwest = { account: '111122223333', region: 'eu-west-1' };
+    expect(() => setup({ cloudFront: {} }, euwest)).toThrow(
+      /web ACL must be created in us-east-1, but this stack is in eu-west-1/,
+    );
+    const { stack } = setup(
+      { cloudFront: { webAclArn: 'arn:aws:wafv2:us-east-1:111122223333:global/webacl/x/1' } },
+      euwest,
+    );
+    Template.fromStack(stack).hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        WebACLId: 'arn:aws:wafv2:us-east-1:111122223333:global/webacl/x/1',
+      }),
+    });
+  });
+
+  it('rejects a cache without a VPC', () => {
+    const stack = new Stack(new App(), 'S', { env });
+    const cache = new RedisCache(stack, 'Cache', { vpc: new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 }) });
+    expect(() => new LambdaFront(stack, 'Front', { config, code: inline, cache })).toThrow(
+      /a LambdaFront with a cache needs a VPC, but none was given/,
+    );
+  });
+
+  it('says how to fix a missing front handler', () => {
+    expect(locateFrontHandler('file:///nonexistent/dir/x.js')).toEqual({
+      missing: '@genai-deploy/front is not installed where @genai-deploy/aws can resolve it',
+    });
+  });
+});

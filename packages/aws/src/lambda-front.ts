@@ -1,0 +1,474 @@
+import {
+  type FrontConfig,
+  type FrontConfigInput,
+  parseFrontConfig,
+  parseModelAddress,
+} from '@genai-deploy/config';
+import { Annotations, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import { Construct } from 'constructs';
+import { bedrockInvokeResources } from './bedrock-models.js';
+import { errors } from './errors.js';
+import { locateFrontHandler } from './front-handler.js';
+import { acknowledge, acknowledgeWildcards, type WildcardAllowance } from './nag.js';
+import type { RedisCache } from './redis-cache.js';
+import { endpointArnFor } from './sagemaker-gpu-endpoint.js';
+import type { VectorStore } from './vector-store.js';
+
+/** Lambda caps the environment of a function at 4 KB in total. */
+const LAMBDA_ENV_LIMIT = 4096;
+
+export interface LambdaFrontCloudFrontOptions {
+  /** Create a WAF web ACL with a per-IP rate-based rule (CloudFront web ACLs live in us-east-1). @default true */
+  readonly waf?: boolean;
+  /** Use this web ACL instead of creating one. @default - one is created when waf is on */
+  readonly webAclArn?: string;
+  /** Requests per IP per 5 minutes before WAF blocks it. @default 1000 */
+  readonly rateLimitPer5Minutes?: number;
+  /** @default PriceClass.PRICE_CLASS_100 */
+  readonly priceClass?: cloudfront.PriceClass;
+  /** @default - no restriction */
+  readonly geoRestriction?: cloudfront.GeoRestriction;
+  /** Bucket for CloudFront standard logs (must allow ACLs). @default - no CloudFront logs (the front logs requests) */
+  readonly accessLogBucket?: s3.IBucket;
+  /**
+   * How long CloudFront waits for the first byte and between bytes. Streams send tokens often; a long prompt can
+   * delay the first token. Above 60 s needs a CloudFront quota increase.
+   * @default Duration.seconds(60)
+   */
+  readonly originReadTimeout?: Duration;
+}
+
+export interface LambdaFrontProps {
+  /**
+   * The front's configuration (models, routes, limits). The construct fills in the provider regions and the
+   * cache URL, validates it with @genai-deploy/config at synth and passes it as GENAI_CONFIG. No secrets.
+   */
+  readonly config: FrontConfigInput;
+  /** Secret whose string holds the API keys (comma-separated). @default - a new secret holding one generated key */
+  readonly apiKeysSecret?: secretsmanager.ISecret;
+  /**
+   * Function URL auth. NONE: the front checks API keys (OpenAI SDKs cannot sign requests). AWS_IAM: callers sign
+   * with SigV4; behind CloudFront an origin access control signs (clients must then send x-amz-content-sha256 on
+   * POST bodies).
+   * @default lambda.FunctionUrlAuthType.NONE
+   */
+  readonly authType?: lambda.FunctionUrlAuthType;
+  /** Put CloudFront (and WAF) in front of the Function URL. @default - no CloudFront */
+  readonly cloudFront?: LambdaFrontCloudFrontOptions;
+  /** Handler file to bundle with esbuild. @default - @genai-deploy/front/lambda */
+  readonly entry?: string;
+  /** Prebuilt code; skips bundling. @default - bundle `entry` */
+  readonly code?: lambda.Code;
+  /** Handler of `code`. @default 'index.handler' */
+  readonly handler?: string;
+  /** @default 1024 */
+  readonly memorySize?: number;
+  /** Long enough for long generations (streams end with the function). @default Duration.minutes(15) */
+  readonly timeout?: Duration;
+  /** @default - unreserved (shares the account pool) */
+  readonly reservedConcurrentExecutions?: number;
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** pino level. @default 'info' */
+  readonly logLevel?: string;
+  /** VPC to run in (needed to reach a cache). @default - no VPC */
+  readonly vpc?: ec2.IVpc;
+  /** @default - private subnets with egress */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /** @default - a new security group */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+  /** Shared answer cache; the function gets network access to it and its URL goes in the config. @default - none */
+  readonly cache?: RedisCache;
+  /** Vector store the front reads. @default - none */
+  readonly vectorStore?: VectorStore;
+  /** Extra environment. @default - none */
+  readonly environment?: Record<string, string>;
+}
+
+/**
+ * The OpenAI-compatible front on Lambda: arm64, Node 20, a Function URL that streams responses, the
+ * configuration in its environment, API keys in Secrets Manager and IAM limited to the models it routes to.
+ */
+export class LambdaFront extends Construct implements ec2.IConnectable, iam.IGrantable {
+  readonly function: lambda.Function;
+  readonly functionUrl: lambda.FunctionUrl;
+  /** The URL clients use: CloudFront's when there is a distribution, else the Function URL. */
+  readonly url: string;
+  readonly apiKeysSecret: secretsmanager.ISecret;
+  /** The validated configuration passed as GENAI_CONFIG. */
+  readonly frontConfig: FrontConfig;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+  readonly distribution?: cloudfront.Distribution;
+  readonly webAcl?: wafv2.CfnWebACL;
+  readonly grantPrincipal: iam.IPrincipal;
+  private readonly _connections?: ec2.Connections;
+  private readonly wildcards: WildcardAllowance[] = [];
+
+  constructor(scope: Construct, id: string, props: LambdaFrontProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    if (props.cache && !props.vpc) throw errors.vpcRequired(this, 'a LambdaFront with a cache');
+
+    this.frontConfig = this.buildConfig(props);
+    const configJson = stack.toJsonString(this.frontConfig);
+
+    this.apiKeysSecret =
+      props.apiKeysSecret ??
+      new secretsmanager.Secret(this, 'ApiKeys', {
+        description: 'API keys of the genai-deploy front (comma-separated)',
+        generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      });
+    if (!props.apiKeysSecret) {
+      acknowledge(
+        this.apiKeysSecret,
+        'AwsSolutions-SMG4',
+        'API keys are handed to callers out of band; automatic rotation would lock them out. Rotate by adding a ' +
+          'key to the comma-separated list, moving callers, then removing the old key.',
+      );
+    }
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'genai-deploy front: its log group, its API-key secret and the models it routes to',
+    });
+    this.grantPrincipal = this.role;
+    this.logGroup.grantWrite(this.role);
+    this.wildcards.push({
+      finding: /^Resource::<.*LogGroup[0-9A-F]{8}\.Arn>:\*$/,
+      reason: 'log streams are created per Lambda instance; the role may write to its own log group only',
+    });
+    this.apiKeysSecret.grantRead(this.role);
+    this.grantModels(this.frontConfig);
+
+    let securityGroups: ec2.ISecurityGroup[] | undefined;
+    if (props.vpc) {
+      securityGroups = props.securityGroups ?? [
+        new ec2.SecurityGroup(this, 'SecurityGroup', {
+          vpc: props.vpc,
+          description: 'genai-deploy front (egress to AWS APIs and the cache)',
+          allowAllOutbound: true,
+        }),
+      ];
+      this._connections = new ec2.Connections({ securityGroups });
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'LambdaVpcEnis',
+          // Lambda manages the function's ENIs with these; they have no resource-level scoping.
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
+          resources: ['*'],
+        }),
+      );
+      this.wildcards.push({
+        finding: /^Resource::\*$/,
+        reason:
+          'Lambda creates and deletes the function ENIs with ec2 network-interface actions that accept no resource ARN',
+      });
+    }
+
+    const environment: Record<string, string> = {
+      GENAI_CONFIG: configJson,
+      GENAI_API_KEYS_SECRET_ARN: this.apiKeysSecret.secretArn,
+      LOG_LEVEL: props.logLevel ?? 'info',
+      NODE_OPTIONS: '--enable-source-maps',
+      ...props.environment,
+    };
+    // The JSON rendered by toJsonString is a token at this point: measure the plain rendering instead.
+    this.checkEnvironmentSize({ ...environment, GENAI_CONFIG: JSON.stringify(this.frontConfig) });
+
+    const common = {
+      runtime: lambda.Runtime.NODEJS_20_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 1024,
+      timeout: props.timeout ?? Duration.minutes(15),
+      role: this.role,
+      logGroup: this.logGroup,
+      environment,
+      description: 'genai-deploy OpenAI-compatible front',
+      ...(props.reservedConcurrentExecutions !== undefined
+        ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions }
+        : {}),
+      ...(props.vpc
+        ? {
+            vpc: props.vpc,
+            vpcSubnets: props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+            ...(securityGroups ? { securityGroups } : {}),
+          }
+        : {}),
+    };
+
+    if (props.code) {
+      this.function = new lambda.Function(this, 'Function', {
+        ...common,
+        code: props.code,
+        handler: props.handler ?? 'index.handler',
+      });
+    } else {
+      const located = props.entry ? { entry: props.entry, fromSource: false } : locateFrontHandler();
+      if ('missing' in located) throw errors.frontHandlerMissing(this, located.missing);
+      this.function = new nodejs.NodejsFunction(this, 'Function', {
+        ...common,
+        entry: located.entry,
+        handler: 'handler',
+        bundling: {
+          format: nodejs.OutputFormat.ESM,
+          target: 'node20',
+          mainFields: ['module', 'main'],
+          minify: true,
+          sourceMap: true,
+          // CommonJS dependencies (ioredis, pino) call require() inside the ESM bundle.
+          banner:
+            "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+          // The Node 20 runtime ships AWS SDK v3; the front loads the Secrets Manager client from it.
+          externalModules: ['@aws-sdk/*'],
+          ...(located.fromSource ? { esbuildArgs: { '--conditions': '@genai-deploy/source' } } : {}),
+        },
+      });
+    }
+    // Node 20 is the runtime the front is built and tested on (the repo's engines); AwsSolutions-L1 wants the newest.
+    acknowledge(
+      this.function,
+      'AwsSolutions-L1',
+      'the front is built and tested on Node 20 (the repository engines and CI); move to a newer runtime with the repo',
+    );
+
+    this.functionUrl = this.function.addFunctionUrl({
+      authType: props.authType ?? lambda.FunctionUrlAuthType.NONE,
+      invokeMode: lambda.InvokeMode.RESPONSE_STREAM,
+    });
+
+    if (props.cache) props.cache.grantConnect(this);
+    if (props.vectorStore) {
+      props.vectorStore.grantRead(this.role);
+      if (this._connections) props.vectorStore.connections.allowDefaultPortFrom(this, 'HTTPS from the front');
+    }
+
+    if (props.cloudFront) {
+      const { distribution, webAcl } = this.createDistribution(props.cloudFront, props.authType);
+      this.distribution = distribution;
+      this.webAcl = webAcl;
+      this.url = `https://${distribution.distributionDomainName}/`;
+    } else {
+      this.url = this.functionUrl.url;
+    }
+
+    acknowledgeWildcards(this, this.wildcards);
+  }
+
+  get connections(): ec2.Connections {
+    if (!this._connections) throw errors.vpcRequired(this, 'network access to the LambdaFront');
+    return this._connections;
+  }
+
+  private buildConfig(props: LambdaFrontProps): FrontConfig {
+    const region = Stack.of(this).region;
+    const input: FrontConfigInput = {
+      ...props.config,
+      providers: {
+        ...(props.config.models?.some((m) => m.id.startsWith('bedrock/')) ? { bedrock: { region } } : {}),
+        ...(props.config.models?.some((m) => m.id.startsWith('sagemaker/')) ? { sagemaker: { region } } : {}),
+        ...props.config.providers,
+      },
+      ...(props.cache
+        ? { cache: { ...props.config.cache, redisUrl: props.cache.redisUrl } }
+        : props.config.cache
+          ? { cache: props.config.cache }
+          : {}),
+    };
+    let config: FrontConfig;
+    try {
+      config = parseFrontConfig(input, 'GENAI_CONFIG');
+    } catch (e) {
+      throw errors.invalidFrontConfig(this, (e as Error).message);
+    }
+    const redisUrl = config.cache.redisUrl;
+    if (redisUrl && !Token.isUnresolved(redisUrl) && /^rediss?:\/\/[^/]*@/.test(redisUrl)) {
+      throw errors.secretInFrontConfig(this, 'cache.redisUrl');
+    }
+    return config;
+  }
+
+  private grantModels(config: FrontConfig): void {
+    const exact = new Set<string>();
+    const anyRegion = new Set<string>();
+    const endpoints = new Set<string>();
+    for (const model of config.models) {
+      const address = parseModelAddress(model.id);
+      if (!address) continue;
+      if (address.provider === 'bedrock') {
+        const r = bedrockInvokeResources(this, address.model, model.region);
+        for (const a of r.exact) exact.add(a);
+        for (const a of r.anyRegion) anyRegion.add(a);
+      } else if (address.provider === 'sagemaker') {
+        endpoints.add(endpointArnFor(this, address.model, model.region));
+      }
+    }
+    const invoke = ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'];
+    if (exact.size) {
+      this.role.addToPolicy(
+        new iam.PolicyStatement({ sid: 'InvokeBedrockModels', actions: invoke, resources: [...exact] }),
+      );
+    }
+    if (anyRegion.size) {
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'InvokeProfileDestinations',
+          actions: invoke,
+          resources: [...anyRegion],
+        }),
+      );
+      this.wildcards.push({
+        finding: /^Resource::arn:<AWS::Partition>:bedrock:\*::foundation-model\/[^*]+$/,
+        reason:
+          'a cross-region inference profile sends the request to a region Bedrock chooses; the caller needs the same ' +
+          'foundation model (named exactly) in each destination region',
+      });
+    }
+    if (endpoints.size) {
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'InvokeSageMakerEndpoints',
+          actions: [
+            'sagemaker:InvokeEndpoint',
+            'sagemaker:InvokeEndpointWithResponseStream',
+            'sagemaker:InvokeEndpointAsync',
+          ],
+          resources: [...endpoints],
+        }),
+      );
+    }
+  }
+
+  private checkEnvironmentSize(environment: Record<string, string>): void {
+    const size = Object.entries(environment).reduce((n, [k, v]) => n + k.length + v.length, 0);
+    if (size > LAMBDA_ENV_LIMIT - 512) {
+      throw errors.invalidFrontConfig(
+        this,
+        `the environment is about ${size} bytes (GENAI_CONFIG included); Lambda allows 4096 in total. ` +
+          'Shorten the configuration (fewer models/routes, defaults instead of explicit values)',
+      );
+    }
+  }
+
+  private createDistribution(
+    options: LambdaFrontCloudFrontOptions,
+    authType: lambda.FunctionUrlAuthType | undefined,
+  ): { distribution: cloudfront.Distribution; webAcl?: wafv2.CfnWebACL } {
+    const stack = Stack.of(this);
+    let webAclArn = options.webAclArn;
+    let webAcl: wafv2.CfnWebACL | undefined;
+    if (!webAclArn && options.waf !== false) {
+      if (!Token.isUnresolved(stack.region) && stack.region !== 'us-east-1')
+        throw errors.wafRegion(this, stack.region);
+      if (Token.isUnresolved(stack.region)) {
+        Annotations.of(this).addWarningV2(
+          '@genai-deploy/aws:wafRegion',
+          'CloudFront web ACLs can only be created in us-east-1; deploy this stack there or pass cloudFront.webAclArn',
+        );
+      }
+      webAcl = this.createWebAcl(options.rateLimitPer5Minutes ?? 1000);
+      webAclArn = webAcl.attrArn;
+    }
+    const readTimeout = options.originReadTimeout ?? Duration.seconds(60);
+    const origin =
+      authType === lambda.FunctionUrlAuthType.AWS_IAM
+        ? origins.FunctionUrlOrigin.withOriginAccessControl(this.functionUrl, { readTimeout })
+        : new origins.FunctionUrlOrigin(this.functionUrl, { readTimeout });
+    const distribution = new cloudfront.Distribution(this, 'Distribution', {
+      comment: 'genai-deploy front',
+      defaultBehavior: {
+        origin,
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+        allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+        cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+        // The Function URL routes on its own Host header: forward everything else.
+        originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+      },
+      priceClass: options.priceClass ?? cloudfront.PriceClass.PRICE_CLASS_100,
+      minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      ...(webAclArn ? { webAclId: webAclArn } : {}),
+      ...(options.geoRestriction ? { geoRestriction: options.geoRestriction } : {}),
+      ...(options.accessLogBucket
+        ? { enableLogging: true, logBucket: options.accessLogBucket, logFilePrefix: 'front/' }
+        : {}),
+    });
+    if (!options.geoRestriction) {
+      acknowledge(
+        distribution,
+        'AwsSolutions-CFR1',
+        'an API for callers anywhere; set cloudFront.geoRestriction to limit countries',
+      );
+    }
+    if (!options.accessLogBucket) {
+      acknowledge(
+        distribution,
+        'AwsSolutions-CFR3',
+        'requests are logged by the front (structured, prompts off) and sampled by WAF; pass cloudFront.accessLogBucket for CloudFront standard logs',
+      );
+    }
+    // With the default *.cloudfront.net certificate CloudFront negotiates TLS 1.0+ whatever is configured.
+    acknowledge(
+      distribution,
+      'AwsSolutions-CFR4',
+      'the default cloudfront.net certificate cannot enforce TLS 1.2; attach a custom domain and certificate to do so',
+    );
+    if (!webAclArn) {
+      acknowledge(distribution, 'AwsSolutions-CFR2', 'WAF turned off explicitly with cloudFront.waf: false');
+    }
+    return webAcl ? { distribution, webAcl } : { distribution };
+  }
+
+  private createWebAcl(limit: number): wafv2.CfnWebACL {
+    const visibility = (name: string) => ({
+      cloudWatchMetricsEnabled: true,
+      sampledRequestsEnabled: true,
+      metricName: name,
+    });
+    const managed = (name: string, priority: number) => ({
+      name,
+      priority,
+      overrideAction: { none: {} },
+      statement: { managedRuleGroupStatement: { vendorName: 'AWS', name } },
+      visibilityConfig: visibility(name),
+    });
+    return new wafv2.CfnWebACL(this, 'WebAcl', {
+      scope: 'CLOUDFRONT',
+      defaultAction: { allow: {} },
+      visibilityConfig: visibility('genai-front'),
+      rules: [
+        {
+          name: 'RateLimitPerIp',
+          priority: 0,
+          action: { block: {} },
+          statement: { rateBasedStatement: { limit, aggregateKeyType: 'IP' } },
+          visibilityConfig: visibility('genai-front-rate'),
+        },
+        // Not the Common Rule Set: its 8 KB body-size rule would block long prompts.
+        managed('AWSManagedRulesAmazonIpReputationList', 1),
+        managed('AWSManagedRulesKnownBadInputsRuleSet', 2),
+      ],
+    });
+  }
+}
