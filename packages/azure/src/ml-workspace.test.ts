@@ -1,3 +1,5 @@
+import { StorageAccount } from '@cdktf/provider-azurerm/lib/storage-account/index.js';
+import { Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { AzureMlWorkspace, type AzureMlWorkspaceProps } from './ml-workspace.js';
 import { expectConstructError, RG, resources, synth } from './test-helpers.test-utils.js';
@@ -23,8 +25,17 @@ describe('AzureMlWorkspace', () => {
   });
 
   it('turns shared keys off on request', () => {
-    const [st] = resources(synth(workspace({ storageSharedKeyEnabled: false })), 'azurerm_storage_account');
-    expect(st.shared_access_key_enabled).toBe(false);
+    const out = Testing.synthScope(workspace({ storageSharedKeyEnabled: false }));
+    expect(
+      Testing.toHaveResourceWithProperties(out, StorageAccount.tfResourceType, {
+        shared_access_key_enabled: false,
+      }),
+    ).toBe(true);
+    expect(
+      Testing.toHaveResourceWithProperties(out, StorageAccount.tfResourceType, {
+        shared_access_key_enabled: true,
+      }),
+    ).toBe(false);
   });
 
   it('creates the Key Vault with RBAC, purge protection and soft delete', () => {
