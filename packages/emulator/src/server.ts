@@ -124,7 +124,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   h1.on('clientError', (_err, socket) => socket.destroy());
 
-  const server = net.createServer((socket) => {
+  // No Nagle: small HTTP/2 frames and event-stream messages would otherwise wait for delayed ACKs (~40 ms).
+  const server = net.createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => {});
