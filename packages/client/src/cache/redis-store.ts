@@ -15,6 +15,13 @@ export interface RedisStoreOptions {
   readonly operationTimeoutMs?: number;
   /** Longest a (re)connection attempt may take, in ms. @default 1000 */
   readonly connectTimeoutMs?: number;
+  /**
+   * Longest an operation waits for the very first connection, in ms (a cold start's first calls would
+   * otherwise always miss the shared tier, e.g. over TLS). Later outages never wait. A refused connection
+   * ends the wait at once.
+   * @default 250
+   */
+  readonly firstConnectWaitMs?: number;
   /** Called once per operation that failed open (Redis down, slow or erroring); never throws. */
   readonly onFailOpen?: FailOpenReporter;
 }
@@ -40,6 +47,7 @@ export class RedisStore {
   readonly client: Redis;
   readonly #owned: boolean;
   readonly #timeoutMs: number;
+  readonly #firstConnectWaitMs: number;
   readonly #onFailOpen: FailOpenReporter;
   /** Pending until the first connection attempt settles: only then do operations wait for a connection. */
   #firstConnect: Promise<void> | undefined;
@@ -51,6 +59,7 @@ export class RedisStore {
         `redis operationTimeoutMs must be a positive number of ms; received ${String(options.operationTimeoutMs)}`,
       );
     }
+    this.#firstConnectWaitMs = options.firstConnectWaitMs ?? 250;
     this.#onFailOpen = options.onFailOpen ?? (() => {});
     if (options.client) {
       this.client = options.client;
@@ -194,20 +203,19 @@ export class RedisStore {
     report: FailOpenReporter | undefined,
     fn: (client: Redis) => Promise<T>,
   ): Promise<T | typeof FAIL> {
-    const started = Date.now();
     const failOpen = (reason: string) => {
       this.#onFailOpen(operation, reason);
       report?.(operation, reason);
     };
     if (this.client.status !== 'ready') {
       // Only the very first connection is waited for (bounded): later outages fail at once.
-      if (this.#firstConnect) await within(this.#firstConnect, this.#timeoutMs);
+      if (this.#firstConnect) await within(this.#firstConnect, this.#firstConnectWaitMs);
       if (!this.ready) {
         failOpen(`redis not connected (status ${this.client.status})`);
         return FAIL;
       }
     }
-    const budget = Math.max(1, this.#timeoutMs - (Date.now() - started));
+    const budget = this.#timeoutMs;
     let timer: NodeJS.Timeout | undefined;
     try {
       const work = fn(this.client);

@@ -1,0 +1,178 @@
+import type { ClientEvent, GenAiClient, StreamEvent } from '@genai-deploy/client';
+import { type Emulator, startEmulator } from '@genai-deploy/emulator';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startRedisChild } from '../packages/client/src/cache/redis-server.test-utils.js';
+import { CHAT } from './client.test-utils.js';
+import { emulatorClient, REDIS_URL, redisPrefix, resetEmulator, upstream } from './client-cache-helpers.js';
+
+// Evidence for issue 6 (caching and coalescing): createClient → official clients → the emulator over real
+// sockets, Redis over real connections. Upstream requests are counted by the emulator (/_emulator/requests).
+
+let emulator: Emulator;
+const clients: GenAiClient[] = [];
+function client(options: Parameters<typeof emulatorClient>[1] = {}): GenAiClient {
+  const c = emulatorClient(emulator.url, options);
+  clients.push(c);
+  return c;
+}
+
+beforeAll(async () => {
+  // 40 ms before every answer: concurrent calls really overlap in flight.
+  emulator = await startEmulator({ port: 0, latency: { baseMs: 40 } });
+});
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  await resetEmulator(emulator.url);
+});
+afterAll(async () => {
+  await emulator.close();
+});
+
+const ask = (content: string) => ({
+  model: CHAT.vertex,
+  messages: [{ role: 'user' as const, content }],
+  temperature: 0,
+  maxTokens: 32,
+});
+
+describe('in-process cache and coalescing', () => {
+  it('100 identical concurrent deterministic calls make exactly 1 upstream request; the next is a cache hit', async () => {
+    const events: ClientEvent[] = [];
+    const c = client({ onEvent: (e) => events.push(e) });
+    const results = await Promise.all(Array.from({ length: 100 }, () => c.generate(ask('what is a GPU?'))));
+    expect((await upstream(emulator.url)).byOperation['vertex.generateContent']).toBe(1);
+    expect((await upstream(emulator.url)).total).toBe(1);
+    expect(new Set(results.map((r) => r.text)).size).toBe(1);
+    expect(results.filter((r) => r.attempts === 1)).toHaveLength(1); // the leader; 99 followers made none
+    expect(events.filter((e) => e.type === 'cache-coalesced')).toHaveLength(99);
+
+    const again = await c.generate(ask('what is a GPU?'));
+    expect(again).toMatchObject({ text: results[0]!.text, cached: true, attempts: 0, provider: 'vertex' });
+    expect((await upstream(emulator.url)).total).toBe(1);
+    expect(c.cacheStats()).toMatchObject({ memoryHits: 1, coalesced: 99 });
+    expect(events.filter((e) => e.type === 'request-end' && e.cached)).toHaveLength(1);
+  });
+
+  it('concurrent identical streams share one upstream stream; a cached answer is replayed as a stream', async () => {
+    const c = client();
+    const read = async () => {
+      const events: StreamEvent[] = [];
+      for await (const e of c.stream(ask('stream me'))) events.push(e);
+      return events;
+    };
+    const runs = await Promise.all(Array.from({ length: 10 }, read));
+    const text = (events: StreamEvent[]) => events.map((e) => (e.type === 'delta' ? e.text : '')).join('');
+    expect(new Set(runs.map(text)).size).toBe(1);
+    expect((await upstream(emulator.url)).byOperation['vertex.streamGenerateContent']).toBe(1);
+
+    const replay = await read();
+    expect(text(replay)).toBe(text(runs[0]!));
+    expect(replay.at(-1)).toMatchObject({ type: 'finish', cached: true, attempts: 0 });
+    const viaGenerate = await c.generate(ask('stream me'));
+    expect(viaGenerate).toMatchObject({ text: text(runs[0]!), cached: true });
+    expect((await upstream(emulator.url)).total).toBe(1);
+  });
+
+  it('does not cache sampling calls, errors or streams cut short', async () => {
+    const c = client();
+    const sampled = { ...ask('sample'), temperature: 0.9 };
+    await Promise.all([c.generate(sampled), c.generate(sampled)]);
+    expect((await upstream(emulator.url)).total).toBe(2);
+
+    await fetch(`${emulator.url}/_emulator/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ rules: [{ provider: 'vertex', status: 503, count: 1 }] }),
+    });
+    await expect(c.generate(ask('flaky'))).rejects.toMatchObject({ kind: 'unavailable' });
+    expect(await c.generate(ask('flaky'))).toMatchObject({ cached: false, attempts: 1 });
+
+    for await (const e of c.stream(ask('cut'))) if (e.type === 'delta') break;
+    const whole: StreamEvent[] = [];
+    for await (const e of c.stream(ask('cut'))) whole.push(e);
+    expect(whole.at(-1)).toMatchObject({ cached: false });
+    expect((await upstream(emulator.url)).byOperation['vertex.streamGenerateContent']).toBe(2);
+  });
+
+  it('caches embeddings per text: a call with some texts cached sends only the others', async () => {
+    const c = client();
+    const model = 'vertex/text-embedding-005';
+    const first = await c.embed({ model, input: ['alpha', 'beta'] });
+    const second = await c.embed({ model, input: ['beta', 'gamma', 'alpha'] });
+    expect(second.embeddings[0]).toEqual(first.embeddings[1]);
+    expect(second.embeddings[2]).toEqual(first.embeddings[0]);
+    const counts = await upstream(emulator.url);
+    expect(counts.byOperation['vertex.predict']).toBe(2);
+    expect(counts.items['vertex.predict']).toBe(3); // alpha, beta, then gamma only
+    const uncached = emulatorClient(emulator.url, { cache: false });
+    try {
+      expect((await uncached.embed({ model, input: ['gamma'] })).embeddings[0]).toEqual(second.embeddings[1]);
+    } finally {
+      await uncached.close();
+    }
+  });
+});
+
+describe('shared Redis tier', () => {
+  it('a second client instance gets the first one’s answer from Redis with no upstream call', async () => {
+    const { prefix, cleanup } = redisPrefix();
+    try {
+      const a = client({ cache: { redis: REDIS_URL, keyPrefix: prefix } });
+      const b = client({ cache: { redis: REDIS_URL, keyPrefix: prefix } });
+      const first = await a.generate(ask('shared answer'));
+      expect(first.cached).toBe(false);
+      const second = await b.generate(ask('shared answer'));
+      expect(second).toMatchObject({ text: first.text, cached: true, attempts: 0 });
+      expect(b.cacheStats().redisHits).toBe(1);
+      const vectors = await a.embed({ model: 'vertex/text-embedding-005', input: ['shared text'] });
+      expect(await b.embed({ model: 'vertex/text-embedding-005', input: ['shared text'] })).toMatchObject({
+        embeddings: vectors.embeddings,
+        cached: true,
+      });
+      expect((await upstream(emulator.url)).total).toBe(2);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('instances asking the same question at once: one fills under a Redis lock, the others wait for it', async () => {
+    const { prefix, cleanup } = redisPrefix();
+    try {
+      const instances = Array.from({ length: 4 }, () =>
+        client({ cache: { redis: REDIS_URL, keyPrefix: prefix } }),
+      );
+      const results = await Promise.all(instances.map((c) => c.generate(ask('asked everywhere'))));
+      expect((await upstream(emulator.url)).total).toBe(1);
+      expect(new Set(results.map((r) => r.text)).size).toBe(1);
+      expect(results.filter((r) => r.cached)).toHaveLength(3);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('keeps answering when Redis is stopped in the middle of a run (fail open)', async () => {
+    const redis = await startRedisChild();
+    const events: ClientEvent[] = [];
+    // No memory tier: every lookup and write goes to Redis, so the outage is felt by every call.
+    const c = client({ cache: { redis: redis.url, memory: false }, onEvent: (e) => events.push(e) });
+    const call = (i: number) => c.generate(ask(`question ${i % 40}`));
+    let failures = 0;
+    const run = async (from: number, to: number) => {
+      for (let i = from; i < to; i += 10) {
+        const batch = await Promise.allSettled(Array.from({ length: 10 }, (_, j) => call(i + j)));
+        failures += batch.filter((r) => r.status === 'rejected').length;
+      }
+    };
+    await run(0, 100);
+    const hitsBefore = c.cacheStats().redisHits;
+    expect(hitsBefore).toBeGreaterThan(0);
+    const mid = run(100, 200);
+    await new Promise((r) => setTimeout(r, 100));
+    await redis.kill();
+    await mid;
+    await run(200, 300);
+    expect(failures).toBe(0);
+    expect(c.cacheStats().failOpen).toBeGreaterThan(0);
+    expect(events.some((e) => e.type === 'cache-fail-open')).toBe(true);
+    expect(events.some((e) => e.type === 'error')).toBe(false);
+  });
+});
