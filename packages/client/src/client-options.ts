@@ -1,3 +1,5 @@
+import type { CacheStats } from './cache/cache-stats.js';
+import type { RequestLayerOptions } from './cache/request-layers.js';
 import type { ClientEventListener } from './events.js';
 import type { AwsProviderOptions } from './providers/aws-config.js';
 import type { AzureProviderOptions } from './providers/azure-adapter.js';
@@ -27,7 +29,7 @@ export interface ProvidersOptions {
   readonly azure?: AzureProviderOptions;
 }
 
-export interface ClientOptions extends ResilienceOptions {
+export interface ClientOptions extends ResilienceOptions, RequestLayerOptions {
   /** @default {} */
   readonly providers?: ProvidersOptions;
   /** Named routes: an ordered list of targets each, addressed by name as `model`. @default {} */
@@ -47,7 +49,7 @@ export interface ClientOptions extends ResilienceOptions {
   /** Upstream calls in flight at once for one embed call split by the model's per-call limits. @default 4 */
   readonly embedConcurrency?: number;
   // Resilience (issue 5): retry, circuitBreaker, rateLimit, hedging, attemptTimeoutMs, contextWindows (ResilienceOptions).
-  // Caching and batching (issue 6): cache, coalesce, batch.
+  // Caching and batching (issue 6): cache, coalesce, batch (RequestLayerOptions).
 }
 
 /** The client returned by `createClient`. */
@@ -64,4 +66,6 @@ export interface GenAiClient {
   embed(request: EmbedRequest): Promise<EmbedResult>;
   /** Aborts every call in flight, closes every layer and official client. Idempotent. */
   close(): Promise<void>;
+  /** Cache, coalescing and batching counters since the client was created (hits, misses, fail-opens, batch sizes). */
+  cacheStats(): CacheStats;
 }

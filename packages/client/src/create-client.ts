@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Span } from '@opentelemetry/api';
 import { abortReason, type LinkedSignal, linkSignals, timeoutReason } from './abort.js';
+import { createRequestLayers } from './cache/request-layers.js';
 import type { ClientOptions, GenAiClient } from './client-options.js';
 import { GenAiError, isGenAiError } from './errors.js';
 import { type ClientEvent, deliver } from './events.js';
@@ -79,7 +80,8 @@ export function createClient(options: ClientOptions = {}): GenAiClient {
   };
 
   // Request layers see the logical request before a target is chosen.
-  const requestLayers: Layer[] = [/* cache, coalesce, batch (issue 6) */ ...(options.layers?.request ?? [])];
+  const cacheAndBatch = createRequestLayers(options, { routes }); // cache → coalesce → batch (issue 6)
+  const requestLayers: Layer[] = [...cacheAndBatch.layers, ...(options.layers?.request ?? [])];
   // The route step picks the target(s): the fallback chain (resilience/fallback.ts) walks them in order.
   const resilience = createResilienceLayers(options, routes);
   const route: Layer = resilience.route;
@@ -313,5 +315,5 @@ export function createClient(options: ClientOptions = {}): GenAiClient {
     return closed;
   }
 
-  return { generate, stream, embed, close };
+  return { generate, stream, embed, close, cacheStats: cacheAndBatch.stats };
 }

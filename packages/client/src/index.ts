@@ -1,3 +1,5 @@
+export * from './batch/index.js';
+export * from './cache/index.js';
 export type { ClientOptions, GenAiClient, ProvidersOptions } from './client-options.js';
 export { createClient, DEFAULT_DEADLINE_MS, DEFAULT_EMBED_CONCURRENCY } from './create-client.js';
 export { GenAiError, type GenAiErrorOptions, isGenAiError } from './errors.js';

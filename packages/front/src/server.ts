@@ -75,14 +75,26 @@ export async function startFront(options: StartFrontOptions = {}): Promise<Runni
     server,
     close(drainMs = 0) {
       closing ??= (async () => {
+        const deadline = Date.now() + drainMs;
         front.startDrain();
-        const stopped = new Promise<void>((r) => server.close(() => r()));
-        if ('closeIdleConnections' in server)
-          (server as { closeIdleConnections(): void }).closeIdleConnections();
+        let stopped = false;
+        const serverClosed = new Promise<void>((r) =>
+          server.close(() => {
+            stopped = true;
+            r();
+          }),
+        );
+        const closeIdle = () => (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+        closeIdle();
         await front.idle(drainMs);
-        if ('closeAllConnections' in server)
-          (server as { closeAllConnections(): void }).closeAllConnections();
-        await stopped;
+        // The last bytes of a finished response may still be on their way out: let connections end by
+        // themselves (closing idle ones as they become idle) until the deadline, then cut what is left.
+        while (!stopped && Date.now() < deadline) {
+          closeIdle();
+          await Promise.race([serverClosed, new Promise((r) => setTimeout(r, 25))]);
+        }
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        await serverClosed;
         await front.close(0);
       })();
       return closing;

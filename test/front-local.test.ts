@@ -1,0 +1,167 @@
+/**
+ * Evidence for issue 7's runtimes: `npm start` (emulator + front, Ctrl-C stops both) and the container entry
+ * (packages/front/src/server.ts: PORT, SIGTERM drains in-flight requests, then exits), as real processes.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Emulator, startEmulator } from '@genai-deploy/emulator';
+import { afterAll, describe, expect, it } from 'vitest';
+import { until } from './front-helpers.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const c of children) {
+    if (c.exitCode !== null || c.signalCode !== null || !c.pid) continue;
+    try {
+      process.kill(-c.pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/** Spawns in its own process group (as a terminal runs a foreground job), collecting output. */
+function run(command: string, args: string[], env: Record<string, string>) {
+  const child = spawn(command, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    detached: true,
+    stdio: 'pipe',
+  });
+  children.push(child);
+  const out = { text: '' };
+  child.stdout!.on('data', (d) => {
+    out.text += String(d);
+  });
+  child.stderr!.on('data', (d) => {
+    out.text += String(d);
+  });
+  const exited = new Promise<number | string>((r) =>
+    child.on('exit', (code, signal) => r(code ?? `${signal}`)),
+  );
+  return { child, out, exited };
+}
+
+describe('npm start', () => {
+  it('starts the emulator and the front, prints URLs, key and curl, answers, and stops on Ctrl-C', async () => {
+    const [port, emulatorPort] = [await freePort(), await freePort()];
+    const { child, out, exited } = run('npm', ['start'], {
+      PORT: String(port),
+      EMULATOR_PORT: String(emulatorPort),
+      LOG_LEVEL: 'warn',
+    });
+    await until(() => out.text.includes('Ctrl-C stops both'), 60_000, `banner (output so far: ${out.text})`);
+    expect(out.text).toContain(`http://127.0.0.1:${port}/v1`);
+    expect(out.text).toContain(`http://127.0.0.1:${emulatorPort}`);
+    expect(out.text).toContain('curl ');
+    const key = /API key\s+(sk-local-\S+)/.exec(out.text)?.[1];
+    expect(key).toBeDefined();
+
+    const res = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'Hello!' }], max_tokens: 8 }),
+    });
+    expect(res.status).toBe(200);
+    expect(
+      ((await res.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content
+        .length,
+    ).toBeGreaterThan(0);
+    const emulator = await fetch(`http://127.0.0.1:${emulatorPort}/_emulator/requests`);
+    expect(((await emulator.json()) as { total: number }).total).toBe(1);
+
+    process.kill(-child.pid!, 'SIGINT'); // Ctrl-C signals the whole foreground group
+    // npm itself dies of the signal (as in a terminal); the platform under it stops cleanly.
+    expect([0, 130, 'SIGINT']).toContain(await exited);
+    await until(() => out.text.includes('stopped'), 10_000, 'stopped');
+    expect(out.text).not.toContain('shutdown failed');
+    await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
+    await expect(fetch(`http://127.0.0.1:${emulatorPort}/_emulator/health`)).rejects.toThrow();
+  });
+
+  it('uses GENAI_API_KEYS instead of generating a key', async () => {
+    const [port, emulatorPort] = [await freePort(), await freePort()];
+    const { child, out, exited } = run('npm', ['start'], {
+      PORT: String(port),
+      EMULATOR_PORT: String(emulatorPort),
+      GENAI_API_KEYS: 'my-key-1,my-key-2',
+      LOG_LEVEL: 'warn',
+    });
+    await until(() => out.text.includes('Ctrl-C stops both'), 60_000, 'banner');
+    expect(out.text).not.toMatch(/sk-local-/);
+    expect(out.text).not.toContain('my-key-1');
+    const models = await fetch(`http://127.0.0.1:${port}/v1/models`, {
+      headers: { 'x-api-key': 'my-key-2' },
+    });
+    expect(models.status).toBe(200);
+    process.kill(-child.pid!, 'SIGINT');
+    expect([0, 130, 'SIGINT']).toContain(await exited);
+    await until(() => out.text.includes('stopped'), 10_000, 'stopped');
+  });
+});
+
+describe('container entry (server.ts main)', () => {
+  let emulator: Emulator;
+  afterAll(() => emulator?.close());
+
+  it('honours PORT and, on SIGTERM, finishes the in-flight stream before exiting', async () => {
+    // 40 ms a token: a 40-token stream takes about 1.6 s.
+    emulator = await startEmulator({ latency: { perTokenMs: 40 } });
+    const port = await freePort();
+    const { child, out, exited } = run(
+      process.execPath,
+      ['--conditions=@genai-deploy/source', '--import', 'tsx', 'packages/front/src/server.ts'],
+      {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        GENAI_CONFIG: JSON.stringify({
+          models: [{ id: 'bedrock/anthropic.claude-3-5-haiku-20241022-v1:0' }],
+          providers: { bedrock: { region: 'us-east-1', endpoint: emulator.url } },
+        }),
+        GENAI_API_KEYS: 'drain-key',
+        AWS_ACCESS_KEY_ID: 'AKIAEMULATOR',
+        AWS_SECRET_ACCESS_KEY: 'emulator',
+        GENAI_DRAIN_MS: '10000',
+      },
+    );
+    await until(() => out.text.includes('front listening'), 60_000, `listening (output: ${out.text})`);
+    const res = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer drain-key', 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'bedrock/anthropic.claude-3-5-haiku-20241022-v1:0',
+        messages: [{ role: 'user', content: 'Tell me a long story.' }],
+        max_tokens: 40,
+        stream: true,
+      }),
+    });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    const first = await reader.read();
+    expect(first.done).toBe(false);
+    process.kill(child.pid!, 'SIGTERM');
+    await until(() => out.text.includes('draining'), 5000, 'draining');
+    // New connections are refused while the stream goes on.
+    await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
+    let text = new TextDecoder().decode(first.value);
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    expect(text.trim().endsWith('data: [DONE]')).toBe(true);
+    expect(await exited).toBe(0);
+    expect(out.text).toContain('stopped');
+  });
+});
