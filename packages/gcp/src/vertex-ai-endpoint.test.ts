@@ -16,7 +16,6 @@ describe('VertexAiEndpoint (Model Garden)', () => {
       publisher_model_name: GEMMA,
       model_config: { accept_eula: false },
       endpoint_config: { endpoint_display_name: 'Model', dedicated_endpoint_enabled: false },
-      deploy_config: {},
       timeouts: { create: '2h', delete: '30m' },
     });
   });

@@ -407,10 +407,12 @@ export class VertexAiEndpoint extends Construct implements IVertexAiEndpoint {
         endpointDisplayName: props.displayName ?? this.node.id,
         dedicatedEndpointEnabled: props.dedicatedEndpoint ?? false,
       },
-      deployConfig: {
-        ...(dedicatedResources && { dedicatedResources }),
-        ...(props.fastTryout !== undefined && { fastTryoutEnabled: props.fastTryout }),
-      },
+      ...((dedicatedResources || props.fastTryout !== undefined) && {
+        deployConfig: {
+          ...(dedicatedResources && { dedicatedResources }),
+          ...(props.fastTryout !== undefined && { fastTryoutEnabled: props.fastTryout }),
+        },
+      }),
       timeouts: { create: props.deployTimeout ?? '2h', delete: '30m' },
     });
     return { deployment, ...(machineSpec && { machineSpec }) };
