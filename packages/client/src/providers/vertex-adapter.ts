@@ -86,7 +86,12 @@ export class VertexAdapter implements ProviderAdapter {
   readonly name = 'vertex' as const;
   private readonly clients = new Map<string, v1.PredictionServiceClient>();
 
-  constructor(private readonly options: VertexProviderOptions) {}
+  /** REST transport (an http(s) endpoint override) rather than gRPC. */
+  private readonly rest: boolean;
+
+  constructor(private readonly options: VertexProviderOptions) {
+    this.rest = /^https?:\/\//.test(options.endpoint ?? '');
+  }
 
   client(location = this.options.location): v1.PredictionServiceClient {
     let client = this.clients.get(location);
@@ -220,7 +225,13 @@ export class VertexAdapter implements ProviderAdapter {
     let model = target.model;
     const call = client.streamGenerateContent(this.request(target, req), this.callOptions());
     const onAbort = () => {
-      (call as unknown as Partial<Cancellable>).cancel?.();
+      if (this.rest) {
+        // REST: gax's cancel() on a stream ends its parser without aborting the HTTP request (the request keeps
+        // streaming); destroying the parser makes gax's pipeline destroy the response body, closing the request.
+        (call as unknown as { stream?: { destroy(): void } }).stream?.destroy();
+      } else {
+        (call as unknown as Partial<Cancellable>).cancel?.();
+      }
       call.destroy();
     };
     signal.addEventListener('abort', onAbort, { once: true });
