@@ -2,6 +2,7 @@ import { linkSignals, timeoutReason } from '../abort.js';
 import { abortError, GenAiError } from '../errors.js';
 import { deriveContext } from '../pipeline.js';
 import type { CallContext, Layer, StreamEvent } from '../types.js';
+import { optionError } from './option-error.js';
 
 /**
  * Per-attempt timeout: an attempt that has not answered within `ms` is aborted (its socket with it) and
@@ -11,7 +12,7 @@ import type { CallContext, Layer, StreamEvent } from '../types.js';
  */
 export function createAttemptTimeoutLayer(ms: number): Layer {
   if (!Number.isFinite(ms) || ms <= 0) {
-    throw new RangeError(`attemptTimeoutMs must be a number of ms > 0, received ${ms}`);
+    throw optionError(`attemptTimeoutMs must be a number of ms > 0, received ${ms}`);
   }
 
   function start(ctx: CallContext) {

@@ -12,6 +12,7 @@ import {
 import { GenAiError, isGenAiError } from '../errors.js';
 import type { CallContext, Layer, StreamEvent, Target } from '../types.js';
 import { isHealthFailure } from './classify.js';
+import { optionError } from './option-error.js';
 import type { CircuitStateName } from './resilience-events.js';
 
 export interface CircuitBreakerOptions {
@@ -253,5 +254,5 @@ export function createCircuitBreakerLayer(options: CircuitBreakerOptions = {}): 
 }
 
 function check(ok: boolean, name: string, value: unknown, expected: string): void {
-  if (!ok) throw new RangeError(`circuitBreaker.${name} must be ${expected}, received ${String(value)}`);
+  if (!ok) throw optionError(`circuitBreaker.${name} must be ${expected}, received ${String(value)}`);
 }

@@ -174,6 +174,32 @@ describe('fallback layer', () => {
       expect(calls).toEqual([A.id, B.id]);
     });
 
+    it('hedges a stream that has not produced its first event in time; the slow one is aborted', async () => {
+      const layer = createFallbackLayer({ hedging: { afterMs: 20 } });
+      let slowAborted = false;
+      const calls: string[] = [];
+      const next: StreamNext = (_req, ctx) => {
+        const t = ctx.target!;
+        calls.push(t.id);
+        if (t.id !== A.id) return fakeStream(t, ['fast']);
+        return (async function* () {
+          await new Promise<void>((resolve) =>
+            ctx.signal.addEventListener('abort', () => {
+              slowAborted = true;
+              resolve();
+            }),
+          );
+          yield* fakeStream(t, ['slow']);
+        })();
+      };
+      const { ctx, events } = context({ operation: 'stream' });
+      const out = await collect(layer.stream!(request([A, B]), ctx, next));
+      expect(out.text).toBe('fast');
+      expect(calls).toEqual([A.id, B.id]);
+      expect(slowAborted).toBe(true);
+      expect(ofType(events, 'hedge')).toHaveLength(1);
+    });
+
     it('after 3 chunks, a cut reaches the caller as a typed mid-stream error after the 3 chunks', async () => {
       const layer = createFallbackLayer();
       const { next, calls } = streams({

@@ -4,6 +4,7 @@ import { deriveContext } from '../pipeline.js';
 import type { RouteOptions } from '../route.js';
 import type { CallContext, Layer, StreamEvent, Target } from '../types.js';
 import { movesToNextTarget } from './classify.js';
+import { optionError } from './option-error.js';
 
 export interface HedgingOptions {
   /**
@@ -45,7 +46,7 @@ export function createFallbackLayer(options: FallbackOptions = {}): Layer {
   const windows = options.contextWindows ?? {};
   const hedging = options.hedging;
   if (hedging && hedging.afterMs !== undefined && !(hedging.afterMs > 0)) {
-    throw new RangeError(`hedging.afterMs must be a number of ms > 0, received ${hedging.afterMs}`);
+    throw optionError(`hedging.afterMs must be a number of ms > 0, received ${hedging.afterMs}`);
   }
 
   function hedgeDelay(route: string | undefined, targets: readonly Target[]): number | undefined {

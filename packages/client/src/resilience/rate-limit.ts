@@ -12,6 +12,7 @@ import type {
 } from '../types.js';
 import { AdaptiveRate } from './adaptive-rate.js';
 import { type GcraLimit, MemoryRateLimitStore, perMinute, type RateLimitStore } from './gcra.js';
+import { optionError } from './option-error.js';
 import { RedisRateLimitStore } from './redis-rate-limit-store.js';
 import { sleep } from './sleep.js';
 
@@ -304,5 +305,5 @@ function validateLimit(prefix: string, limit: TargetRateLimit): void {
 }
 
 function check(ok: boolean, name: string, value: unknown, expected: string): void {
-  if (!ok) throw new RangeError(`rateLimit.${name} must be ${expected}, received ${String(value)}`);
+  if (!ok) throw optionError(`rateLimit.${name} must be ${expected}, received ${String(value)}`);
 }

@@ -1,3 +1,5 @@
+import { optionError } from './option-error.js';
+
 /**
  * A client-wide retry budget: the AWS SDK standard mode's retry quota. Retries spend tokens, successes
  * give them back, so during an outage a client stops multiplying its load once the bucket is empty and
@@ -51,14 +53,14 @@ export class RetryBudget {
 
 function positive(name: string, value: number): number {
   if (!Number.isFinite(value) || value <= 0) {
-    throw new RangeError(`retry.budget.${name} must be a positive number, received ${value}`);
+    throw optionError(`retry.budget.${name} must be a positive number, received ${value}`);
   }
   return value;
 }
 
 function nonNegative(name: string, value: number): number {
   if (!Number.isFinite(value) || value < 0) {
-    throw new RangeError(`retry.budget.${name} must be zero or a positive number, received ${value}`);
+    throw optionError(`retry.budget.${name} must be zero or a positive number, received ${value}`);
   }
   return value;
 }

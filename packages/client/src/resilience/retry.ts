@@ -2,6 +2,7 @@ import { abortError, isGenAiError } from '../errors.js';
 import type { CallContext, Layer, StreamEvent } from '../types.js';
 import { type BackoffOptions, DEFAULT_BACKOFF, retryDelay } from './backoff.js';
 import { isRetryable, isThrottle } from './classify.js';
+import { optionError } from './option-error.js';
 import { RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
 import { sleep } from './sleep.js';
 
@@ -41,7 +42,7 @@ export interface RetryLayer extends Layer {
 export function createRetryLayer(options: RetryOptions = {}): RetryLayer {
   const maxAttempts = options.maxAttempts ?? 3;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
-    throw new RangeError(
+    throw optionError(
       `retry.maxAttempts must be an integer >= 1 (1 turns retries off), received ${maxAttempts}`,
     );
   }
@@ -159,7 +160,7 @@ export function createRetryLayer(options: RetryOptions = {}): RetryLayer {
 
 function nonNegative(name: string, value: number): number {
   if (!Number.isFinite(value) || value < 0) {
-    throw new RangeError(`retry.${name} must be a number of ms >= 0, received ${value}`);
+    throw optionError(`retry.${name} must be a number of ms >= 0, received ${value}`);
   }
   return value;
 }
