@@ -2,6 +2,7 @@ export * from './bedrock-models.js';
 export * from './container-image.js';
 export * from './errors.js';
 export * from './front-handler.js';
+export * from './genai-platform.js';
 export * from './gpu-instances.js';
 export * from './lambda-front.js';
 export * from './model-source.js';

@@ -21,7 +21,7 @@ import { errors } from './errors.js';
 import { locateFrontHandler } from './front-handler.js';
 import { acknowledge, acknowledgeWildcards, type WildcardAllowance } from './nag.js';
 import type { RedisCache } from './redis-cache.js';
-import { endpointArnFor } from './sagemaker-gpu-endpoint.js';
+import { endpointArnFor, type ISageMakerGpuEndpoint } from './sagemaker-gpu-endpoint.js';
 import type { VectorStore } from './vector-store.js';
 
 /** Lambda caps the environment of a function at 4 KB in total. */
@@ -89,6 +89,11 @@ export interface LambdaFrontProps {
   readonly securityGroups?: ec2.ISecurityGroup[];
   /** Shared answer cache; the function gets network access to it and its URL goes in the config. @default - none */
   readonly cache?: RedisCache;
+  /**
+   * Endpoints objects the front invokes: granted through their own `grantInvoke`. Any other `sagemaker/<name>`
+   * model of the config is granted on its endpoint ARN derived from the name. @default - none
+   */
+  readonly sagemakerEndpoints?: ISageMakerGpuEndpoint[];
   /** Vector store the front reads. @default - none */
   readonly vectorStore?: VectorStore;
   /** Extra environment. @default - none */
@@ -154,7 +159,7 @@ export class LambdaFront extends Construct implements ec2.IConnectable, iam.IGra
       reason: 'log streams are created per Lambda instance; the role may write to its own log group only',
     });
     this.apiKeysSecret.grantRead(this.role);
-    this.grantModels(this.frontConfig);
+    this.grantModels(this.frontConfig, props.sagemakerEndpoints ?? []);
 
     let securityGroups: ec2.ISecurityGroup[] | undefined;
     if (props.vpc) {
@@ -309,7 +314,12 @@ export class LambdaFront extends Construct implements ec2.IConnectable, iam.IGra
     return config;
   }
 
-  private grantModels(config: FrontConfig): void {
+  private grantModels(config: FrontConfig, endpointObjects: readonly ISageMakerGpuEndpoint[]): void {
+    const granted = new Set<string>();
+    for (const endpoint of endpointObjects) {
+      endpoint.grantInvoke(this.role);
+      granted.add(endpoint.endpointName);
+    }
     const exact = new Set<string>();
     const anyRegion = new Set<string>();
     const endpoints = new Set<string>();
@@ -320,7 +330,7 @@ export class LambdaFront extends Construct implements ec2.IConnectable, iam.IGra
         const r = bedrockInvokeResources(this, address.model, model.region);
         for (const a of r.exact) exact.add(a);
         for (const a of r.anyRegion) anyRegion.add(a);
-      } else if (address.provider === 'sagemaker') {
+      } else if (address.provider === 'sagemaker' && !granted.has(address.model)) {
         endpoints.add(endpointArnFor(this, address.model, model.region));
       }
     }

@@ -1,0 +1,139 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { GenAiPlatform, type GenAiPlatformProps } from './genai-platform.js';
+import { ModelSource } from './model-source.js';
+import { flat, nagFindings } from './nag.test-utils.js';
+import { SageMakerGpuEndpoint } from './sagemaker-gpu-endpoint.js';
+
+const env = { account: '111122223333', region: 'us-east-1' };
+const code = lambda.Code.fromInline('exports.handler = async () => ({ statusCode: 200 });');
+const llama = {
+  instanceType: 'ml.g5.2xlarge',
+  model: ModelSource.huggingFace('meta-llama/Llama-3.1-8B-Instruct'),
+  endpointName: 'llama-8b',
+  maxInputTokens: 6144,
+  maxTotalTokens: 8192,
+};
+
+function setup(props: Partial<GenAiPlatformProps> = {}) {
+  const stack = new Stack(new App(), 'Platform', { env });
+  const platform = new GenAiPlatform(stack, 'GenAi', {
+    sagemakerModels: { Llama: llama },
+    bedrockModels: [
+      'anthropic.claude-3-5-haiku-20241022-v1:0',
+      { modelId: 'amazon.titan-embed-text-v2:0', kind: 'embedding' },
+    ],
+    front: { code },
+    ...props,
+  });
+  return { stack, platform, template: Template.fromStack(stack) };
+}
+
+describe('GenAiPlatform', () => {
+  // GIVEN a TGI endpoint, a Bedrock fallback and a Bedrock embedding model with defaults
+  const { stack, platform, template } = setup();
+
+  it('routes chat to the endpoint first and Bedrock second, embeddings to Titan', () => {
+    expect(platform.frontConfig.routes).toEqual({
+      chat: { targets: ['sagemaker/llama-8b', 'bedrock/anthropic.claude-3-5-haiku-20241022-v1:0'] },
+      embeddings: { targets: ['bedrock/amazon.titan-embed-text-v2:0'] },
+    });
+    expect(platform.frontConfig.models[0]).toEqual({
+      id: 'sagemaker/llama-8b',
+      kind: 'chat',
+      adapter: 'tgi',
+      maxInputTokens: 6144,
+      maxOutputTokens: 4096,
+    });
+  });
+
+  it('creates a VPC with flow logs and puts the endpoint, the cache and the front in it', () => {
+    template.resourceCountIs('AWS::EC2::VPC', 1);
+    template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'REJECT' });
+    template.hasResourceProperties('AWS::SageMaker::Model', {
+      VpcConfig: Match.objectLike({ Subnets: Match.anyValue() }),
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', { VpcConfig: Match.anyValue() });
+    template.resourceCountIs('AWS::ElastiCache::ServerlessCache', 1);
+    template.resourceCountIs('AWS::OpenSearchServerless::Collection', 0);
+  });
+
+  it('grants the front exactly the created endpoint through its grantInvoke', () => {
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p['Properties'].PolicyDocument.Statement,
+    );
+    const invoke = statements.filter((s) => JSON.stringify(s.Action).includes('sagemaker:InvokeEndpoint'));
+    expect(invoke).toHaveLength(1);
+    expect(flat(invoke[0].Resource)).toBe(
+      'arn:<AWS::Partition>:sagemaker:us-east-1:111122223333:endpoint/llama-8b',
+    );
+  });
+
+  it('outputs the front URL and routes, and stores the configuration in SSM', () => {
+    const outputs = template.findOutputs('*');
+    const byPrefix = (p: string) => Object.entries(outputs).find(([k]) => k.startsWith(p))?.[1];
+    expect(flat(byPrefix('GenAiFrontUrl')?.['Value'])).toMatch(
+      /^<GenAiFrontFunctionFunctionUrl[0-9A-F]{8}\.FunctionUrl>$/,
+    );
+    expect(flat(byPrefix('GenAiFrontRoutes')?.['Value'])).toContain(
+      '"chat":{"targets":["sagemaker/llama-8b"',
+    );
+    template.hasResourceProperties('AWS::SSM::Parameter', {
+      Name: '/genai-deploy/Platform/GenAi/front-config',
+      Type: 'String',
+    });
+    const param = Object.values(template.findResources('AWS::SSM::Parameter'))[0];
+    const value = flat(param?.['Properties'].Value);
+    expect(value).toContain('"redisUrl":"rediss://');
+    expect(value).not.toMatch(/password|secretsmanager:/i);
+  });
+
+  it('has no unacknowledged cdk-nag findings', () => {
+    expect(nagFindings(stack)).toEqual([]);
+  });
+
+  it('takes an imported VPC, explicit routes by model key and a vector store, without a cache', () => {
+    const s = new Stack(new App(), 'Own', { env });
+    const vpc = new ec2.Vpc(s, 'Shared', { maxAzs: 2, natGateways: 1 });
+    const p = new GenAiPlatform(s, 'GenAi', {
+      vpc,
+      sagemakerModels: { Llama: llama },
+      bedrockModels: ['us.amazon.nova-lite-v1:0'],
+      routes: {
+        fast: { targets: ['bedrock/us.amazon.nova-lite-v1:0'] },
+        smart: { targets: ['Llama', 'bedrock/us.amazon.nova-lite-v1:0'] },
+      },
+      cache: false,
+      vectorStore: { index: { dimension: 1024 }, standbyReplicas: false },
+      front: { code },
+    });
+    const t = Template.fromStack(s);
+    t.resourceCountIs('AWS::EC2::VPC', 1);
+    t.resourceCountIs('AWS::ElastiCache::ServerlessCache', 0);
+    t.hasResourceProperties('AWS::OpenSearchServerless::Collection', { StandbyReplicas: 'DISABLED' });
+    expect(p.frontConfig.routes['smart']?.targets).toEqual([
+      'sagemaker/llama-8b',
+      'bedrock/us.amazon.nova-lite-v1:0',
+    ]);
+    expect(p.frontConfig.cache.redisUrl).toBeUndefined();
+  });
+
+  it('rejects a platform without models and a route to an unknown target', () => {
+    expect(() => setup({ sagemakerModels: {}, bedrockModels: [] })).toThrow(
+      /no model targets were given\. Expected at least one SageMaker endpoint or Bedrock model id/,
+    );
+    expect(() => setup({ routes: { chat: { targets: ['Mistral'] } } })).toThrow(
+      /route target "Mistral" is not a model of this platform\. Expected one of: Llama, sagemaker\/llama-8b/,
+    );
+  });
+
+  it('routes to an endpoint imported by name', () => {
+    const s = new Stack(new App(), 'Imp', { env });
+    const existing = SageMakerGpuEndpoint.fromEndpointName(s, 'Existing', 'team-mistral');
+    const p = new GenAiPlatform(s, 'GenAi', { importedEndpoints: [existing], cache: false, front: { code } });
+    expect(p.frontConfig.routes).toEqual({ chat: { targets: ['sagemaker/team-mistral'] } });
+  });
+});

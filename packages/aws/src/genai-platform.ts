@@ -1,0 +1,230 @@
+import type { FrontConfig, FrontConfigInput } from '@genai-deploy/config';
+import { CfnOutput, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import { errors } from './errors.js';
+import { LambdaFront, type LambdaFrontProps } from './lambda-front.js';
+import { RedisCache, type RedisCacheProps } from './redis-cache.js';
+import {
+  type ISageMakerGpuEndpoint,
+  SageMakerGpuEndpoint,
+  type SageMakerGpuEndpointProps,
+} from './sagemaker-gpu-endpoint.js';
+import { VectorStore, type VectorStoreProps } from './vector-store.js';
+
+type ModelKind = 'chat' | 'embedding';
+
+/** A SageMaker endpoint the platform creates, with what the front needs to know about it. */
+export interface PlatformSageMakerModel extends SageMakerGpuEndpointProps {
+  /** @default 'chat' */
+  readonly kind?: ModelKind;
+  /** Largest `max_tokens` the front accepts. @default 4096 */
+  readonly maxOutputTokens?: number;
+}
+
+/** A Bedrock model (foundation model id, inference profile id or ARN). */
+export interface PlatformBedrockModel {
+  readonly modelId: string;
+  /** @default 'chat' */
+  readonly kind?: ModelKind;
+  /** @default - no limit beyond Bedrock's */
+  readonly maxInputTokens?: number;
+  /** @default 4096 */
+  readonly maxOutputTokens?: number;
+  /** @default - the stack's region */
+  readonly region?: string;
+}
+
+/** A route of the front: ordered targets, the first answers unless throttled or down. */
+export interface PlatformRoute {
+  /** Model addresses (`sagemaker/<endpoint>`, `bedrock/<model>`) or SageMaker model keys of `sagemakerModels`. */
+  readonly targets: string[];
+  readonly cacheTtlSeconds?: number;
+  readonly hedgeAfterMs?: number;
+}
+
+export interface GenAiPlatformProps {
+  /** @default - a new VPC: 2 AZs, one NAT gateway, flow logs, an S3 gateway endpoint */
+  readonly vpc?: ec2.IVpc;
+  /** SageMaker endpoints to create, by construct id. @default - none */
+  readonly sagemakerModels?: Record<string, PlatformSageMakerModel>;
+  /** Endpoints created elsewhere (`SageMakerGpuEndpoint.fromEndpointName`), as chat models. @default - none */
+  readonly importedEndpoints?: ISageMakerGpuEndpoint[];
+  /** Bedrock models. @default - none */
+  readonly bedrockModels?: (string | PlatformBedrockModel)[];
+  /**
+   * Routes of the front. @default - `chat`: every chat model, SageMaker first then Bedrock (the fallback);
+   * `embeddings`: every embedding model
+   */
+  readonly routes?: Record<string, PlatformRoute>;
+  /** Front options (the platform sets config, VPC, cache and vector store). @default - LambdaFront defaults */
+  readonly front?: Omit<LambdaFrontProps, 'config' | 'vpc' | 'cache' | 'vectorStore'> & {
+    readonly limits?: FrontConfigInput['limits'];
+    readonly cacheTtlSeconds?: number;
+    readonly logPrompts?: boolean;
+    readonly corsOrigins?: string[];
+  };
+  /** Shared answer cache; `false` for none. @default - a Valkey Serverless cache with default limits */
+  readonly cache?: false | Omit<RedisCacheProps, 'vpc'>;
+  /** Vector store (2-4 OCUs billed even when idle). @default - none */
+  readonly vectorStore?: Omit<VectorStoreProps, 'vpc'>;
+  /** SSM parameter holding the front's configuration. @default `/genai-deploy/<stack name>/<construct id>/front-config` */
+  readonly configParameterName?: string;
+}
+
+/**
+ * A complete platform: a VPC, GPU endpoints and Bedrock models behind the OpenAI-compatible front, with a shared
+ * cache and an optional vector store, wired with least-privilege grants. Outputs the front URL and its routes.
+ */
+export class GenAiPlatform extends Construct {
+  readonly vpc: ec2.IVpc;
+  readonly endpoints: Record<string, SageMakerGpuEndpoint> = {};
+  readonly front: LambdaFront;
+  readonly cache?: RedisCache;
+  readonly vectorStore?: VectorStore;
+  readonly configParameter: ssm.StringParameter;
+  readonly frontConfig: FrontConfig;
+
+  constructor(scope: Construct, id: string, props: GenAiPlatformProps) {
+    super(scope, id);
+    const sagemakerCount =
+      Object.keys(props.sagemakerModels ?? {}).length + (props.importedEndpoints?.length ?? 0);
+    if (sagemakerCount === 0 && !props.bedrockModels?.length) throw errors.noModels(this);
+
+    this.vpc = props.vpc ?? this.createVpc();
+
+    const models: NonNullable<FrontConfigInput['models']> = [];
+    const aliases = new Map<string, string>();
+    for (const [key, modelProps] of Object.entries(props.sagemakerModels ?? {})) {
+      const { kind = 'chat', maxOutputTokens, ...endpointProps } = modelProps;
+      const endpoint = new SageMakerGpuEndpoint(this, key, { vpc: this.vpc, ...endpointProps });
+      this.endpoints[key] = endpoint;
+      const address = `sagemaker/${endpoint.endpointName}`;
+      aliases.set(key, address);
+      models.push({
+        id: address,
+        kind,
+        adapter: kind === 'embedding' ? 'embeddings' : 'tgi',
+        ...(modelProps.maxInputTokens ? { maxInputTokens: modelProps.maxInputTokens } : {}),
+        ...(maxOutputTokens ? { maxOutputTokens } : {}),
+      });
+    }
+    for (const endpoint of props.importedEndpoints ?? []) {
+      models.push({ id: `sagemaker/${endpoint.endpointName}`, kind: 'chat', adapter: 'tgi' });
+    }
+    for (const entry of props.bedrockModels ?? []) {
+      const m = typeof entry === 'string' ? { modelId: entry } : entry;
+      models.push({
+        id: `bedrock/${m.modelId}`,
+        kind: m.kind ?? 'chat',
+        ...(m.maxInputTokens ? { maxInputTokens: m.maxInputTokens } : {}),
+        ...(m.maxOutputTokens ? { maxOutputTokens: m.maxOutputTokens } : {}),
+        ...(m.region ? { region: m.region } : {}),
+      });
+    }
+
+    const routes = props.routes
+      ? Object.fromEntries(
+          Object.entries(props.routes).map(([name, r]) => [
+            name,
+            {
+              ...r,
+              targets: r.targets.map((t) =>
+                this.resolveTarget(
+                  t,
+                  aliases,
+                  models.map((m) => m.id),
+                ),
+              ),
+            },
+          ]),
+        )
+      : defaultRoutes(models);
+
+    if (props.cache !== false) this.cache = new RedisCache(this, 'Cache', { vpc: this.vpc, ...props.cache });
+    if (props.vectorStore)
+      this.vectorStore = new VectorStore(this, 'VectorStore', { vpc: this.vpc, ...props.vectorStore });
+
+    const { limits, cacheTtlSeconds, logPrompts, corsOrigins, ...frontProps } = props.front ?? {};
+    this.front = new LambdaFront(this, 'Front', {
+      ...frontProps,
+      config: {
+        models,
+        routes,
+        ...(limits ? { limits } : {}),
+        ...(cacheTtlSeconds ? { cache: { ttlSeconds: cacheTtlSeconds } } : {}),
+        ...(logPrompts !== undefined ? { logPrompts } : {}),
+        ...(corsOrigins ? { corsOrigins } : {}),
+      },
+      vpc: this.vpc,
+      ...(this.cache ? { cache: this.cache } : {}),
+      ...(this.vectorStore ? { vectorStore: this.vectorStore } : {}),
+      sagemakerEndpoints: [...Object.values(this.endpoints), ...(props.importedEndpoints ?? [])],
+    });
+    this.frontConfig = this.front.frontConfig;
+
+    const stack = Stack.of(this);
+    this.configParameter = new ssm.StringParameter(this, 'FrontConfig', {
+      parameterName: props.configParameterName ?? `/genai-deploy/${stack.stackName}/${id}/front-config`,
+      description: 'Configuration of the genai-deploy front (models and routes; no secrets)',
+      stringValue: stack.toJsonString(this.frontConfig),
+    });
+    new CfnOutput(this, 'FrontUrl', {
+      value: this.front.url,
+      description: 'OpenAI-compatible base URL (append v1/)',
+    });
+    new CfnOutput(this, 'FrontRoutes', {
+      value: stack.toJsonString(this.frontConfig.routes),
+      description: 'Routes of the front: name -> ordered targets',
+    });
+    new CfnOutput(this, 'FrontConfigParameter', { value: this.configParameter.parameterName });
+    new CfnOutput(this, 'ApiKeysSecretArn', {
+      value: this.front.apiKeysSecret.secretArn,
+      description: 'Secrets Manager secret holding the API keys (comma-separated)',
+    });
+  }
+
+  private createVpc(): ec2.Vpc {
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 1,
+      subnetConfiguration: [
+        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+        { name: 'private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 20 },
+      ],
+      gatewayEndpoints: { S3: { service: ec2.GatewayVpcEndpointAwsService.S3 } },
+    });
+    const flowLogs = new logs.LogGroup(this, 'FlowLogs', { retention: logs.RetentionDays.ONE_MONTH });
+    vpc.addFlowLog('FlowLog', {
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs),
+      trafficType: ec2.FlowLogTrafficType.REJECT,
+    });
+    return vpc;
+  }
+
+  private resolveTarget(target: string, aliases: Map<string, string>, known: string[]): string {
+    const address = aliases.get(target) ?? target;
+    if (!known.includes(address))
+      throw errors.unknownModelTarget(this, target, [...aliases.keys(), ...known]);
+    return address;
+  }
+}
+
+function defaultRoutes(
+  models: NonNullable<FrontConfigInput['models']>,
+): Record<string, { targets: string[] }> {
+  const byKind = (kind: ModelKind) =>
+    models
+      .filter((m) => (m.kind ?? 'chat') === kind)
+      .map((m) => m.id)
+      // SageMaker first: the dedicated endpoint answers, Bedrock takes over when it is throttled or down.
+      .sort((a, b) => Number(a.startsWith('bedrock/')) - Number(b.startsWith('bedrock/')));
+  const routes: Record<string, { targets: string[] }> = {};
+  const chat = byKind('chat');
+  const embedding = byKind('embedding');
+  if (chat.length) routes['chat'] = { targets: chat };
+  if (embedding.length) routes['embeddings'] = { targets: embedding };
+  return routes;
+}
