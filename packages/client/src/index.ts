@@ -25,7 +25,11 @@ export type { AwsProviderOptions } from './providers/aws-config.js';
 export type { AzureProviderOptions } from './providers/azure-adapter.js';
 export type { SageMakerProviderOptions } from './providers/sagemaker-adapter.js';
 export {
+  createTgiAdapter,
   embeddingsAdapter,
+  messagesApiAdapter,
+  type PromptTemplate,
+  plainPromptTemplate,
   type SageMakerAdapter,
   type SageMakerGeneration,
   type SageMakerStreamPart,
