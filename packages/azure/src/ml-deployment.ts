@@ -117,6 +117,11 @@ export interface OnlineDeploymentProps {
   readonly livenessProbe?: ProbeSettings;
   /** @default LARGE_MODEL_PROBE */
   readonly readinessProbe?: ProbeSettings;
+  /**
+   * Startup probe: liveness and readiness checks wait until it succeeds, so they can stay tight once the model is
+   * loaded. Unset fields take LARGE_MODEL_PROBE values. @default - none
+   */
+  readonly startupProbe?: ProbeSettings;
   /** Plain environment variables. Secrets do not belong here: they show in the portal and the template. @default {} */
   readonly environmentVariables?: Record<string, string>;
   /** Let names that look like secrets through environmentVariables (e.g. a non-secret *_TOKEN_LIMIT). @default false */
@@ -145,7 +150,7 @@ const intIn = (path: string, what: string, value: number, min: number, max: numb
 
 function validateProbe(
   path: string,
-  kind: 'livenessProbe' | 'readinessProbe',
+  kind: 'livenessProbe' | 'readinessProbe' | 'startupProbe',
   probe: Required<ProbeSettings>,
 ) {
   checkDuration(path, `${kind}.initialDelay`, probe.initialDelay, 0, 3600);
@@ -159,14 +164,14 @@ function validateProbe(
     1000,
     'Raise it to tolerate slow starts.',
   );
-  if (kind === 'livenessProbe') {
+  if (kind !== 'readinessProbe') {
     intIn(
       path,
-      'livenessProbe.successThreshold',
+      `${kind}.successThreshold`,
       probe.successThreshold,
       1,
       1,
-      'Liveness probes count one success.',
+      'Liveness and startup probes count one success.',
     );
   } else {
     intIn(
@@ -256,6 +261,7 @@ export function validateDeployment(scope: Construct, d: OnlineDeploymentProps): 
   }
   validateProbe(path, 'livenessProbe', { ...LARGE_MODEL_PROBE, ...d.livenessProbe });
   validateProbe(path, 'readinessProbe', { ...LARGE_MODEL_PROBE, ...d.readinessProbe });
+  if (d.startupProbe) validateProbe(path, 'startupProbe', { ...LARGE_MODEL_PROBE, ...d.startupProbe });
 
   if (!d.allowSecretLikeEnvironmentVariables) {
     for (const name of Object.keys(d.environmentVariables ?? {})) {
@@ -327,6 +333,7 @@ export function deploymentProperties(
     },
     livenessProbe: probe(d.livenessProbe),
     readinessProbe: probe(d.readinessProbe),
+    startupProbe: d.startupProbe && probe(d.startupProbe),
     scaleSettings: { scaleType: 'Default' },
   };
 }

@@ -83,6 +83,32 @@ describe('AzureMlOnlineEndpoint: azapi bodies', () => {
     expect(dep.timeouts.create).toBe('120m');
   });
 
+  it('adds a startup probe only when asked, so liveness can stay tight after loading', () => {
+    const json = synth(
+      endpoint({
+        deployments: [
+          {
+            ...blue,
+            startupProbe: { initialDelay: 'PT1M', failureThreshold: 90 },
+            livenessProbe: { initialDelay: 'PT0S' },
+          },
+        ],
+      }),
+    );
+    const props = byName(resources(json, 'azapi_resource'), 'blue').body.properties;
+    expect(props.startupProbe).toEqual({
+      initialDelay: 'PT1M',
+      period: 'PT10S',
+      timeout: 'PT10S',
+      failureThreshold: 90,
+      successThreshold: 1,
+    });
+    expect(props.livenessProbe.initialDelay).toBe('PT0S');
+    expect(byName(resources(synth(endpoint()), 'azapi_resource'), 'blue').body.properties).not.toHaveProperty(
+      'startupProbe',
+    );
+  });
+
   it('sets traffic with azapi_update_resource after every deployment exists', () => {
     // GIVEN a blue/green pair
     const json = synth(
@@ -433,6 +459,12 @@ describe('AzureMlOnlineEndpoint: validation', () => {
       { livenessProbe: { successThreshold: 3 } },
       'RANGE',
       /livenessProbe.successThreshold must be an integer from 1 to 1, received 3/,
+    ],
+    [
+      'a startup probe with success threshold 2',
+      { startupProbe: { successThreshold: 2 } },
+      'RANGE',
+      /startupProbe.successThreshold must be an integer from 1 to 1, received 2/,
     ],
     [
       'a probe delay over an hour',
