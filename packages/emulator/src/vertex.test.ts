@@ -125,7 +125,9 @@ describe('Vertex predict', () => {
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 400 });
     expect(JSON.parse((err as Error).message).error.status).toBe('INVALID_ARGUMENT');
-    expect((err as Error).message).toMatch(/251 instances/);
+    expect((err as Error).message).toMatch(
+      /batchSize value of 251 but the supported range is from 1 \(inclusive\) to 251 \(exclusive\)/,
+    );
   });
 
   it('serves endpoint predict and rawPredict for a text endpoint', async () => {

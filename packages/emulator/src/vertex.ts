@@ -287,7 +287,7 @@ async function embedPredict(
   if (instances.length > spec.maxInstances)
     return invalidArgument(
       ex,
-      `Unable to submit request because the request has ${instances.length} instances but the model ${model} supports up to ${spec.maxInstances} instances per request. Send fewer instances per request and try again.`,
+      `Unable to submit request because it has a batchSize value of ${instances.length} but the supported range is from 1 (inclusive) to ${spec.maxInstances + 1} (exclusive). Update the value and try again.`,
     );
   const params = isObject(body.parameters) ? body.parameters : {};
   const dims = params.outputDimensionality ?? params.output_dimensionality ?? spec.dimensions;
