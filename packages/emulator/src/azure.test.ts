@@ -83,6 +83,9 @@ describe('Azure chat completions', () => {
     expect(res.body).toMatchObject({ error: { code: 'Invalid input' } });
     const extra = await chat('x', { frobnicate: true });
     expect(extra.status).toBe('422');
+    expect((extra.body as { error: { message: string } }).error.message).toMatch(
+      /Extra parameters \['frobnicate'\] are not allowed when extra-parameters is not set/,
+    );
     const passed = await client.path('/chat/completions').post({
       body: { messages: [{ role: 'user', content: 'x' }], frobnicate: true } as never,
       headers: { 'extra-parameters': 'pass-through' },

@@ -154,11 +154,20 @@ function checkExtra(ex: Exchange, body: Record<string, unknown>, known: Readonly
   if (mode === 'pass-through' || mode === 'drop') return true;
   const extra = Object.keys(body).filter((k) => !known.has(k));
   if (extra.length === 0) return true;
-  invalid(
+  const names = extra.map((k) => `'${k}'`).join(', ');
+  sendAzureError(
     ex,
-    [extra[0]!],
-    'Extra inputs are not permitted. Set the extra-parameters header to pass-through or drop to send them.',
-    'extra_forbidden',
+    422,
+    'Invalid input',
+    `Extra parameters [${names}] are not allowed when extra-parameters is not set or set to be 'error'. Set extra-parameters to 'pass-through' to pass to the model.`,
+    {
+      status: 422,
+      details: extra.map((k) => ({
+        loc: ['body', k],
+        msg: 'Extra inputs are not permitted',
+        type: 'extra_forbidden',
+      })),
+    },
   );
   return false;
 }
