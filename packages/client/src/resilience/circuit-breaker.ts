@@ -168,14 +168,18 @@ export function createCircuitBreakerLayer(options: CircuitBreakerOptions = {}): 
     policy.onBreak(() => {
       c.openedAt = Date.now();
     });
-    policy.onStateChange((state) => {
-      const ctx = c.ctx;
-      ctx?.emit?.({
+    const report = (state: CircuitState) =>
+      c.ctx?.emit?.({
         type: 'breaker-state',
         target,
         state: STATE_NAMES[state],
         ...(state === CircuitState.Open && c.lastError ? { error: c.lastError } : {}),
       });
+    // cockatiel reports the half-open state change after the probe has started; onHalfOpen fires before it,
+    // so events read in order: half-open, then the probe's attempt.
+    policy.onHalfOpen(() => report(CircuitState.HalfOpen));
+    policy.onStateChange((state) => {
+      if (state !== CircuitState.HalfOpen) report(state);
     });
     circuit = c;
     circuits.set(target.id, circuit);
