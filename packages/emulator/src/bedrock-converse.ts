@@ -103,6 +103,13 @@ export function parseConverse(ex: Exchange, modelId: string): ConverseInput | un
         return undefined;
       }
       if (typeof block.text === 'string') {
+        if (block.text.trim() === '') {
+          validation(
+            ex,
+            `The text field in the ContentBlock object at messages.${i}.content.${message.content.indexOf(block)} is blank. Add text to the text field, and try again.`,
+          );
+          return undefined;
+        }
         parts.push(`${message.role}: ${block.text}`);
         inputTokens += countTokens(block.text);
       } else {

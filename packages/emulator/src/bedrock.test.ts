@@ -78,6 +78,10 @@ describe('Bedrock Converse', () => {
     expect(err).toBeInstanceOf(ValidationException);
     expect((err as ValidationException).message).toMatch(/must start with a user message/);
     expect((err as ValidationException).$metadata.httpStatusCode).toBe(400);
+    const blank = await client.send(ask(' ')).catch((e: unknown) => e);
+    expect((blank as Error).message).toBe(
+      'The text field in the ContentBlock object at messages.0.content.0 is blank. Add text to the text field, and try again.',
+    );
     const tooMany = await client.send(ask('hi', 100_000)).catch((e: unknown) => e);
     expect(tooMany).toBeInstanceOf(ValidationException);
     expect((tooMany as Error).message).toMatch(/model limit of 8192/);
