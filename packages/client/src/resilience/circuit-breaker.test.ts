@@ -121,3 +121,26 @@ describe('circuit breaker layer', () => {
     expect(() => createCircuitBreakerLayer({ minimumAttempts: 100 })).toThrow(/minimumAttempts/);
   });
 });
+
+describe('circuit breaker and the client-side rate limiter', () => {
+  it('does not count the limiter refusing a call: the target was never asked', async () => {
+    const { createRateLimitLayer } = await import('./rate-limit.js');
+    const breaker = createCircuitBreakerLayer({ consecutiveFailures: 2 });
+    const limiter = createRateLimitLayer({
+      requestsPerMinute: 60,
+      burstSeconds: 1,
+      maxWaitMs: 0,
+      adaptive: false,
+    });
+    const { ctx } = context({ target: A });
+    const ok: GenerateNext = async (_req, c) => result(c.target!);
+    const through: GenerateNext = (req, c) => limiter.generate!(req, c, ok);
+    await breaker.generate!(request(), ctx, through);
+    for (let i = 0; i < 5; i++) {
+      await expect(breaker.generate!(request(), ctx, through)).rejects.toMatchObject({
+        code: 'ClientRateLimit',
+      });
+    }
+    expect(breaker.state(A.id)).toBe('closed');
+  });
+});

@@ -1,6 +1,9 @@
 import { type GenAiError, isGenAiError } from '../errors.js';
 import type { ErrorKind } from '../types.js';
 
+/** `code` of the throttled error the client-side rate limiter raises (not the provider's). */
+export const CLIENT_RATE_LIMIT_CODE = 'ClientRateLimit';
+
 /**
  * Provider-neutral decisions on a failed attempt. The provider adapters map every wire error to a
  * GenAiError kind (with `retryable`, `status` and the retry hint); these functions decide what the
@@ -30,6 +33,8 @@ export function isRetryable(e: unknown): e is GenAiError {
 /** Whether the failure says something about the target's health, so the circuit breaker counts it. */
 export function isHealthFailure(e: unknown): boolean {
   if (!isGenAiError(e)) return false;
+  // Our own rate limiter said no: the target was never asked.
+  if (e.code === CLIENT_RATE_LIMIT_CODE) return false;
   switch (e.kind) {
     case 'throttled':
     case 'unavailable':

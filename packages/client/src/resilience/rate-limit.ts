@@ -11,13 +11,13 @@ import type {
   Usage,
 } from '../types.js';
 import { AdaptiveRate } from './adaptive-rate.js';
+import { CLIENT_RATE_LIMIT_CODE } from './classify.js';
 import { type GcraLimit, MemoryRateLimitStore, perMinute, type RateLimitStore } from './gcra.js';
 import { optionError } from './option-error.js';
 import { RedisRateLimitStore } from './redis-rate-limit-store.js';
 import { sleep } from './sleep.js';
 
-/** `code` of the throttled error the client-side limiter raises (not the provider's). */
-export const CLIENT_RATE_LIMIT_CODE = 'ClientRateLimit';
+export { CLIENT_RATE_LIMIT_CODE };
 
 export interface TargetRateLimit {
   /** Requests per minute to this target. @default - not limited */

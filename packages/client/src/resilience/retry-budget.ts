@@ -45,6 +45,11 @@ export class RetryBudget {
     return cost;
   }
 
+  /** Gives back a retry that did not happen (the call was aborted during its backoff). */
+  refund(cost: number): void {
+    this.#available = Math.min(this.capacity, this.#available + cost);
+  }
+
   /** A call succeeded: refund what its last retry cost, or add the small no-retry increment. */
   recordSuccess(lastRetryCost: number | undefined): void {
     this.#available = Math.min(this.capacity, this.#available + (lastRetryCost ?? this.successIncrement));

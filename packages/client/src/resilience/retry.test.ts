@@ -105,6 +105,8 @@ describe('retry layer', () => {
     expect(isGenAiError(e) && e.kind).toBe('aborted');
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(calls).toHaveLength(1);
+    // The retry that never happened is not charged to the budget.
+    expect(layer.budget?.available).toBe(500);
   });
 
   it('the shared budget caps retries when everything fails, and successes refill it', async () => {

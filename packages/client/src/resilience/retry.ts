@@ -97,6 +97,7 @@ export function createRetryLayer(options: RetryOptions = {}): RetryLayer {
     try {
       await sleep(decision.delayMs, ctx.signal);
     } catch {
+      if (cost) budget?.refund(cost);
       throw abortError(ctx.signal, target?.provider);
     }
     return cost;
