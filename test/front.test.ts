@@ -85,6 +85,21 @@ describe('chat completions through the openai client', () => {
     expect(usage).toEqual(whole.usage);
   });
 
+  it('serves a repeated deterministic request from the cache', async () => {
+    const request = { ...ask('azure/gpt-4o-mini', 'cache me'), temperature: 0 };
+    const first = await openai.chat.completions.create(request).withResponse();
+    const second = await openai.chat.completions.create(request).withResponse();
+    expect(first.response.headers.get('x-genai-cache')).toBe('miss');
+    expect(second.response.headers.get('x-genai-cache')).toBe('hit');
+    expect(second.response.headers.get('x-genai-attempts')).toBe('0');
+    expect(second.data.choices[0]?.message.content).toBe(first.data.choices[0]?.message.content);
+    expect(platform.emulator.requests().total).toBe(1);
+    const metrics = await (
+      await fetch(`${platform.front.url}/metrics`, { headers: { authorization: `Bearer ${KEY}` } })
+    ).text();
+    expect(metrics).toMatch(/genai_front_cache_total\{model="azure\/gpt-4o-mini",result="hit"\} [1-9]/);
+  });
+
   it('falls back along a route when the first target is down', async () => {
     platform.emulator.setFaults([{ provider: 'bedrock', status: 503 }]);
     const { data, response } = await openai.chat.completions.create(ask('chat')).withResponse();
@@ -213,6 +228,38 @@ describe('limits on a strict front', () => {
 });
 
 describe('a caller that disconnects mid-stream', () => {
+  it.each(['bedrock/anthropic.claude-3-5-haiku-20241022-v1:0', 'vertex/gemini-2.0-flash'])(
+    '%s: the emulator sees the upstream stream closed',
+    async (model) => {
+      const slow = await startEmulator({ latency: { perTokenMs: 50 } });
+      const config = localConfig(slow.url);
+      const front = await startFront({
+        config,
+        apiKeys: [KEY],
+        clientOptions: { ...localClientOptions(), retry: false },
+        logger: silent,
+      });
+      try {
+        const client = new OpenAI({ apiKey: KEY, baseURL: `${front.url}/v1`, maxRetries: 0 });
+        const stream = await client.chat.completions.create({ ...ask(model), max_tokens: 400, stream: true });
+        let chunks = 0;
+        for await (const _ of stream) {
+          chunks += 1;
+          if (chunks === 3) {
+            expect(slow.requests().inFlight).toBe(1);
+            break;
+          }
+        }
+        // 400 tokens at 50 ms would keep the upstream stream open for 20 s.
+        await until(() => slow.requests().inFlight === 0, 5000, 'upstream stream closed');
+        await until(() => front.front.inFlight === 0, 5000, 'front idle');
+      } finally {
+        await front.close();
+        await slow.close();
+      }
+    },
+  );
+
   it('aborts the upstream call', async () => {
     // A paced emulator (50 ms a token) behind a proxy that sees upstream requests end early.
     const slow = await startEmulator({ latency: { perTokenMs: 50 } });
@@ -346,6 +393,54 @@ describe('async jobs', () => {
       if (keys.length > 0) await redisB.del(...keys);
       redisA.disconnect();
       await redisB.quit();
+    }
+  });
+});
+
+describe('a deployment with cache.redisUrl', () => {
+  it('shares answers and limits across instances through one Redis, under its own prefix', async () => {
+    const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+    const prefix = `test:front:e2e:${randomUUID()}:`;
+    const start = () =>
+      startFront({
+        config: {
+          ...localConfig(platform.emulator.url),
+          cache: { redisUrl: url },
+          limits: { requestsPerMinute: 3 },
+        },
+        apiKeys: [KEY],
+        clientOptions: { ...localClientOptions(), retry: false },
+        env: { ...process.env, GENAI_REDIS_PREFIX: prefix },
+        logger: silent,
+      });
+    const [a, b] = [await start(), await start()];
+    const redis = new Redis(url);
+    try {
+      const request = {
+        ...ask('bedrock/anthropic.claude-3-5-haiku-20241022-v1:0', 'shared'),
+        temperature: 0,
+      };
+      const viaA = await new OpenAI({ apiKey: KEY, baseURL: `${a.url}/v1`, maxRetries: 0 }).chat.completions
+        .create(request)
+        .withResponse();
+      const clientB = new OpenAI({ apiKey: KEY, baseURL: `${b.url}/v1`, maxRetries: 0 });
+      const viaB = await clientB.chat.completions.create(request).withResponse();
+      expect(viaA.response.headers.get('x-genai-cache')).toBe('miss');
+      expect(viaB.response.headers.get('x-genai-cache')).toBe('hit');
+      expect(platform.emulator.requests().total).toBe(1);
+      // Two requests spent on A, so B allows one more for this key: the budget is shared.
+      await clientB.chat.completions.create(request);
+      const refused = await clientB.chat.completions.create(request).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(OpenAI.RateLimitError);
+      const keys = await redis.keys(`${prefix}*`);
+      expect(keys.some((k) => k.startsWith(`${prefix}cache:`))).toBe(true);
+      expect(keys.some((k) => k.startsWith(`${prefix}rl:`))).toBe(true);
+    } finally {
+      await a.close();
+      await b.close();
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      await redis.quit();
     }
   });
 });

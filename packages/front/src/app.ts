@@ -3,7 +3,7 @@ import type { FrontConfig } from '@genai-deploy/config';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { type ApiKeys, type Caller, presentedKey } from './auth.js';
 import { Catalog } from './catalog.js';
 import {
@@ -29,6 +29,7 @@ import {
 import { createLogger, type Logger } from './logger.js';
 import { FrontMetrics } from './metrics.js';
 import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from './rate-limit.js';
+import { connectRedis } from './redis.js';
 
 export interface FrontOptions {
   /** The validated configuration (`parseFrontConfig` or `loadConfig`). */
@@ -39,6 +40,8 @@ export interface FrontOptions {
   readonly client: GatewayClient;
   /** Redis for jobs and shared rate limits. @default - a connection to config.cache.redisUrl when set, else memory */
   readonly redis?: Redis;
+  /** Whether close() quits `redis`. @default false for a given connection (true for the one the front opens) */
+  readonly ownsRedis?: boolean;
   /** Prefix of every Redis key the front writes. @default 'genai:front:' */
   readonly keyPrefix?: string;
   /** @default - JSON logs on stdout at LOG_LEVEL (info) */
@@ -91,19 +94,8 @@ export function createFront(options: FrontOptions): Front {
   const metrics = options.metrics ?? new FrontMetrics();
   const catalog = new Catalog(config);
   const prefix = options.keyPrefix ?? 'genai:front:';
-  const ownsRedis = !options.redis && !!config.cache.redisUrl;
-  const redis =
-    options.redis ??
-    (config.cache.redisUrl
-      ? new Redis(config.cache.redisUrl, {
-          password: process.env.GENAI_REDIS_PASSWORD || undefined,
-          // Memorystore signs its TLS certificates with a per-instance CA; the constructs pass it here.
-          ...(process.env.GENAI_REDIS_CA_PEM && { tls: { ca: process.env.GENAI_REDIS_CA_PEM } }),
-          maxRetriesPerRequest: 1,
-          commandTimeout: 2000,
-          lazyConnect: false,
-        })
-      : undefined);
+  const ownsRedis = options.redis ? (options.ownsRedis ?? false) : !!config.cache.redisUrl;
+  const redis = options.redis ?? (config.cache.redisUrl ? connectRedis(config.cache.redisUrl) : undefined);
   redis?.on('error', (e) => logger.warn({ err: { message: e.message } }, 'redis error'));
   const redisError = (use: string) => (e: unknown) => {
     metrics.redisErrors.inc({ use });

@@ -11,7 +11,7 @@ type Env = Readonly<Record<string, string | undefined>>;
  * Azure key, which comes from GENAI_AZURE_API_KEY when set.
  */
 export type ClientOptionsFromConfig = Required<Pick<ClientOptions, 'providers' | 'routes'>> &
-  Pick<ClientOptions, 'contextWindows'>;
+  Pick<ClientOptions, 'contextWindows'> & { cache: Exclude<ClientOptions['cache'], boolean | undefined> };
 
 /**
  * Turns the front's configuration into client options: the constructs set the configuration, the front
@@ -40,9 +40,26 @@ export function toClientOptions(config: FrontConfig, env: Env = process.env): Cl
   const routes: Record<string, { targets: string[]; cacheTtlSeconds?: number; hedgeAfterMs?: number }> = {};
   for (const [name, route] of Object.entries(config.routes))
     routes[name] = { ...route, targets: [...route.targets] };
+  const { redisUrl, ttlSeconds, maxEntryBytes, memoryBytes } = config.cache;
   return {
     providers: providers as ClientOptionsFromConfig['providers'],
     routes,
+    cache: {
+      ttlSeconds,
+      maxEntryBytes,
+      memory: { maxBytes: memoryBytes },
+      // Every key the front's process writes shares one prefix (jobs, limits, cache): one variable isolates a deployment.
+      keyPrefix: `${env[ENV.redisKeyPrefix] || 'genai:front:'}cache:`,
+      ...(redisUrl ? { redis: { url: withPassword(redisUrl, env[ENV.redisPassword]) } } : {}),
+    },
     ...(Object.keys(contextWindows).length > 0 ? { contextWindows } : {}),
   };
+}
+
+/** The Redis URL with the AUTH password from the secret store (GENAI_REDIS_PASSWORD), which the config never holds. */
+export function withPassword(url: string, password: string | undefined): string {
+  if (!password) return url;
+  const u = new URL(url);
+  u.password = encodeURIComponent(password);
+  return u.toString();
 }

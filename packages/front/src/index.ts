@@ -8,5 +8,6 @@ export * from './jobs.js';
 export * from './logger.js';
 export * from './metrics.js';
 export * from './rate-limit.js';
+export * from './redis.js';
 export * from './runtime.js';
 export * from './server.js';

@@ -6,6 +6,7 @@ import type { GatewayClient } from './client.js';
 import { toClientOptions } from './client-options.js';
 import { ENV, loadApiKeys, loadConfig } from './environment.js';
 import { createLogger } from './logger.js';
+import { connectRedis } from './redis.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -54,13 +55,27 @@ export async function createFrontFromEnv(
       `no API keys: set ${ENV.apiKeys} (comma-separated), ${ENV.apiKeyHashes}, ${ENV.apiKeysFile} or ${ENV.apiKeysSecretArn}`,
     );
   }
-  const client = options.client ?? createGatewayClient(config, options.clientOptions ?? {}, env);
+  // One Redis connection (AUTH, private CA) for the front and the client's cache.
+  const redis =
+    options.redis ??
+    (config.cache.redisUrl && !options.client ? connectRedis(config.cache.redisUrl, env) : undefined);
+  const clientOptions = options.clientOptions ?? {};
+  const client =
+    options.client ??
+    createGatewayClient(
+      config,
+      redis && clientOptions.cache === undefined
+        ? { ...clientOptions, cache: { ...toClientOptions(config, env).cache, redis: { client: redis } } }
+        : clientOptions,
+      env,
+    );
   const { clientOptions: _clientOptions, env: _env, ...frontOptions } = options;
   return createFront({
     ...frontOptions,
     config,
     apiKeys,
     client,
+    ...(redis ? { redis, ownsRedis: options.redis ? (options.ownsRedis ?? false) : true } : {}),
     logger: options.logger ?? createLogger({ level: env[ENV.logLevel] ?? 'info' }),
     keyPrefix: options.keyPrefix ?? env[ENV.redisKeyPrefix] ?? 'genai:front:',
   });
