@@ -71,6 +71,12 @@ export interface LambdaFrontProps {
   readonly code?: lambda.Code;
   /** Handler of `code`. @default 'index.handler' */
   readonly handler?: string;
+  /**
+   * Node.js runtime. Node 20 is what the front is built and tested on; AWS deprecated it on 2026-04-30 and blocks
+   * creating Node 20 functions from 2027-02-01, so move to a newer runtime together with the repository.
+   * @default lambda.Runtime.NODEJS_20_X
+   */
+  readonly runtime?: lambda.Runtime;
   /** @default 1024 */
   readonly memorySize?: number;
   /** Long enough for long generations (streams end with the function). @default Duration.minutes(15) */
@@ -203,7 +209,7 @@ export class LambdaFront extends Construct implements ec2.IConnectable, iam.IGra
     this.checkEnvironmentSize({ ...environment, GENAI_CONFIG: JSON.stringify(this.frontConfig) });
 
     const common = {
-      runtime: lambda.Runtime.NODEJS_20_X,
+      runtime: props.runtime ?? lambda.Runtime.NODEJS_20_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 1024,
       timeout: props.timeout ?? Duration.minutes(15),
@@ -238,10 +244,11 @@ export class LambdaFront extends Construct implements ec2.IConnectable, iam.IGra
         handler: 'handler',
         bundling: {
           format: nodejs.OutputFormat.ESM,
-          target: 'node20',
+          target: `node${(props.runtime ?? lambda.Runtime.NODEJS_20_X).name.replace(/^nodejs|\.x$/g, '')}`,
           mainFields: ['module', 'main'],
           minify: true,
           sourceMap: true,
+          sourcesContent: false,
           // CommonJS dependencies (ioredis, pino) call require() inside the ESM bundle.
           banner:
             "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
@@ -416,7 +423,6 @@ export class LambdaFront extends Construct implements ec2.IConnectable, iam.IGra
         originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
       },
       priceClass: options.priceClass ?? cloudfront.PriceClass.PRICE_CLASS_100,
-      minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       ...(webAclArn ? { webAclId: webAclArn } : {}),
       ...(options.geoRestriction ? { geoRestriction: options.geoRestriction } : {}),

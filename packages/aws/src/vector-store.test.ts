@@ -93,6 +93,10 @@ describe('VectorStore', () => {
     const access = Object.values(template.findResources('AWS::OpenSearchServerless::AccessPolicy'))[0];
     const policy = JSON.stringify(access?.['Properties'].Policy);
     expect(policy).toContain('cdk-hnb659fds-cfn-exec-role');
+    // The bootstrap role ARN carries ${AWS::AccountId}-style placeholders: they must go through Fn::Sub.
+    expect(policy).toContain(
+      `{"Fn::Sub":"arn:\${AWS::Partition}:iam::111122223333:role/cdk-hnb659fds-cfn-exec-role`,
+    );
     expect(policy).toMatch(/grantRead\\".*Reader[0-9A-F]{8}/);
     expect(policy).toMatch(/grantReadWrite\\".*Writer[0-9A-F]{8}/);
     expect(policy).not.toContain('aoss:*');

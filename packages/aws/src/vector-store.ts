@@ -1,4 +1,4 @@
-import { DefaultStackSynthesizer, Lazy, Names, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
+import { DefaultStackSynthesizer, Fn, Lazy, Names, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -307,5 +307,8 @@ export class VectorStore extends Resource implements ec2.IConnectable {
 
 function defaultDeployRole(scope: Construct): string[] {
   const synthesizer = Stack.of(scope).synthesizer;
-  return synthesizer instanceof DefaultStackSynthesizer ? [synthesizer.cloudFormationExecutionRoleArn] : [];
+  // The synthesizer's ARN holds ${AWS::AccountId}-style placeholders meant for Fn::Sub.
+  return synthesizer instanceof DefaultStackSynthesizer
+    ? [Fn.sub(synthesizer.cloudFormationExecutionRoleArn)]
+    : [];
 }
