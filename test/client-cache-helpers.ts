@@ -1,4 +1,8 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type ClientOptions, createClient, type GenAiClient } from '@genai-deploy/client';
 import { Redis } from 'ioredis';
 import { emulatorProviders } from './client.test-utils.js';
@@ -58,3 +62,46 @@ export function redisPrefix(): { prefix: string; cleanup(url?: string): Promise<
     },
   };
 }
+
+/** The emulator in its own process (its CLI), so that its CPU is not the client's: for benchmarks. */
+export async function startEmulatorProcess(
+  flags: readonly string[] = [],
+): Promise<{ url: string; close(): Promise<void> }> {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+  const child = spawn(
+    process.execPath,
+    [
+      '--conditions=@genai-deploy/source',
+      '--import',
+      'tsx',
+      join(root, 'packages/emulator/src/cli.ts'),
+      '--port',
+      '0',
+      ...flags,
+    ],
+    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
+  const url =
+    chunk
+      .toString()
+      .trim()
+      .split(/\s+/)
+      .find((w) => w.startsWith('http')) ?? chunk.toString().trim();
+  return {
+    url,
+    async close() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await once(child, 'exit');
+      }
+    },
+  };
+}
+
+export const quantile = (values: readonly number[], q: number): number => {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? Number.NaN;
+};
+
+export const median = (values: readonly number[]): number => quantile(values, 0.5);

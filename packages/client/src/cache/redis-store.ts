@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
+import { DeadlineSweeper } from './deadline-sweeper.js';
 
 export type RedisOperation = 'get' | 'set' | 'lock' | 'unlock' | 'poll';
 
@@ -35,8 +36,6 @@ export interface RedisEntry {
 const RELEASE =
   "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
-const FAIL = Symbol('fail-open');
-
 /**
  * The shared tier. Every operation is bounded by `operationTimeoutMs` and fails open: Redis down, slow or
  * erroring turns a read into a miss and a write into a no-op, reports it through `onFailOpen`, and never
@@ -48,6 +47,7 @@ export class RedisStore {
   readonly #owned: boolean;
   readonly #timeoutMs: number;
   readonly #firstConnectWaitMs: number;
+  readonly #deadlines: DeadlineSweeper;
   readonly #onFailOpen: FailOpenReporter;
   /** Pending until the first connection attempt settles: only then do operations wait for a connection. */
   #firstConnect: Promise<void> | undefined;
@@ -60,6 +60,8 @@ export class RedisStore {
       );
     }
     this.#firstConnectWaitMs = options.firstConnectWaitMs ?? 250;
+    // Deadlines fire at most a tenth of the budget late (55 ms for the default 50 ms).
+    this.#deadlines = new DeadlineSweeper(this.#timeoutMs / 10);
     this.#onFailOpen = options.onFailOpen ?? (() => {});
     if (options.client) {
       this.client = options.client;
@@ -74,9 +76,7 @@ export class RedisStore {
         enableOfflineQueue: false,
         maxRetriesPerRequest: 0,
         connectTimeout: options.connectTimeoutMs ?? 1000,
-        commandTimeout: Math.max(this.#timeoutMs * 4, 200),
         retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
-        enableAutoPipelining: true,
       };
       this.client = new Redis(url, redisOptions);
       this.#owned = true;
@@ -104,48 +104,50 @@ export class RedisStore {
     return this.client.status === 'ready';
   }
 
-  async get(key: string, report?: FailOpenReporter): Promise<RedisEntry | undefined> {
-    const out = await this.#run('get', report, async (c) => {
-      const res = await c.pipeline().getBuffer(key).pttl(key).exec();
-      return entryFrom(res, 0);
-    });
-    return out === FAIL ? undefined : out;
+  get(key: string, report?: FailOpenReporter): Promise<RedisEntry | undefined> {
+    return this.#run('get', report, undefined, (c) => c.getBuffer(key), unwrap);
   }
 
   /** Reads many keys in one round trip; a failed read is all misses. */
-  async getMany(keys: readonly string[], report?: FailOpenReporter): Promise<(RedisEntry | undefined)[]> {
-    if (keys.length === 0) return [];
-    const out = await this.#run('get', report, async (c) => {
-      const p = c.pipeline();
-      for (const k of keys) p.getBuffer(k).pttl(k);
-      const res = await p.exec();
-      return keys.map((_, i) => entryFrom(res, i * 2));
-    });
-    return out === FAIL ? keys.map(() => undefined) : out;
+  getMany(keys: readonly string[], report?: FailOpenReporter): Promise<(RedisEntry | undefined)[]> {
+    const misses = keys.map(() => undefined);
+    if (keys.length === 0) return Promise.resolve(misses);
+    return this.#run(
+      'get',
+      report,
+      misses,
+      (c) => c.mgetBuffer(...keys),
+      (values) => keys.map((_, i) => unwrap(values[i] ?? null)),
+    );
   }
 
   /** Writes entries with their TTLs in one round trip; false when it failed open. */
-  async setMany(
+  setMany(
     entries: readonly { key: string; value: Buffer; ttlMs: number }[],
     report?: FailOpenReporter,
   ): Promise<boolean> {
-    if (entries.length === 0) return true;
-    const out = await this.#run('set', report, async (c) => {
-      if (entries.length === 1) {
-        const e = entries[0]!;
-        await c.set(e.key, e.value, 'PX', Math.max(1, Math.round(e.ttlMs)));
-        return true;
-      }
-      const p = c.pipeline();
-      for (const e of entries) p.set(e.key, e.value, 'PX', Math.max(1, Math.round(e.ttlMs)));
-      const res = await p.exec();
-      for (const [err] of res ?? []) if (err) throw err;
-      return true;
-    });
-    return out === true;
+    if (entries.length === 0) return Promise.resolve(true);
+    const px = (e: { ttlMs: number }) => Math.max(1, Math.round(e.ttlMs));
+    return this.#run(
+      'set',
+      report,
+      false,
+      async (c) => {
+        if (entries.length === 1) {
+          const e = entries[0]!;
+          await c.set(e.key, wrap(e.value, e.ttlMs), 'PX', px(e));
+          return;
+        }
+        const p = c.pipeline();
+        for (const e of entries) p.set(e.key, wrap(e.value, e.ttlMs), 'PX', px(e));
+        const res = await p.exec();
+        for (const [err] of res ?? []) if (err) throw err;
+      },
+      () => true,
+    );
   }
 
-  async set(key: string, value: Buffer, ttlMs: number, report?: FailOpenReporter): Promise<boolean> {
+  set(key: string, value: Buffer, ttlMs: number, report?: FailOpenReporter): Promise<boolean> {
     return this.setMany([{ key, value, ttlMs }], report);
   }
 
@@ -153,42 +155,53 @@ export class RedisStore {
    * Takes a short fill lock (SET NX PX). Resolves to the lock token when taken, `null` when another
    * instance holds it, and `undefined` when Redis is unavailable (the caller proceeds uncoordinated).
    */
-  async tryLock(
-    lockKey: string,
-    ttlMs: number,
-    report?: FailOpenReporter,
-  ): Promise<string | null | undefined> {
+  tryLock(lockKey: string, ttlMs: number, report?: FailOpenReporter): Promise<string | null | undefined> {
     const token = randomBytes(12).toString('base64url');
-    const out = await this.#run('lock', report, async (c) =>
-      (await c.set(lockKey, token, 'PX', Math.max(1, Math.round(ttlMs)), 'NX')) === 'OK' ? token : null,
+    return this.#run(
+      'lock',
+      report,
+      undefined,
+      (c) => c.set(lockKey, token, 'PX', Math.max(1, Math.round(ttlMs)), 'NX'),
+      (reply): string | null => (reply === 'OK' ? token : null),
     );
-    return out === FAIL ? undefined : out;
   }
 
   /** Releases a lock only if this caller still holds it (compare-and-delete). */
   async unlock(lockKey: string, token: string, report?: FailOpenReporter): Promise<void> {
-    await this.#run('unlock', report, (c) => c.eval(RELEASE, 1, lockKey, token));
+    await this.#run(
+      'unlock',
+      report,
+      undefined,
+      (c) => c.eval(RELEASE, 1, lockKey, token),
+      () => undefined,
+    );
   }
 
   /**
    * One poll of a key another instance is filling: the entry if present, and whether its lock is still
    * held. `undefined` when Redis is unavailable.
    */
-  async peek(
+  peek(
     key: string,
     lockKey: string,
     report?: FailOpenReporter,
   ): Promise<{ entry?: RedisEntry; locked: boolean } | undefined> {
-    const out = await this.#run('poll', report, async (c) => {
-      const res = await c.pipeline().getBuffer(key).pttl(key).exists(lockKey).exec();
-      const entry = entryFrom(res, 0);
-      const locked = res?.[2]?.[1] === 1;
-      return entry ? { entry, locked } : { locked };
-    });
-    return out === FAIL ? undefined : out;
+    return this.#run(
+      'poll',
+      report,
+      undefined,
+      (c) => c.pipeline().getBuffer(key).exists(lockKey).exec(),
+      (res) => {
+        const value = res?.[0]?.[1];
+        const entry = Buffer.isBuffer(value) ? unwrap(value) : undefined;
+        const locked = res?.[1]?.[1] === 1;
+        return entry ? { entry, locked } : { locked };
+      },
+    );
   }
 
   async close(): Promise<void> {
+    this.#deadlines.close();
     if (!this.#owned) return;
     try {
       if (this.client.status === 'ready') await this.client.quit();
@@ -198,52 +211,85 @@ export class RedisStore {
     }
   }
 
-  async #run<T>(
+  /**
+   * Runs one command under the operation budget: the command's reply mapped by `map`, or `fallback` when
+   * Redis is down, erroring or slower than the budget (reported, never thrown). Written without async
+   * helpers: on a hit this is the whole overhead over a raw GET, one timer and one promise.
+   */
+  #run<R, T, F>(
     operation: RedisOperation,
     report: FailOpenReporter | undefined,
-    fn: (client: Redis) => Promise<T>,
-  ): Promise<T | typeof FAIL> {
-    const failOpen = (reason: string) => {
+    fallback: F,
+    command: (client: Redis) => Promise<R>,
+    map: (reply: R) => T,
+  ): Promise<T | F> {
+    const failOpen = (reason: string): F => {
       this.#onFailOpen(operation, reason);
       report?.(operation, reason);
+      return fallback;
     };
     if (this.client.status !== 'ready') {
       // Only the very first connection is waited for (bounded): later outages fail at once.
-      if (this.#firstConnect) await within(this.#firstConnect, this.#firstConnectWaitMs);
-      if (!this.ready) {
-        failOpen(`redis not connected (status ${this.client.status})`);
-        return FAIL;
-      }
+      const first = this.#firstConnect;
+      if (!first) return Promise.resolve(failOpen(`redis not connected (status ${this.client.status})`));
+      return within(first, this.#firstConnectWaitMs).then(() =>
+        this.ready
+          ? this.#run(operation, report, fallback, command, map)
+          : failOpen(`redis not connected (status ${this.client.status})`),
+      );
     }
-    const budget = this.#timeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const work = fn(this.client);
-      const timeout = new Promise<typeof FAIL>((resolve) => {
-        timer = setTimeout(() => resolve(FAIL), budget);
+    return new Promise<T | F>((resolve) => {
+      let done = false;
+      const timer = this.#deadlines.add(this.#timeoutMs, () => {
+        done = true;
+        resolve(failOpen(`redis did not answer within ${this.#timeoutMs} ms`));
       });
-      const out = await Promise.race([work, timeout]);
-      if (out === FAIL) {
-        work.catch(() => {}); // settles later; nobody waits for it
-        failOpen(`redis did not answer within ${this.#timeoutMs} ms`);
+      let pending: Promise<R>;
+      try {
+        pending = command(this.client);
+      } catch (e) {
+        pending = Promise.reject(e);
       }
-      return out;
-    } catch (e) {
-      failOpen(`redis error: ${(e as Error).message}`);
-      return FAIL;
-    } finally {
-      clearTimeout(timer);
-    }
+      pending.then(
+        (reply) => {
+          if (done) return;
+          done = true;
+          this.#deadlines.cancel(timer);
+          try {
+            resolve(map(reply));
+          } catch (e) {
+            resolve(failOpen(`unreadable redis reply: ${(e as Error).message}`));
+          }
+        },
+        (e: unknown) => {
+          if (done) return;
+          done = true;
+          this.#deadlines.cancel(timer);
+          resolve(failOpen(`redis error: ${(e as Error)?.message ?? String(e)}`));
+        },
+      );
+    });
   }
 }
 
-function entryFrom(res: [Error | null, unknown][] | null, at: number): RedisEntry | undefined {
-  const value = res?.[at]?.[1];
-  const ttl = res?.[at + 1]?.[1];
-  if (!Buffer.isBuffer(value)) return undefined;
-  // PTTL -1 means no expiry (written by someone else without TTL); treat as a long but finite life.
-  const ttlMs = typeof ttl === 'number' && ttl > 0 ? ttl : ttl === -1 ? Number.POSITIVE_INFINITY : 0;
-  return ttlMs > 0 ? { value, ttlMs } : undefined;
+/**
+ * Stored values carry their expiry time (a marker byte and 8 bytes of epoch ms before the payload), so one
+ * GET gives the value and its remaining lifetime: the memory tier in front keeps it no longer than Redis.
+ */
+const EXPIRY_MARKER = 0xe7;
+
+function wrap(value: Buffer, ttlMs: number): Buffer {
+  const out = Buffer.allocUnsafe(9 + value.byteLength);
+  out[0] = EXPIRY_MARKER;
+  out.writeDoubleLE(Date.now() + ttlMs, 1);
+  value.copy(out, 9);
+  return out;
+}
+
+function unwrap(stored: Buffer | null): RedisEntry | undefined {
+  if (!stored || stored.byteLength < 9 || stored[0] !== EXPIRY_MARKER) return undefined;
+  const ttlMs = stored.readDoubleLE(1) - Date.now();
+  return ttlMs > 0 ? { value: stored.subarray(9), ttlMs } : undefined;
 }
 
 function within(p: Promise<void>, ms: number): Promise<void> {
