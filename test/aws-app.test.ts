@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // The constructs' own aws-cdk-lib (test/ has no copy of its own; see packages/aws/README.md).
-import { cdk } from '@genai-deploy/aws/cdk-lib';
+import { cdk, nag } from '@genai-deploy/aws/cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, STACK_NAME } from '../apps/aws/src/app.js';
 
@@ -30,6 +30,15 @@ describe('apps/aws synthesized with cdk-nag AwsSolutions on', () => {
     // THEN synth did not throw, and the acknowledgements recorded on constructs all carry a reason
     const text = JSON.stringify(json);
     expect(text).not.toContain('"reason":""');
+  });
+
+  it('would fail the synth on an unacknowledged finding (the check above can fail)', () => {
+    const app = new cdk.App({ outdir: mkdtempSync(join(tmpdir(), 'genai-aws-nag-')) });
+    cdk.Validations.of(app).addPlugins(new nag.AwsSolutionsChecks(app));
+    const stack = new cdk.Stack(app, 'Unsafe');
+    new cdk.aws_s3.Bucket(stack, 'NoSslNoLogs');
+    expect(() => app.synth()).toThrow(/AwsSolutions-S(1|10)/);
+    rmSync(app.outdir, { recursive: true, force: true });
   });
 
   it('deploys a TGI endpoint on a GPU instance in the VPC with autoscaling', () => {
