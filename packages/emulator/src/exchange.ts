@@ -8,19 +8,20 @@ import type { Socket } from 'node:net';
  */
 export class Exchange {
   readonly method: string;
-  readonly path: string;
-  readonly query: URLSearchParams;
-  readonly headers: IncomingHttpHeaders;
+  /** Rewritten by transports that carry the route elsewhere (gRPC). */
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
   readonly http2: boolean;
   body: Buffer = Buffer.alloc(0);
-  private finished = false;
+  protected finished = false;
   private closedByPeer = false;
   private readonly closeListeners: (() => void)[] = [];
 
   constructor(
-    private readonly req: IncomingMessage | Http2ServerRequest,
-    private readonly res: ServerResponse | Http2ServerResponse,
-    private readonly rawSocket: Socket | undefined,
+    protected readonly req: IncomingMessage | Http2ServerRequest,
+    protected readonly res: ServerResponse | Http2ServerResponse,
+    protected readonly rawSocket: Socket | undefined,
   ) {
     this.method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', 'http://emulator');

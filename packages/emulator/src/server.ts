@@ -12,6 +12,7 @@ import { routeSageMaker } from './sagemaker.js';
 import { Stats } from './stats.js';
 import type { Emulator, EmulatorOptions, FaultRule } from './types.js';
 import { routeVertex } from './vertex.js';
+import { GrpcExchange, isGrpc } from './vertex-grpc.js';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 
@@ -102,7 +103,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     res: http.ServerResponse | http2.Http2ServerResponse,
     raw: net.Socket | undefined,
   ) => {
-    const ex = new Exchange(req, res, raw);
+    const ex = isGrpc(req.headers['content-type'])
+      ? new GrpcExchange(req, res, raw)
+      : new Exchange(req, res, raw);
     serve(ex, ctx).catch((error: unknown) => {
       if (!ex.gone)
         ex.json(500, {
