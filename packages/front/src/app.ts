@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FrontConfig } from '@genai-deploy/config';
 import { type Context, Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import type { Redis } from 'ioredis';
 import { type ApiKeys, type Caller, presentedKey } from './auth.js';
@@ -245,18 +244,6 @@ export function createFront(options: FrontOptions): Front {
   app.use('/v1/*', authenticate);
   app.use('/metrics', authenticate);
 
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: config.limits.maxBodyBytes,
-      onError: () => {
-        throw new HttpError(413, `the request body is larger than ${config.limits.maxBodyBytes} bytes`, {
-          code: 'request_too_large',
-        });
-      },
-    }),
-  );
-
   app.get('/metrics', async (c) => {
     c.header('content-type', metrics.registry.contentType);
     return c.body(await metrics.registry.metrics());
@@ -314,8 +301,43 @@ export function createFront(options: FrontOptions): Front {
     if (attempts > 0) metrics.attempts.inc({ model, provider }, attempts);
   };
 
+  const tooLarge = () =>
+    new HttpError(413, `the request body is larger than ${config.limits.maxBodyBytes} bytes`, {
+      code: 'request_too_large',
+    });
+
+  /**
+   * The body as text within limits.maxBodyBytes. A declared Content-Length is checked before reading (and the
+   * HTTP parser holds the body to it), which keeps the runtime's fast path; a chunked body is counted as it
+   * arrives and refused as soon as it passes the limit.
+   */
+  const readText = async (c: Context<Env>): Promise<string> => {
+    const max = config.limits.maxBodyBytes;
+    const declared = c.req.header('content-length');
+    if (declared !== undefined && c.req.header('transfer-encoding') === undefined) {
+      if (Number(declared) > max) throw tooLarge();
+      return c.req.text();
+    }
+    const body = c.req.raw.body;
+    if (!body) return '';
+    const reader = body.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > max) {
+        void reader.cancel().catch(() => {});
+        throw tooLarge();
+      }
+      chunks.push(value);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  };
+
   const readJson = async (c: Context<Env>): Promise<unknown> => {
-    const text = await c.req.text();
+    const text = await readText(c);
     try {
       return JSON.parse(text);
     } catch {
@@ -336,50 +358,39 @@ export function createFront(options: FrontOptions): Front {
     const caller = c.get('caller');
     const id = completionId();
     const created = Math.floor(Date.now() / 1000);
-    const upstream = new AbortController();
-    const onClose = () => upstream.abort(new Error('the caller disconnected'));
-    c.req.raw.signal.addEventListener('abort', onClose, { once: true });
+    // The runtime aborts the request's signal when the caller disconnects: the client then aborts upstream.
+    const signal = c.req.raw.signal;
 
     if (!prepared.stream) {
-      try {
-        const result = await client.generate({ ...prepared.request, signal: upstream.signal });
-        Object.assign(info, {
-          provider: result.provider,
-          inputTokens: result.usage.inputTokens,
-          outputTokens: result.usage.outputTokens,
-          cached: result.cached,
-          attempts: result.attempts,
-          completion: config.logPrompts ? result.text : undefined,
-        });
-        countUsage(
-          prepared.entry.name,
-          result.provider,
-          result.usage.inputTokens,
-          result.usage.outputTokens,
-          result.cached,
-          result.attempts,
-        );
-        correctTokens(
-          caller,
-          prepared.estimatedInputTokens,
-          result.usage.inputTokens + result.usage.outputTokens,
-        );
-        setGenAiHeaders(c, result.provider, result.cached, result.attempts);
-        return c.json(chatCompletion(result, id, created));
-      } finally {
-        c.req.raw.signal.removeEventListener('abort', onClose);
-      }
+      const result = await client.generate({ ...prepared.request, signal });
+      Object.assign(info, {
+        provider: result.provider,
+        inputTokens: result.usage.inputTokens,
+        outputTokens: result.usage.outputTokens,
+        cached: result.cached,
+        attempts: result.attempts,
+        completion: config.logPrompts ? result.text : undefined,
+      });
+      countUsage(
+        prepared.entry.name,
+        result.provider,
+        result.usage.inputTokens,
+        result.usage.outputTokens,
+        result.cached,
+        result.attempts,
+      );
+      correctTokens(
+        caller,
+        prepared.estimatedInputTokens,
+        result.usage.inputTokens + result.usage.outputTokens,
+      );
+      setGenAiHeaders(c, result.provider, result.cached, result.attempts);
+      return c.json(chatCompletion(result, id, created));
     }
 
-    const iterator = client.stream({ ...prepared.request, signal: upstream.signal })[Symbol.asyncIterator]();
-    let first: IteratorResult<StreamEvent>;
-    try {
-      // Failures before the first token (throttled, unavailable, ...) become proper HTTP errors.
-      first = await iterator.next();
-    } catch (e) {
-      c.req.raw.signal.removeEventListener('abort', onClose);
-      throw e;
-    }
+    const iterator = client.stream({ ...prepared.request, signal })[Symbol.asyncIterator]();
+    // Failures before the first token (throttled, unavailable, ...) become proper HTTP errors.
+    const first: IteratorResult<StreamEvent> = await iterator.next();
     let resolveDone!: () => void;
     info.done = new Promise<void>((r) => {
       resolveDone = r;
@@ -391,10 +402,10 @@ export function createFront(options: FrontOptions): Front {
       created,
       model: prepared.entry.name,
       includeUsage: prepared.includeUsage,
-      onCancel: () => upstream.abort(new Error('the caller disconnected')),
+      // Ending the iteration aborts the upstream request (the runtime may also abort `signal`).
+      onCancel: () => {},
       toError: (e) => toHttpError(e, prepared.entry.name, c.get('requestId')).toBody(),
       onEnd: (outcome: StreamOutcome) => {
-        c.req.raw.signal.removeEventListener('abort', onClose);
         if (outcome.ok) {
           const f = outcome.finish;
           Object.assign(info, {
@@ -437,32 +448,25 @@ export function createFront(options: FrontOptions): Front {
     const prepared = prepareEmbeddings(await readJson(c), catalog);
     info.model = prepared.entry.name;
     await takeLimits(c, prepared.estimatedInputTokens);
-    const upstream = new AbortController();
-    const onClose = () => upstream.abort(new Error('the caller disconnected'));
-    c.req.raw.signal.addEventListener('abort', onClose, { once: true });
-    try {
-      const result = await client.embed({ ...prepared.request, signal: upstream.signal });
-      Object.assign(info, {
-        provider: result.provider,
-        inputTokens: result.usage.inputTokens,
-        outputTokens: 0,
-        cached: result.cached,
-        attempts: result.attempts,
-      });
-      countUsage(
-        prepared.entry.name,
-        result.provider,
-        result.usage.inputTokens,
-        0,
-        result.cached,
-        result.attempts,
-      );
-      correctTokens(c.get('caller'), prepared.estimatedInputTokens, result.usage.inputTokens);
-      setGenAiHeaders(c, result.provider, result.cached, result.attempts);
-      return c.json(embeddingsList(result, prepared.encoding));
-    } finally {
-      c.req.raw.signal.removeEventListener('abort', onClose);
-    }
+    const result = await client.embed({ ...prepared.request, signal: c.req.raw.signal });
+    Object.assign(info, {
+      provider: result.provider,
+      inputTokens: result.usage.inputTokens,
+      outputTokens: 0,
+      cached: result.cached,
+      attempts: result.attempts,
+    });
+    countUsage(
+      prepared.entry.name,
+      result.provider,
+      result.usage.inputTokens,
+      0,
+      result.cached,
+      result.attempts,
+    );
+    correctTokens(c.get('caller'), prepared.estimatedInputTokens, result.usage.inputTokens);
+    setGenAiHeaders(c, result.provider, result.cached, result.attempts);
+    return c.json(embeddingsList(result, prepared.encoding));
   });
 
   // Async jobs: a chat request run in the background, its result kept for limits.jobTtlSeconds.
