@@ -66,7 +66,11 @@ async function serve(ex: Exchange, ctx: EmulatorContext): Promise<void> {
   if (fault && kind === 'reset') return ex.reset();
   if (fault && kind === 'hang') {
     await new Promise<void>((resolve) => {
-      if (fault.hangMs !== undefined) void pause(fault.hangMs, ex)?.then(resolve);
+      if (fault.hangMs !== undefined) {
+        const stall = pause(fault.hangMs, ex);
+        if (stall) void stall.then(resolve);
+        else resolve();
+      }
       ex.onClose(resolve);
     });
     if (ex.gone) return;
