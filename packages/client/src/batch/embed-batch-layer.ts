@@ -100,13 +100,20 @@ export function createEmbedBatchLayer(options: BatchOptions = {}, stats?: StatsR
     return Number.isFinite(texts) ? { texts, tokens } : undefined;
   }
 
-  function groupFor(req: NormalizedEmbedRequest, limits: { texts: number; tokens: number }): Group {
-    const key = canonicalize([
+  function groupKey(req: NormalizedEmbedRequest): string {
+    return canonicalize([
       req.targets.map((t) => t.id),
       req.dimensions,
       req.inputType ?? 'document',
       req.providerOptions,
     ]);
+  }
+
+  function groupFor(
+    key: string,
+    req: NormalizedEmbedRequest,
+    limits: { texts: number; tokens: number },
+  ): Group {
     let group = groups.get(key);
     if (!group) {
       const single = limits.texts <= 1;
@@ -212,13 +219,22 @@ export function createEmbedBatchLayer(options: BatchOptions = {}, stats?: StatsR
     async embed(req: NormalizedEmbedRequest, ctx: CallContext, next: EmbedNext): Promise<EmbedResult> {
       const limits = limitsOf(req);
       if (!limits || req.input.length === 0) return next(req, ctx);
-      const { batcher } = groupFor(req, limits);
+      const key = groupKey(req);
+      const { batcher } = groupFor(key, req, limits);
       const weigh = Number.isFinite(limits.tokens);
-      const results = await Promise.all(
-        req.input.map((text) =>
-          batcher.load({ text, tokens: weigh ? estimateTokens(text) : 0, req, ctx, next }, ctx.signal),
-        ),
-      );
+      let results: ItemResult[];
+      try {
+        results = await Promise.all(
+          req.input.map((text) =>
+            batcher.load({ text, tokens: weigh ? estimateTokens(text) : 0, req, ctx, next }, ctx.signal),
+          ),
+        );
+      } finally {
+        // Groups exist per distinct targets/options: drop idle ones so varying options cannot grow the map.
+        if (batcher.pending === 0 && batcher.inFlight === 0 && groups.get(key)?.batcher === batcher) {
+          groups.delete(key);
+        }
+      }
       const batches = new Map<object, number>();
       for (const r of results) batches.set(r.batch, r.attempts);
       for (const attempts of batches.values()) ctx.attempts += attempts;
