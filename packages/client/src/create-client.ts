@@ -53,17 +53,19 @@ export function createClient(options: ClientOptions = {}): GenAiClient {
   const telemetry = new Telemetry(options.telemetry);
   const onEvent = options.onEvent;
   const closing = new AbortController();
+  /** Calls in flight, aborted by close(). */
+  const inFlight = new Set<LinkedSignal>();
   let closed: Promise<void> | undefined;
 
   // Official clients are created (and their SDKs loaded) on first use of each provider.
-  const adapters = new Map<ProviderName, ProviderAdapter>();
+  const adapters = new Map<ProviderName, ReturnType<typeof lazyAdapter>>();
   const adapterFor = (provider: ProviderName): ProviderAdapter => {
     let adapter = adapters.get(provider);
     if (!adapter) {
       adapter = lazyAdapter(provider, providers);
       adapters.set(provider, adapter);
     }
-    return adapter;
+    return adapter.loaded() ?? adapter;
   };
 
   const vctx: ValidationContext = {
@@ -119,13 +121,16 @@ export function createClient(options: ClientOptions = {}): GenAiClient {
     }
     const startedAt = Date.now();
     const ms = typeof deadlineMs === 'number' && deadlineMs > 0 ? deadlineMs : defaultDeadlineMs;
-    const deadline = new AbortController();
+    // One AbortController per call: the caller's signal, the deadline timer and close() all abort it.
+    // (AbortSignals are costly to create in Node; close() reaches calls through the `inFlight` set instead of
+    // a listener per call on a client-wide signal.)
+    const linked = linkSignals(signal);
     const timer = setTimeout(
-      () => deadline.abort(timeoutReason(`the call's deadline of ${ms} ms expired`)),
+      () => linked.abort(timeoutReason(`the call's deadline of ${ms} ms expired`)),
       ms,
     );
     timer.unref?.();
-    const linked = linkSignals(signal, closing.signal, deadline.signal);
+    inFlight.add(linked);
     const requestId = randomUUID();
     const emit = (event: ClientEventInput) => {
       if (onEvent) deliver(onEvent, { ...event, requestId, operation, timestamp: Date.now() } as ClientEvent);
@@ -145,6 +150,7 @@ export function createClient(options: ClientOptions = {}): GenAiClient {
       emit,
       dispose() {
         clearTimeout(timer);
+        inFlight.delete(linked);
         linked.dispose();
       },
     };
@@ -294,6 +300,8 @@ export function createClient(options: ClientOptions = {}): GenAiClient {
   function close(): Promise<void> {
     closed ??= (async () => {
       closing.abort(abortReason('the client was closed'));
+      for (const call of inFlight) call.abort(closing.signal.reason);
+      inFlight.clear();
       const errors: unknown[] = [];
       for (const layer of layers) {
         try {

@@ -114,6 +114,26 @@ export function limitsFor(
   temperature?: { min: number; max: number };
   embedding: EmbeddingLimits;
 } {
+  const key = `${provider}/${model}`;
+  let found = memo.get(key);
+  if (!found) {
+    found = lookup(provider, model);
+    if (memo.size >= 1000) memo.clear();
+    memo.set(key, found);
+  }
+  return found;
+}
+
+// Lookups run on every call (validation, splitting): remember them per model.
+const memo = new Map<string, ReturnType<typeof lookup>>();
+
+function lookup(
+  provider: ProviderName,
+  model: string,
+): {
+  temperature?: { min: number; max: number };
+  embedding: EmbeddingLimits;
+} {
   let temperature: { min: number; max: number } | undefined;
   let embedding: EmbeddingLimits | undefined;
   for (const row of MODEL_LIMITS) {

@@ -112,15 +112,17 @@ export function providerTerminal(adapterFor: (provider: ProviderName) => Provide
       const target = chosenTarget(ctx, req.targets);
       const adapter = adapterFor(target.provider);
       startAttempt(ctx, target);
-      const linked = linkSignals(ctx.signal, ctx.attemptSignal);
+      // A signal of its own only when a layer set a per-attempt one (AbortSignals are costly to create).
+      const linked = ctx.attemptSignal ? linkSignals(ctx.signal, ctx.attemptSignal) : undefined;
+      const signal = linked?.signal ?? ctx.signal;
       try {
-        if (linked.signal.aborted) throw abortError(linked.signal, target.provider);
-        const result = await adapter.generate(target, req, linked.signal);
+        if (signal.aborted) throw abortError(signal, target.provider);
+        const result = await adapter.generate(target, req, signal);
         return { ...result, cached: false, attempts: ctx.attempts, latencyMs: Date.now() - ctx.startedAt };
       } catch (e) {
-        throw toGenAiError(e, target, linked.signal);
+        throw toGenAiError(e, target, signal);
       } finally {
-        linked.dispose();
+        linked?.dispose();
       }
     },
 
@@ -175,10 +177,11 @@ export function providerTerminal(adapterFor: (provider: ProviderName) => Provide
       const target = chosenTarget(ctx, req.targets);
       const adapter = adapterFor(target.provider);
       startAttempt(ctx, target);
-      const linked = linkSignals(ctx.signal, ctx.attemptSignal);
+      const linked = ctx.attemptSignal ? linkSignals(ctx.signal, ctx.attemptSignal) : undefined;
+      const signal = linked?.signal ?? ctx.signal;
       try {
-        if (linked.signal.aborted) throw abortError(linked.signal, target.provider);
-        const result = await adapter.embed(target, req, linked.signal);
+        if (signal.aborted) throw abortError(signal, target.provider);
+        const result = await adapter.embed(target, req, signal);
         if (result.embeddings.length !== req.input.length) {
           throw new GenAiError(
             `${target.id} returned ${result.embeddings.length} embeddings for ${req.input.length} inputs`,
@@ -187,9 +190,9 @@ export function providerTerminal(adapterFor: (provider: ProviderName) => Provide
         }
         return { ...result, cached: false, attempts: ctx.attempts, latencyMs: Date.now() - ctx.startedAt };
       } catch (e) {
-        throw toGenAiError(e, target, linked.signal);
+        throw toGenAiError(e, target, signal);
       } finally {
-        linked.dispose();
+        linked?.dispose();
       }
     },
   };

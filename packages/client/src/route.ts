@@ -14,12 +14,12 @@ export interface RouteOptions {
 
 /** Builds a Target from a model address; `region` (AWS region or Vertex location) makes a distinct target. */
 export function toTarget(provider: ProviderName, model: string, region?: string): Target {
-  return {
+  return Object.freeze({
     provider,
     model,
     ...(region ? { region } : {}),
     id: `${provider}/${model}${region ? `@${region}` : ''}`,
-  };
+  });
 }
 
 /**
@@ -29,7 +29,31 @@ export function toTarget(provider: ProviderName, model: string, region?: string)
 export function resolveTargets(
   model: unknown,
   routes: Readonly<Record<string, RouteOptions>>,
-): { targets: Target[]; route?: string } {
+): { targets: readonly Target[]; route?: string } {
+  if (typeof model === 'string') {
+    let perRoutes = resolved.get(routes);
+    if (!perRoutes) {
+      perRoutes = new Map();
+      resolved.set(routes, perRoutes);
+    }
+    let hit = perRoutes.get(model);
+    if (!hit) {
+      hit = resolve(model, routes);
+      if (perRoutes.size >= 1000) perRoutes.clear();
+      perRoutes.set(model, hit);
+    }
+    return hit;
+  }
+  return resolve(model, routes);
+}
+
+/** Resolutions per routes object and model string: targets are immutable, so every call shares them. */
+const resolved = new WeakMap<object, Map<string, { targets: readonly Target[]; route?: string }>>();
+
+function resolve(
+  model: unknown,
+  routes: Readonly<Record<string, RouteOptions>>,
+): { targets: readonly Target[]; route?: string } {
   if (typeof model !== 'string' || model.trim() === '') {
     throw invalidRequest(
       'model',

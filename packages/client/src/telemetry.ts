@@ -55,10 +55,18 @@ export class Telemetry {
 
   startGenerate(operation: Operation, req: NormalizedGenerateRequest): Span {
     const first = req.targets[0];
+    const model = first?.model ?? req.model;
+    // What samplers need is given at start; the rest only when the span records (no SDK: a no-op span).
+    const span = this.tracer.startSpan(`chat ${model}`, {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        ...systemAttributes(first),
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.request.model': model,
+      },
+    });
+    if (!span.isRecording()) return span;
     const attributes: Attributes = {
-      ...systemAttributes(first),
-      'gen_ai.operation.name': 'chat',
-      'gen_ai.request.model': first?.model ?? req.model,
       ...(req.maxTokens !== undefined ? { 'gen_ai.request.max_tokens': req.maxTokens } : {}),
       ...(req.temperature !== undefined ? { 'gen_ai.request.temperature': req.temperature } : {}),
       ...(req.topP !== undefined ? { 'gen_ai.request.top_p': req.topP } : {}),
@@ -74,10 +82,8 @@ export class Telemetry {
         req.messages.map((m) => ({ role: m.role, parts: [{ type: 'text', content: m.content }] })),
       );
     }
-    return this.tracer.startSpan(`chat ${attributes['gen_ai.request.model']}`, {
-      kind: SpanKind.CLIENT,
-      attributes,
-    });
+    span.setAttributes(attributes);
+    return span;
   }
 
   startEmbed(req: NormalizedEmbedRequest): Span {
@@ -97,6 +103,10 @@ export class Telemetry {
   }
 
   endGenerate(span: Span, result: Omit<GenerateResult, 'text'> & { text?: string }, target?: Target): void {
+    if (!span.isRecording()) {
+      span.end();
+      return;
+    }
     span.setAttributes({
       ...systemAttributes(target),
       'gen_ai.response.model': result.model,

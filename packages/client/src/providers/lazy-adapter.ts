@@ -12,7 +12,10 @@ import type {
  * Loads a provider's official SDK on first use: an application that only calls Bedrock never loads
  * google-gax or the Azure pipeline (each adds tens of ms and MBs at startup).
  */
-export function lazyAdapter(provider: ProviderName, options: ProvidersOptions): ProviderAdapter {
+export function lazyAdapter(
+  provider: ProviderName,
+  options: ProvidersOptions,
+): ProviderAdapter & { readonly loaded: () => ProviderAdapter | undefined } {
   let loaded: ProviderAdapter | undefined;
   let loading: Promise<ProviderAdapter> | undefined;
   let closed = false;
@@ -33,6 +36,8 @@ export function lazyAdapter(provider: ProviderName, options: ProvidersOptions): 
   };
   return {
     name: provider,
+    /** The real adapter once loaded: callers use it directly and skip this wrapper's extra awaits. */
+    loaded: () => loaded,
     async generate(target: Target, req: NormalizedGenerateRequest, signal: AbortSignal) {
       return (await ready(signal)).generate(target, req, signal);
     },
