@@ -1,3 +1,4 @@
+import { GenAiError } from '../errors.js';
 import type {
   CallContext,
   EmbedNext,
@@ -135,9 +136,9 @@ export function createCacheLayer(runtime: CacheRuntime): Layer {
         const texts = missing.map((i) => unique[i]!);
         upstream = await next({ ...req, input: texts }, ctx);
         if (upstream.embeddings.length !== texts.length) {
-          throw new Error(
-            `embedding provider returned ${upstream.embeddings.length} vectors for ${texts.length} texts; ` +
-              'expected one vector per text, in order. This is a provider adapter bug.',
+          throw new GenAiError(
+            `${upstream.provider}/${upstream.model} returned ${upstream.embeddings.length} vectors for ${texts.length} texts; expected one per text, in order`,
+            { kind: 'model-error', provider: upstream.provider, retryable: false },
           );
         }
         for (const [j, t] of texts.entries()) vectors.set(t, upstream.embeddings[j]!);

@@ -344,3 +344,29 @@ describe('embedding cache and micro-batching', () => {
     expect((await embed(embedReq(['a']), context('embed'))).embeddings[0]).toEqual(vec('a'));
   });
 });
+
+describe('options', () => {
+  it('rejects bad options as invalid-request errors that name the option and the value', () => {
+    expect(() => createRequestLayers({ cache: { ttlSeconds: -1 } })).toThrow(
+      expect.objectContaining({
+        kind: 'invalid-request',
+        message: expect.stringMatching(/cache\.ttlSeconds.*-1/),
+      }),
+    );
+    expect(() => createRequestLayers({ batch: { windowMs: -5 } })).toThrow(
+      /createClient: batch windowMs.*-5/,
+    );
+    expect(() => createRequestLayers({ cache: { redis: 'http://h:1' } })).toThrow(
+      /redis:\/\/ or rediss:\/\//,
+    );
+    expect(() => createRequestLayers({ coalesce: 'yes' as never })).toThrow(
+      /coalesce must be true, false or an options object; received "yes"/,
+    );
+    expect(() => createRequestLayers({ cache: { memory: { maxBytes: 0 } } })).toThrow(/maxBytes/);
+  });
+
+  it('turns each layer off with false', () => {
+    expect(createRequestLayers({ cache: false, coalesce: false, batch: false }).layers).toHaveLength(0);
+    expect(createRequestLayers().layers.map((l) => l.name)).toEqual(['cache', 'coalesce', 'batch']);
+  });
+});

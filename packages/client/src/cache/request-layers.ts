@@ -1,4 +1,5 @@
 import { type BatchOptions, createEmbedBatchLayer } from '../batch/embed-batch-layer.js';
+import { GenAiError } from '../errors.js';
 import type { Layer } from '../types.js';
 import { createCacheLayer } from './cache-layer.js';
 import type { CacheOptions, CoalesceOptions } from './cache-options.js';
@@ -47,6 +48,30 @@ export function createRequestLayers(
   options: RequestLayerOptions = {},
   deps: CacheRuntimeDeps = {},
 ): RequestLayers {
+  try {
+    return build(options, deps);
+  } catch (e) {
+    // Option checks of the stores and the batcher throw TypeErrors; from createClient they are invalid options.
+    if (e instanceof TypeError) {
+      throw new GenAiError(`createClient: ${e.message}`, {
+        kind: 'invalid-request',
+        code: 'invalid-option',
+        cause: e,
+      });
+    }
+    throw e;
+  }
+}
+
+function build(options: RequestLayerOptions, deps: CacheRuntimeDeps): RequestLayers {
+  for (const name of ['cache', 'coalesce', 'batch'] as const) {
+    const value = options[name];
+    if (value !== undefined && typeof value !== 'boolean' && (typeof value !== 'object' || value === null)) {
+      throw new TypeError(
+        `${name} must be true, false or an options object; received ${JSON.stringify(value)}. Omit it for the default (on).`,
+      );
+    }
+  }
   const cacheOptions = options.cache === false ? false : options.cache === true ? {} : (options.cache ?? {});
   const runtime = new CacheRuntime(cacheOptions, deps);
   const layers: Layer[] = [];
