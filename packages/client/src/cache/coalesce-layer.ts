@@ -79,8 +79,9 @@ export function createCoalesceLayer(runtime: CacheRuntime, options: CoalesceOpti
     }
     try {
       const result = await next(req, shared);
-      if (token) {
-        // Stored before the lock goes, so a waiting instance that sees the lock released finds the answer.
+      if (runtime.store) {
+        // Stored inside the flight: before the lock goes (a waiting instance that sees the lock released finds
+        // the answer), and before the flight ends (an identical call arriving just after finds it in memory).
         await storeAnswer(runtime, ctx, key, req, toStored(result));
         runtime.markHandled(result);
       }
