@@ -1,6 +1,20 @@
-import type { StreamEvent } from '@genai-deploy/client';
+import {
+  createClient,
+  createTgiAdapter,
+  isGenAiError,
+  type SageMakerAdapter,
+  type StreamEvent,
+  tgiAdapter,
+} from '@genai-deploy/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CHAT, type ClientEmulator, EMBED, PROVIDERS, startClientEmulator } from './client.test-utils.js';
+import {
+  CHAT,
+  type ClientEmulator,
+  EMBED,
+  emulatorProviders,
+  PROVIDERS,
+  startClientEmulator,
+} from './client.test-utils.js';
 
 // The four providers × generate / stream / embed, through the official clients, against the emulator.
 
@@ -134,5 +148,93 @@ describe('embedding inputs over the per-call limit', () => {
     const q = await env.client.embed({ model: EMBED.bedrock, input: 'same text', inputType: 'query' });
     const d = await env.client.embed({ model: EMBED.bedrock, input: 'same text', inputType: 'document' });
     expect(q.embeddings[0]).not.toEqual(d.embeddings[0]);
+  });
+});
+
+describe('Vertex custom endpoints (vertex/endpoints/<id>)', () => {
+  it('generate and stream through predict (vLLM container format), embeddings through predict', async () => {
+    const messages = [{ role: 'user' as const, content: 'hello endpoint' }];
+    const result = await env.client.generate({ model: 'vertex/endpoints/1234567', messages, maxTokens: 8 });
+    expect(result).toMatchObject({ provider: 'vertex', model: 'endpoints/1234567', attempts: 1 });
+    expect(result.text.length).toBeGreaterThan(0);
+    const events: StreamEvent[] = [];
+    for await (const e of env.client.stream({ model: 'vertex/endpoints/1234567', messages, maxTokens: 8 }))
+      events.push(e);
+    expect(events.map((e) => e.type)).toEqual(['delta', 'finish']);
+    expect(events[0]).toEqual({ type: 'delta', text: result.text });
+    const vectors = await env.client.embed({ model: 'vertex/endpoints/my-embedder', input: ['a', 'b'] });
+    expect(vectors.embeddings).toHaveLength(2);
+    expect(env.emulator.requests().byOperation['vertex.predict']).toBe(3);
+  });
+});
+
+describe('SageMaker payload adapters', () => {
+  it('uses the adapter configured for the endpoint (here: TGI with a custom prompt template)', async () => {
+    const prompts: string[] = [];
+    const template = createTgiAdapter({
+      template: (req) => {
+        const prompt = `<s>[INST] ${req.messages.map((m) => m.content).join('\n')} [/INST]`;
+        prompts.push(prompt);
+        return prompt;
+      },
+    });
+    const providers = emulatorProviders(env.emulator.url);
+    const client = createClient({
+      providers: {
+        ...providers,
+        sagemaker: { ...providers.sagemaker, adapters: { 'mistral-tgi': template } },
+      },
+      retry: false,
+    });
+    try {
+      const messages = [{ role: 'user' as const, content: 'Bonjour' }];
+      const custom = await client.generate({ model: 'sagemaker/mistral-tgi', messages, maxTokens: 12 });
+      const plain = await client.generate({ model: 'sagemaker/other-tgi', messages, maxTokens: 12 });
+      expect(prompts).toEqual(['<s>[INST] Bonjour [/INST]']);
+      // The emulator's answer depends on the prompt: a different template gives a different answer.
+      expect(custom.text).not.toBe(plain.text);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a hand-written adapter for a container with its own JSON shape', async () => {
+    // A container wrapping TGI behind a { "question" } API, as a user might deploy one: this adapter adapts
+    // it onto the emulator's TGI route, to show every hook the client calls.
+    const custom: SageMakerAdapter = {
+      name: 'question-answer',
+      generateBody: (req, stream) => tgiAdapter.generateBody!(req, stream),
+      parseGenerate: (body) => ({
+        ...tgiAdapter.parseGenerate!(body),
+        text: `answer: ${tgiAdapter.parseGenerate!(body).text}`,
+      }),
+    };
+    const providers = emulatorProviders(env.emulator.url);
+    const client = createClient({
+      providers: { ...providers, sagemaker: { ...providers.sagemaker, adapters: { qa: custom } } },
+      retry: false,
+    });
+    try {
+      const result = await client.generate({
+        model: 'sagemaker/qa',
+        messages: [{ role: 'user', content: 'why?' }],
+      });
+      expect(result.text.startsWith('answer: ')).toBe(true);
+      // No parseStreamLine: streaming from this endpoint is refused with a clear error, before any request.
+      env.emulator.reset();
+      const error = await (async () => {
+        for await (const _ of client.stream({
+          model: 'sagemaker/qa',
+          messages: [{ role: 'user', content: 'why?' }],
+        }));
+      })().catch((e: unknown) => e);
+      expect(isGenAiError(error) && error.kind).toBe('invalid-request');
+      expect((error as Error).message).toMatch(
+        /"question-answer" payload adapter, which has no generateBody\/parseStreamLine/,
+      );
+      expect(env.emulator.requests().total).toBe(0);
+    } finally {
+      await client.close();
+    }
   });
 });

@@ -275,7 +275,7 @@ export function createClient(options: ClientOptions = {}): GenAiClient {
   }
 
   async function embed(request: EmbedRequest): Promise<EmbedResult> {
-    const call = begin('embed', request?.signal, undefined);
+    const call = begin('embed', request?.signal, request?.deadlineMs);
     let span: Span | undefined;
     try {
       const req = validateEmbed(request, vctx);

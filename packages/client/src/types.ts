@@ -81,6 +81,8 @@ export interface EmbedRequest {
   /** Retrieval role of the input, for models that distinguish it. @default 'document' */
   readonly inputType?: EmbedInputType;
   readonly signal?: AbortSignal;
+  /** Overall deadline for the call, split calls, retries and fallbacks included, in ms. @default - the client's deadlineMs */
+  readonly deadlineMs?: number;
   readonly providerOptions?: Readonly<Record<string, unknown>>;
 }
 

@@ -155,6 +155,7 @@ export function validateEmbed(req: EmbedRequest, vctx: ValidationContext): Norma
   if (req.inputType !== undefined && req.inputType !== 'query' && req.inputType !== 'document') {
     throw invalidRequest('inputType', req.inputType, 'expected "query" or "document"');
   }
+  checkDeadline(req.deadlineMs);
   checkProviderOptions(req.providerOptions);
 
   const { signal: _signal, input: _input, model, ...rest } = req;

@@ -1,6 +1,7 @@
 import { helpers, type protos, v1 } from '@google-cloud/aiplatform';
 import { type AuthClient, GoogleAuth } from 'google-auth-library';
 import { GenAiError } from '../errors.js';
+import { estimateTokens } from '../model-limits.js';
 import type {
   FinishReason,
   NormalizedEmbedRequest,
@@ -12,6 +13,7 @@ import type {
   Target,
 } from '../types.js';
 import { mapGoogleError } from './google-errors.js';
+import { plainPromptTemplate } from './sagemaker-payloads.js';
 
 // google-gax's types, reached through the client (google-gax is not a direct dependency).
 type ClientOptions = NonNullable<ConstructorParameters<typeof v1.PredictionServiceClient>[0]>;
@@ -75,6 +77,48 @@ function finishOf(reason: unknown): FinishReason {
   return (
     (typeof name === 'string' && FINISH[name]) || (name === undefined || name === null ? 'stop' : 'other')
   );
+}
+
+/**
+ * Decodes a google.protobuf.Value as the REST transport hands it over (with `kind` and default fields set,
+ * which the package's `helpers.fromValue` rejects as malformed) or as gRPC does.
+ */
+export function fromValue(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  const value = v as {
+    kind?: string;
+    stringValue?: string;
+    numberValue?: number;
+    boolValue?: boolean;
+    nullValue?: unknown;
+    structValue?: { fields?: Record<string, unknown> };
+    listValue?: { values?: unknown[] };
+  };
+  const kind =
+    value.kind ??
+    (['structValue', 'listValue', 'stringValue', 'numberValue', 'boolValue', 'nullValue'] as const).find(
+      (k) => value[k] !== undefined && value[k] !== null,
+    );
+  switch (kind) {
+    case 'stringValue':
+      return value.stringValue;
+    case 'numberValue':
+      return value.numberValue;
+    case 'boolValue':
+      return value.boolValue;
+    case 'structValue':
+      return Object.fromEntries(
+        Object.entries(value.structValue?.fields ?? {}).map(([k, f]) => [k, fromValue(f)]),
+      );
+    case 'listValue':
+      return (value.listValue?.values ?? []).map(fromValue);
+    default:
+      return null;
+  }
+}
+
+function isCustomEndpoint(target: Target): boolean {
+  return /(?:^|\/)endpoints\/[^/]+$/.test(target.model);
 }
 
 interface Cancellable {
@@ -166,6 +210,7 @@ export class VertexAdapter implements ProviderAdapter {
     req: NormalizedGenerateRequest,
     signal: AbortSignal,
   ): Promise<ProviderGenerateResult> {
+    if (isCustomEndpoint(target)) return this.generateOnEndpoint(target, req, signal);
     const client = this.client(target.region);
     try {
       const request = this.request(target, req);
@@ -214,11 +259,65 @@ export class VertexAdapter implements ProviderAdapter {
     };
   }
 
+  /**
+   * A custom endpoint (`vertex/endpoints/<id>`) serving a vLLM / Model Garden container: `predict` with
+   * `{ instances: [{ prompt, max_tokens, temperature, top_p }] }` → `{ predictions: [text] }`. The container
+   * reports no usage or finish reason: usage is estimated, and the finish reason is 'length' when the answer
+   * used up max_tokens (estimated), else 'stop'. `providerOptions` are merged into the instance.
+   */
+  private async generateOnEndpoint(
+    target: Target,
+    req: NormalizedGenerateRequest,
+    signal: AbortSignal,
+  ): Promise<ProviderGenerateResult> {
+    const client = this.client(target.region);
+    const endpoint = this.resource(target);
+    const instance = {
+      prompt: plainPromptTemplate(req),
+      ...(req.maxTokens !== undefined ? { max_tokens: req.maxTokens } : {}),
+      ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
+      ...(req.topP !== undefined ? { top_p: req.topP } : {}),
+      ...(req.stop ? { stop: [...req.stop] } : {}),
+      ...req.providerOptions,
+    };
+    try {
+      const [response] = await unary<protos.google.cloud.aiplatform.v1.IPredictResponse>(
+        client,
+        'predict',
+        { endpoint, instances: [helpers.toValue(instance) as protos.google.protobuf.IValue] },
+        { endpoint },
+        this.callOptions(),
+        signal,
+      );
+      const first = response.predictions?.[0];
+      const value = first ? fromValue(first) : '';
+      const text = typeof value === 'string' ? value : JSON.stringify(value);
+      const inputTokens = estimateTokens(instance.prompt);
+      const outputTokens = estimateTokens(text);
+      return {
+        text,
+        finishReason: req.maxTokens !== undefined && outputTokens >= req.maxTokens ? 'length' : 'stop',
+        usage: { inputTokens, outputTokens },
+        provider: 'vertex',
+        model: target.model,
+      };
+    } catch (e) {
+      throw mapGoogleError(e);
+    }
+  }
+
   async *stream(
     target: Target,
     req: NormalizedGenerateRequest,
     signal: AbortSignal,
   ): AsyncGenerator<ProviderStreamEvent> {
+    if (isCustomEndpoint(target)) {
+      // predict has no streaming form: the whole answer arrives as one delta.
+      const { text, ...rest } = await this.generateOnEndpoint(target, req, signal);
+      if (text) yield { type: 'delta', text };
+      yield { type: 'finish', ...rest };
+      return;
+    }
     const client = this.client(target.region);
     let finishReason: FinishReason | undefined;
     let usage = { inputTokens: 0, outputTokens: 0 };
@@ -305,7 +404,7 @@ export class VertexAdapter implements ProviderAdapter {
       );
       let inputTokens = 0;
       const embeddings = (response.predictions ?? []).map((p) => {
-        const value = helpers.fromValue(p as never) as {
+        const value = fromValue(p) as {
           embeddings?: { values?: number[]; statistics?: { token_count?: number } };
           values?: number[];
         };
