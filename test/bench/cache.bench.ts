@@ -3,7 +3,7 @@
  * (127.0.0.1:6379 or REDIS_URL) under a unique key prefix, cleaned up at the end, except for the outage
  * runs, which use throwaway redis-server child processes that are killed mid-run.
  * - memory hit: `client.generate` answered by the in-process LRU, against the same call uncached;
- * - Redis hit: the cache's Redis read (one round trip: GET + PTTL, then decode) and a whole
+ * - Redis hit: the cache's Redis read (one GET; the expiry travels in the value; then decode) and a whole
  *   `client.generate` answered from Redis (memory tier off), against a raw ioredis GET of the same value on
  *   the same server, interleaved call by call;
  * - Redis stopped mid-run: the same workload with Redis up throughout and with Redis killed halfway,
@@ -142,7 +142,7 @@ try {
     `| generate, uncached (zero-latency emulator, Vertex client) | ${us(median(miss))} | ${us(quantile(miss, 0.99))} | |`,
     `| generate, memory hit | ${us(median(memHit))} | ${us(quantile(memHit, 0.99))} | ${(median(memHit) / median(miss)).toFixed(3)} × uncached |`,
     `| raw ioredis GET of the cached value | ${us(rawP50)} | ${us(quantile(rawGet, 0.99))} | 1 |`,
-    `| cache Redis read (GET + PTTL in one round trip, decode) | ${us(median(layerGet))} | ${us(quantile(layerGet, 0.99))} | ${(median(layerGet) / rawP50).toFixed(2)} × raw GET |`,
+    `| cache Redis read (one GET, expiry stored in the value; decode) | ${us(median(layerGet))} | ${us(quantile(layerGet, 0.99))} | ${(median(layerGet) / rawP50).toFixed(2)} × raw GET |`,
     `| generate, Redis hit (memory tier off, whole client call) | ${us(median(clientGet))} | ${us(quantile(clientGet, 0.99))} | ${(median(clientGet) / rawP50).toFixed(2)} × raw GET |`,
     '',
     `Redis hits ${redisStats.redisHits} of ${REDIS_CALLS + 1} client calls (fail-opens: ${redisStats.failOpen}; a Redis read slower than 50 ms goes to the provider).`,
