@@ -210,7 +210,7 @@ export function kindFromStatus(status: number | undefined): ErrorKind {
 }
 
 const CONTEXT_LENGTH =
-  /context length|context window|too many tokens|input is too long|prompt is too long|maximum context|too long for|exceeds? the (?:maximum|max) (?:number of )?(?:input )?tokens|token limit/i;
+  /context length|context window|tokens \+ `?max_new_tokens`? must be|too many (?:input )?tokens|input is too long|prompt is too long|maximum context|too long for|exceeds? the (?:maximum|max) (?:number of )?(?:input )?tokens|token limit/i;
 
 /** True when an invalid-request message is really about the input being too long for the model. */
 export function looksLikeContextLength(message: string | undefined): boolean {
