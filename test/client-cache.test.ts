@@ -73,6 +73,40 @@ describe('in-process cache and coalescing', () => {
     expect((await upstream(emulator.url)).total).toBe(1);
   });
 
+  it('a coalesced stream caller that stops reading does not cut the others; the upstream closes when all left', async () => {
+    // 250 ms per token: an answer (12 to 60 words) takes at least 3 s to stream in full.
+    const slow = await startEmulator({ port: 0, latency: { perTokenMs: 250 } });
+    const c = emulatorClient(slow.url);
+    try {
+      const req = { ...ask('a slow story'), maxTokens: 4 };
+      const quitter = (async () => {
+        for await (const e of c.stream(req)) if (e.type === 'delta') break;
+      })();
+      const stayer = (async () => {
+        const events: StreamEvent[] = [];
+        for await (const e of c.stream(req)) events.push(e);
+        return events;
+      })();
+      await quitter;
+      const events = await stayer;
+      expect(events.at(-1)).toMatchObject({ type: 'finish', finishReason: 'length' });
+      expect(slow.requests().byOperation['vertex.streamGenerateContent']).toBe(1);
+
+      const other = { ...ask('another slow story'), maxTokens: 1000 };
+      await Promise.all(
+        [0, 1].map(async () => {
+          for await (const e of c.stream(other)) if (e.type === 'delta') break;
+        }),
+      );
+      // Closed well before the answer could have finished streaming by itself.
+      await expect.poll(() => slow.requests().inFlight, { timeout: 1500 }).toBe(0);
+      expect(slow.requests().byOperation['vertex.streamGenerateContent']).toBe(2);
+    } finally {
+      await c.close();
+      await slow.close();
+    }
+  });
+
   it('does not cache sampling calls, errors or streams cut short', async () => {
     const c = client();
     const sampled = { ...ask('sample'), temperature: 0.9 };
