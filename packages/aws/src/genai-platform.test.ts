@@ -130,6 +130,17 @@ describe('GenAiPlatform', () => {
     );
   });
 
+  it('rejects endpoints the front cannot call (asynchronous, inference components)', () => {
+    expect(() => setup({ sagemakerModels: { Llama: { ...llama, scaleToZero: {} } } })).toThrow(
+      /sagemakerModels\.Llama sets scaleToZero, but the front invokes endpoints without an InferenceComponentName/,
+    );
+    expect(() =>
+      setup({
+        sagemakerModels: { Llama: { ...llama, asyncInference: { bucket: undefined as never } } },
+      }),
+    ).toThrow(/sagemakerModels\.Llama sets asyncInference, but the front answers synchronously/);
+  });
+
   it('routes to an endpoint imported by name', () => {
     const s = new Stack(new App(), 'Imp', { env });
     const existing = SageMakerGpuEndpoint.fromEndpointName(s, 'Existing', 'team-mistral');

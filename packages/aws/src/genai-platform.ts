@@ -99,6 +99,8 @@ export class GenAiPlatform extends Construct {
     const aliases = new Map<string, string>();
     for (const [key, modelProps] of Object.entries(props.sagemakerModels ?? {})) {
       const { kind = 'chat', maxOutputTokens, ...endpointProps } = modelProps;
+      if (modelProps.asyncInference) throw errors.frontCannotInvoke(this, key, 'asyncInference');
+      if (modelProps.scaleToZero) throw errors.frontCannotInvoke(this, key, 'scaleToZero');
       const endpoint = new SageMakerGpuEndpoint(this, key, { vpc: this.vpc, ...endpointProps });
       this.endpoints[key] = endpoint;
       const address = `sagemaker/${endpoint.endpointName}`;

@@ -150,6 +150,14 @@ describe('VectorStore', () => {
     expect(nagFindings(stack).filter((f) => f.includes('/Vectors') || f.includes('/Reader'))).toEqual([]);
   });
 
+  it('rejects a grant to a principal without an ARN and a policy with no principal at all', () => {
+    const { store } = setup({ indexAdminPrincipalArns: [] });
+    expect(() =>
+      store.grantRead({ grantPrincipal: new iam.ServicePrincipal('lambda.amazonaws.com') }),
+    ).toThrow(/the grantee's principal has no role or user ARN/);
+    expect(() => Template.fromStack(Stack.of(store))).toThrow(/the data-access policy has no principal/);
+  });
+
   it.each<[string, Partial<VectorStoreProps>, boolean, RegExp]>([
     [
       'a dimension too large',
