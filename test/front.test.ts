@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { startEmulator } from '@genai-deploy/emulator';
 import { createLogger, type RunningFront, startFront } from '@genai-deploy/front';
+import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -184,6 +185,60 @@ describe('models, auth and validation', () => {
       .catch((e: unknown) => e);
     expect(unknown).toBeInstanceOf(OpenAI.NotFoundError);
     expect(platform.emulator.requests().total).toBe(0);
+  });
+});
+
+describe('fuzzed requests through the real client and emulator', () => {
+  it('never answer 5xx', async () => {
+    const text = fc.string({ maxLength: 60, unit: 'grapheme' });
+    const body = fc
+      .record(
+        {
+          model: fc.constantFrom(...LOCAL_CHAT_MODELS, 'chat'),
+          // An optional system message, then turns alternating from the user's, ending with one.
+          messages: fc
+            .tuple(fc.option(text), fc.array(text, { maxLength: 2 }), text)
+            .map(([system, turns, last]) => [
+              ...(system === null ? [] : [{ role: 'system', content: system }]),
+              ...turns.flatMap((t) => [
+                { role: 'user', content: t },
+                { role: 'assistant', content: t },
+              ]),
+              { role: 'user', content: last },
+            ]),
+          max_tokens: fc.integer({ min: 1, max: 40 }),
+          temperature: fc.double({ min: 0, max: 1, noNaN: true }),
+          top_p: fc.double({ min: 0, max: 1, noNaN: true }),
+          stop: fc.array(fc.string({ minLength: 1, maxLength: 5 }), { maxLength: 4 }),
+          stream: fc.boolean(),
+        },
+        { requiredKeys: ['model', 'messages'] },
+      )
+      .chain((b) =>
+        fc.oneof(
+          { weight: 3, arbitrary: fc.constant(b) },
+          fc
+            .tuple(fc.constantFrom('temperature', 'max_tokens', 'stop', 'messages', 'model'), fc.jsonValue())
+            .map(([k, v]) => ({ ...b, [k]: v })),
+        ),
+      );
+    const statuses = new Map<number, number>();
+    await fc.assert(
+      fc.asyncProperty(body, async (b) => {
+        const res = await fetch(`${platform.front.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+          body: JSON.stringify(b),
+        });
+        const text = await res.text();
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        expect(res.status, `${JSON.stringify(b)} -> ${text.slice(0, 300)}`).toBeLessThan(500);
+        if (res.status === 200 && b.stream === true)
+          expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+      }),
+      { numRuns: 250, seed: 11 },
+    );
+    expect(statuses.get(200)).toBeGreaterThan(100);
   });
 });
 

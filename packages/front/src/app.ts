@@ -64,6 +64,8 @@ interface RequestInfo {
   prompt?: unknown;
   completion?: string;
   error?: unknown;
+  /** Chat: the caller's index of each client message, to name fields in upstream validation errors. */
+  messageIndex?: readonly number[];
   /** Set by streaming handlers: resolves when the body has been sent or abandoned. */
   done?: Promise<void>;
 }
@@ -202,7 +204,7 @@ export function createFront(options: FrontOptions): Front {
   app.onError((e, c) => {
     const info = c.get('info');
     const requestId = c.get('requestId') ?? 'unknown';
-    const err = toHttpError(e, info?.model ?? 'unknown', requestId);
+    const err = toHttpError(e, info?.model ?? 'unknown', requestId, info?.messageIndex);
     if (info) info.error = e;
     for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
     return c.json(err.toBody(), err.status as never);
@@ -353,6 +355,7 @@ export function createFront(options: FrontOptions): Front {
     const info = c.get('info');
     const prepared = prepareChat(await readJson(c), catalog);
     info.model = prepared.entry.name;
+    info.messageIndex = prepared.messageIndex;
     if (config.logPrompts) info.prompt = prepared.body.messages;
     await takeLimits(c, prepared.estimatedInputTokens);
     const caller = c.get('caller');
@@ -404,7 +407,7 @@ export function createFront(options: FrontOptions): Front {
       includeUsage: prepared.includeUsage,
       // Ending the iteration aborts the upstream request (the runtime may also abort `signal`).
       onCancel: () => {},
-      toError: (e) => toHttpError(e, prepared.entry.name, c.get('requestId')).toBody(),
+      toError: (e) => toHttpError(e, prepared.entry.name, c.get('requestId'), prepared.messageIndex).toBody(),
       onEnd: (outcome: StreamOutcome) => {
         if (outcome.ok) {
           const f = outcome.finish;
@@ -512,7 +515,7 @@ export function createFront(options: FrontOptions): Front {
       return { ok: true, result: chatCompletion(result, completionId(), Math.floor(Date.now() / 1000)) };
     } catch (e) {
       if (signal.aborted) throw e;
-      const err = toHttpError(e, model, job.id);
+      const err = toHttpError(e, model, job.id, prepared.messageIndex);
       metrics.jobs.inc({ status: 'failed' });
       logger.warn(
         { jobId: job.id, model, status: err.status, err: errSummary(e), key: job.owner },
@@ -649,9 +652,14 @@ function isUpstreamError(e: unknown): e is Parameters<typeof fromUpstreamError>[
   );
 }
 
-function toHttpError(e: unknown, model: string, requestId: string): HttpError {
+function toHttpError(
+  e: unknown,
+  model: string,
+  requestId: string,
+  messageIndex?: readonly number[],
+): HttpError {
   if (e instanceof HttpError) return e;
-  if (isUpstreamError(e)) return fromUpstreamError(e, model);
+  if (isUpstreamError(e)) return fromUpstreamError(e, model, messageIndex);
   return internalError(requestId, e);
 }
 

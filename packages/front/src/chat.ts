@@ -13,6 +13,8 @@ export interface PreparedChat {
   readonly estimatedInputTokens: number;
   readonly stream: boolean;
   readonly includeUsage: boolean;
+  /** The caller's index of each client message (system messages are taken out), for error messages. */
+  readonly messageIndex: readonly number[];
 }
 
 /**
@@ -25,11 +27,16 @@ export function prepareChat(raw: unknown, catalog: Catalog): PreparedChat {
   const entry = catalog.resolve(body.model, 'chat');
   const system: string[] = [];
   const messages: Message[] = [];
-  for (const m of body.messages) {
+  const messageIndex: number[] = [];
+  body.messages.forEach((m, i) => {
     const text = contentText(m.content);
-    if (m.role === 'system' || m.role === 'developer') system.push(text);
-    else messages.push({ role: m.role, content: text });
-  }
+    if (m.role === 'system' || m.role === 'developer') {
+      system.push(text);
+    } else {
+      messages.push({ role: m.role, content: text });
+      messageIndex.push(i);
+    }
+  });
   if (messages.length === 0) {
     throw new HttpError(400, 'invalid messages: expected at least one user message besides system messages', {
       param: 'messages',
@@ -72,6 +79,7 @@ export function prepareChat(raw: unknown, catalog: Catalog): PreparedChat {
     estimatedInputTokens,
     stream: body.stream === true,
     includeUsage: body.stream_options?.include_usage === true,
+    messageIndex,
   };
 }
 

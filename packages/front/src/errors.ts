@@ -72,7 +72,11 @@ export function retryAfterSeconds(ms: number | undefined, fallbackMs = 1000): st
  * kinds about our side of the wire (auth, model errors) get a generic message: the caller cannot fix our
  * credentials, and provider messages may name accounts or resources. The full error is logged server side.
  */
-export function fromUpstreamError(e: UpstreamError, model: string): HttpError {
+export function fromUpstreamError(
+  e: UpstreamError,
+  model: string,
+  messageIndex?: readonly number[],
+): HttpError {
   const via = e.provider ? ` (${e.provider})` : '';
   switch (e.kind) {
     case 'throttled':
@@ -97,8 +101,14 @@ export function fromUpstreamError(e: UpstreamError, model: string): HttpError {
         code: 'upstream_timeout',
         cause: e,
       });
-    case 'invalid-request':
-      return new HttpError(400, e.message, { code: 'invalid_request', cause: e });
+    case 'invalid-request': {
+      // The client names the field in its own terms ("invalid maxTokens: ..."); say it in OpenAI's.
+      const field = /^invalid ([^:\s]+):/.exec(e.message)?.[1];
+      const param = field === undefined ? undefined : openAiField(field, messageIndex);
+      const message =
+        param && field ? e.message.replace(`invalid ${field}:`, `invalid ${param}:`) : e.message;
+      return new HttpError(400, message, { code: 'invalid_request', param: param ?? null, cause: e });
+    }
     case 'context-length':
       return new HttpError(400, e.message, { code: 'context_length_exceeded', param: 'messages', cause: e });
     case 'content-filter':
@@ -138,6 +148,35 @@ export function fromUpstreamError(e: UpstreamError, model: string): HttpError {
         cause: e,
       });
   }
+}
+
+const CLIENT_FIELDS: Readonly<Record<string, string>> = {
+  model: 'model',
+  messages: 'messages',
+  system: 'messages',
+  maxTokens: 'max_tokens',
+  temperature: 'temperature',
+  topP: 'top_p',
+  stop: 'stop',
+  input: 'input',
+  dimensions: 'dimensions',
+  inputType: 'input_type',
+};
+
+/**
+ * A client request field (`messages[0].content`, `maxTokens`) as the caller's OpenAI field. Client message
+ * indexes skip the system messages the front took out: `messageIndex[i]` is the caller's index of client message i.
+ */
+export function openAiField(field: string, messageIndex?: readonly number[]): string | undefined {
+  const m = /^([A-Za-z]+)(?:\[(\d+)\])?(.*)$/.exec(field);
+  if (!m) return undefined;
+  const [, name = '', index, rest = ''] = m;
+  const mapped = CLIENT_FIELDS[name];
+  if (!mapped) return undefined;
+  if (name === 'system') return 'messages';
+  if (index === undefined) return `${mapped}${rest}`;
+  const i = name === 'messages' ? (messageIndex?.[Number(index)] ?? Number(index)) : Number(index);
+  return `${mapped}[${i}]${rest}`;
 }
 
 /** A plain 500 for anything unexpected; the message never includes the error's own text or stack. */
