@@ -35,6 +35,57 @@ import { type ValidationContext, validateEmbed, validateGenerate } from './valid
 export const DEFAULT_DEADLINE_MS = 120_000;
 /** @default 4 */
 export const DEFAULT_EMBED_CONCURRENCY = 4;
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** Fails fast, at construction, on options that could only fail every call later. */
+function checkClientOptions(options: ClientOptions): void {
+  const fail = (field: string, value: unknown, rule: string) => {
+    throw new GenAiError(`createClient: invalid ${field}: got ${JSON.stringify(value)}; ${rule}`, {
+      kind: 'invalid-request',
+    });
+  };
+  if (
+    options.deadlineMs !== undefined &&
+    !(typeof options.deadlineMs === 'number' && options.deadlineMs > 0)
+  ) {
+    fail('deadlineMs', options.deadlineMs, 'expected a number of milliseconds > 0');
+  }
+  if (
+    options.embedConcurrency !== undefined &&
+    !(Number.isInteger(options.embedConcurrency) && options.embedConcurrency >= 1)
+  ) {
+    fail('embedConcurrency', options.embedConcurrency, 'expected an integer >= 1');
+  }
+  const { vertex, azure, bedrock, sagemaker } = options.providers ?? {};
+  if (vertex) {
+    if (typeof vertex.project !== 'string' || vertex.project === '') {
+      fail('providers.vertex.project', vertex.project, 'expected a Google Cloud project id');
+    }
+    if (typeof vertex.location !== 'string' || vertex.location === '') {
+      fail(
+        'providers.vertex.location',
+        vertex.location,
+        "expected a region such as 'us-central1', or 'global'",
+      );
+    }
+  }
+  if (azure && (typeof azure.endpoint !== 'string' || !/^https?:\/\/\S+$/.test(azure.endpoint))) {
+    fail(
+      'providers.azure.endpoint',
+      azure.endpoint,
+      'expected the https:// URL of an Azure AI inference endpoint',
+    );
+  }
+  for (const [name, aws] of [
+    ['bedrock', bedrock],
+    ['sagemaker', sagemaker],
+    ['vertex', vertex],
+  ] as const) {
+    if (aws?.endpoint !== undefined && !/^(?:https?:\/\/)?\S+$/.test(aws.endpoint)) {
+      fail(`providers.${name}.endpoint`, aws.endpoint, 'expected a URL such as http://127.0.0.1:4010');
+    }
+  }
+}
 
 /**
  * Creates a client over Bedrock, SageMaker, Vertex AI and Azure AI inference.
@@ -44,12 +95,8 @@ export const DEFAULT_EMBED_CONCURRENCY = 4;
 export function createClient(options: ClientOptions = {}): GenAiClient {
   const providers = options.providers ?? {};
   const routes = options.routes ?? {};
+  checkClientOptions(options);
   const defaultDeadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
-  if (!(defaultDeadlineMs > 0)) {
-    throw new GenAiError(`createClient: deadlineMs must be > 0 ms, got ${String(options.deadlineMs)}`, {
-      kind: 'invalid-request',
-    });
-  }
   const telemetry = new Telemetry(options.telemetry);
   const onEvent = options.onEvent;
   const closing = new AbortController();
@@ -120,7 +167,11 @@ export function createClient(options: ClientOptions = {}): GenAiClient {
       throw new GenAiError('the client is closed; create a new one with createClient()', { kind: 'aborted' });
     }
     const startedAt = Date.now();
-    const ms = typeof deadlineMs === 'number' && deadlineMs > 0 ? deadlineMs : defaultDeadlineMs;
+    // setTimeout fires at once past 2^31-1 ms (~24.8 days): clamp.
+    const ms = Math.min(
+      typeof deadlineMs === 'number' && deadlineMs > 0 ? deadlineMs : defaultDeadlineMs,
+      MAX_TIMER_MS,
+    );
     // One AbortController per call: the caller's signal, the deadline timer and close() all abort it.
     // (AbortSignals are costly to create in Node; close() reaches calls through the `inFlight` set instead of
     // a listener per call on a client-wide signal.)
