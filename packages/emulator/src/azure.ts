@@ -403,7 +403,7 @@ async function embeddings(ex: Exchange, ctx: EmulatorContext): Promise<void> {
       "value is not a valid enumeration member; permitted: 'float', 'base64'",
     );
   const inputType = typeof body.input_type === 'string' ? body.input_type : 'text';
-  await pause(ctx.latency.embeddingMs(input.length), ex);
+  await pause(ctx.latency.embeddingDelayMs(`azure/${model}`, input.length), ex);
   ctx.stats.embedded('azure.embeddings', input.length);
   const tokens = (input as string[]).reduce((sum, t) => sum + countTokens(t), 0);
   ex.json(

@@ -71,7 +71,7 @@ async function titanEmbed(
     return;
   }
   const started = Date.now();
-  await pause(ctx.latency.embeddingMs(1), ex);
+  await pause(ctx.latency.embeddingDelayMs(`bedrock/${modelId}`, 1), ex);
   const vector = embed(inputText, (dimensions as number | undefined) ?? dims.default, baseModelId(modelId));
   const byType: Record<string, number[]> = {};
   if (types.includes('float')) byType.float = vector;
@@ -158,7 +158,7 @@ async function cohereEmbed(
       `#/output_dimension: ${JSON.stringify(output_dimension)} is not a valid enum value (${dims.allowed.join(', ')})`,
     );
   const started = Date.now();
-  await pause(ctx.latency.embeddingMs(texts.length), ex);
+  await pause(ctx.latency.embeddingDelayMs(`bedrock/${modelId}`, texts.length), ex);
   const dimension = (output_dimension as number | undefined) ?? dims.default;
   // Cohere embeds the role with the text: the same text as a query and as a document gives different vectors.
   const vectors = (texts as string[]).map((t) =>

@@ -39,6 +39,31 @@ describe('LatencyModel', () => {
     expect(model.tokenMs()).toBeCloseTo(64.364, 6);
   });
 
+  it('h100: embedding calls to one model queue on its replicas; other models do not wait', () => {
+    const model = new LatencyModel({ profile: 'h100' });
+    const one = model.embeddingMs(1);
+    const first = model.embeddingDelayMs('vertex/a', 1);
+    const second = model.embeddingDelayMs('vertex/a', 1);
+    const other = model.embeddingDelayMs('vertex/b', 1);
+    expect(first).toBeCloseTo(one, 0);
+    expect(second).toBeGreaterThan(first + one * 0.9);
+    expect(other).toBeCloseTo(one, 0);
+    // 1,000 single texts pay 1,000 passes; four calls of 250 pay four.
+    const serial = new LatencyModel({ profile: 'h100' });
+    let last = 0;
+    for (let i = 0; i < 1000; i++) last = serial.embeddingDelayMs('m', 1);
+    const batched = new LatencyModel({ profile: 'h100' });
+    let lastBatch = 0;
+    for (let i = 0; i < 4; i++) lastBatch = batched.embeddingDelayMs('m', 250);
+    expect(last / lastBatch).toBeGreaterThan(50);
+    const two = new LatencyModel({ profile: 'h100', embeddingReplicas: 2 });
+    two.embeddingDelayMs('m', 1);
+    expect(two.embeddingDelayMs('m', 1)).toBeCloseTo(one, 0);
+    expect(() => new LatencyModel({ profile: 'h100', embeddingReplicas: 0 })).toThrow(
+      /latency.embeddingReplicas must be a positive integer, received 0/,
+    );
+  });
+
   it('jitter is seeded and bounded', () => {
     const a = new LatencyModel({ baseMs: 100, jitter: 0.1 }, 5);
     const b = new LatencyModel({ baseMs: 100, jitter: 0.1 }, 5);

@@ -72,6 +72,9 @@ export class LatencyModel {
   private readonly rand: () => number;
   /** Generations in flight: the decode "batch" of the H100 profile. */
   private generating = 0;
+  private readonly embeddingReplicas: number;
+  /** Per embedding model: when each of its replicas finishes the work already scheduled on it. */
+  private readonly replicaFreeAt = new Map<string, number[]>();
 
   constructor(options: LatencyOptions = {}, seed = 0) {
     this.baseMs = options.baseMs ?? 0;
@@ -81,6 +84,14 @@ export class LatencyModel {
     this.scale = options.scale ?? 1;
     this.jitter = options.jitter ?? 0;
     this.rand = prng(seed ^ 0x9e3779b9);
+    this.embeddingReplicas = options.embeddingReplicas ?? (this.h100 ? 1 : Number.POSITIVE_INFINITY);
+    if (
+      this.embeddingReplicas !== Number.POSITIVE_INFINITY &&
+      (!Number.isInteger(this.embeddingReplicas) || this.embeddingReplicas < 1)
+    )
+      throw new RangeError(
+        `latency.embeddingReplicas must be a positive integer, received ${options.embeddingReplicas}`,
+      );
     for (const [key, value] of Object.entries({
       baseMs: this.baseMs,
       perTokenMs: this.perTokenMs,
@@ -126,6 +137,26 @@ export class LatencyModel {
     let ms = this.baseMs;
     if (this.h100) ms += interpolate(H100_ENCODER_MS, Math.max(1, texts));
     return this.shape(ms);
+  }
+
+  /**
+   * Delay of an embedding call of `texts` texts to `model`, queueing behind the calls already scheduled on the
+   * model's replicas (each replica runs one forward pass at a time).
+   */
+  embeddingDelayMs(model: string, texts: number): number {
+    const ms = this.embeddingMs(texts);
+    if (ms <= 0 || this.embeddingReplicas === Number.POSITIVE_INFINITY) return ms;
+    const now = performance.now();
+    let replicas = this.replicaFreeAt.get(model);
+    if (!replicas) {
+      replicas = new Array<number>(this.embeddingReplicas).fill(0);
+      this.replicaFreeAt.set(model, replicas);
+    }
+    let best = 0;
+    for (let i = 1; i < replicas.length; i++) if (replicas[i]! < replicas[best]!) best = i;
+    const done = Math.max(now, replicas[best]!) + ms;
+    replicas[best] = done;
+    return done - now;
   }
 
   /** Counts a generation as in flight until the returned function is called. */

@@ -241,7 +241,7 @@ async function embeddingsInvoke(
 ): Promise<string[] | undefined> {
   const texts = parseTexts(ex, endpoint);
   if (!texts) return undefined;
-  await pause(ctx.latency.embeddingMs(texts.length), ex);
+  await pause(ctx.latency.embeddingDelayMs(`sagemaker/${endpoint}`, texts.length), ex);
   ctx.stats.embedded(operation, texts.length);
   return texts;
 }

@@ -81,6 +81,13 @@ export interface LatencyOptions {
   readonly scale?: number;
   /** Seeded random jitter, as a fraction of each delay (0.1 = ±10 %). @default 0 */
   readonly jitter?: number;
+  /**
+   * GPUs (replicas) serving each embedding model. A replica runs one forward pass at a time, so concurrent
+   * embedding calls to one model queue behind each other as they would on real hardware: 1,000 single-text
+   * calls pay 1,000 forward passes, one call of 250 texts pays one.
+   * @default 1 with profile 'h100', unlimited otherwise
+   */
+  readonly embeddingReplicas?: number;
 }
 
 export type SageMakerContainer = 'tgi' | 'embeddings';

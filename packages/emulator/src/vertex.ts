@@ -312,7 +312,7 @@ async function embedPredict(
       ex,
       `Unable to submit request because the input token count is ${total} but the model supports up to ${VERTEX_MAX_TOKENS_PER_EMBED_REQUEST} per request. Send fewer instances per request and try again.`,
     );
-  await pause(ctx.latency.embeddingMs(instances.length), ex);
+  await pause(ctx.latency.embeddingDelayMs(`vertex/${model}`, instances.length), ex);
   ctx.stats.embedded(operation, instances.length);
   const predictions = instances.map((inst, i) => ({
     embeddings: {
