@@ -215,9 +215,21 @@ describe('SageMakerGpuEndpoint options', () => {
 
   it('scales a real-time variant on concurrent requests with long scale-in cooldowns', () => {
     const { template } = synth({ autoScaling: { minCapacity: 1, maxCapacity: 4 } });
+    // Application Auto Scaling uses its service-linked role: no extra, permissionless role is created.
+    template.resourceCountIs('AWS::IAM::Role', 1);
     template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
       MinCapacity: 1,
       MaxCapacity: 4,
+      RoleARN: {
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':iam::111122223333:role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint',
+          ],
+        ],
+      },
       ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
       ResourceId: { 'Fn::Join': ['', ['endpoint/', Match.anyValue(), '/variant/AllTraffic']] },
     });

@@ -895,8 +895,33 @@ export class SageMakerGpuEndpoint extends SageMakerGpuEndpointBase {
     };
   }
 
+  /**
+   * Application Auto Scaling acts on SageMaker through its service-linked role (created on first use); CDK's
+   * default would be an extra role without permissions that the service ignores.
+   */
+  private scalingRole(): iam.IRole {
+    const existing = this.node.tryFindChild('ScalingServiceLinkedRole') as iam.IRole | undefined;
+    return (
+      existing ??
+      iam.Role.fromRoleArn(
+        this,
+        'ScalingServiceLinkedRole',
+        Stack.of(this).formatArn({
+          service: 'iam',
+          region: '',
+          resource: 'role',
+          resourceName:
+            'aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint',
+          arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+        }),
+        { mutable: false },
+      )
+    );
+  }
+
   private variantTarget(id: string, minCapacity: number, maxCapacity: number): appscaling.ScalableTarget {
     const target = new appscaling.ScalableTarget(this, id, {
+      role: this.scalingRole(),
       serviceNamespace: appscaling.ServiceNamespace.SAGEMAKER,
       resourceId: `endpoint/${this.cfnEndpoint.attrEndpointName}/variant/${VARIANT_NAME}`,
       scalableDimension: 'sagemaker:variant:DesiredInstanceCount',
@@ -929,6 +954,7 @@ export class SageMakerGpuEndpoint extends SageMakerGpuEndpointBase {
 
   private scaleInferenceComponent(icName: string, options: ScaleToZeroOptions): appscaling.ScalableTarget {
     const target = new appscaling.ScalableTarget(this, 'ScalableTarget', {
+      role: this.scalingRole(),
       serviceNamespace: appscaling.ServiceNamespace.SAGEMAKER,
       resourceId: `inference-component/${icName}`,
       scalableDimension: 'sagemaker:inference-component:DesiredCopyCount',

@@ -170,8 +170,8 @@ export class VectorStore extends Resource implements ec2.IConnectable {
       standbyReplicas: props.standbyReplicas === false ? 'DISABLED' : 'ENABLED',
       description: `genai-deploy vector store (${engine}, ${space}, ${index.dimension} dimensions)`,
     });
-    this.cfnCollection.addDependency(encryption);
-    this.cfnCollection.addDependency(network);
+    this.cfnCollection.addResourceDependency(encryption);
+    this.cfnCollection.addResourceDependency(network);
     this.cfnCollection.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.RETAIN);
     this.collectionArn = this.cfnCollection.attrArn;
     this.collectionEndpoint = this.cfnCollection.attrCollectionEndpoint;
@@ -183,7 +183,7 @@ export class VectorStore extends Resource implements ec2.IConnectable {
       description: `Data access to collection ${name}, built from grants`,
       policy: Lazy.string({ produce: () => this.renderAccessPolicy(admins) }),
     });
-    this.cfnCollection.addDependency(access);
+    this.cfnCollection.addResourceDependency(access);
     this.node.addValidation({
       validate: () =>
         admins.length > 0 || this.grants.length > 0 ? [] : [errors.emptyAccessPolicy(this).message],
@@ -211,8 +211,8 @@ export class VectorStore extends Resource implements ec2.IConnectable {
           },
         },
       });
-      this.cfnIndex.addDependency(this.cfnCollection);
-      this.cfnIndex.addDependency(access);
+      this.cfnIndex.addResourceDependency(this.cfnCollection);
+      this.cfnIndex.addResourceDependency(access);
     }
   }
 
