@@ -319,6 +319,21 @@ describe('validation and limits', () => {
     expect((await second.json()).error.message).toContain('tokens per minute');
   });
 
+  it('charges tokens/min with what was spent upstream: not cache hits, not failed calls', async () => {
+    const { request } = make({ ...baseConfig, limits: { tokensPerMinute: 10 } });
+    // Each of these is estimated at about 8 tokens up front: two would exceed 10 unless settled to 0.
+    for (let i = 0; i < 3; i++) {
+      expect((await request('/v1/chat/completions', { body: chat('fail:unavailable') })).status).toBe(503);
+    }
+    for (let i = 0; i < 3; i++) {
+      const res = await request('/v1/chat/completions', { body: chat('cached prompt', { temperature: 0 }) });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-genai-cache')).toBe('hit');
+    }
+    expect((await request('/v1/chat/completions', { body: chat('a miss spends tokens') })).status).toBe(200);
+    expect((await request('/v1/chat/completions', { body: chat('so this one waits') })).status).toBe(429);
+  });
+
   it('keeps CORS off unless configured', async () => {
     const off = make();
     const res = await off.request('/v1/models', { headers: { origin: 'https://app.example.com' } });

@@ -285,8 +285,18 @@ export function createFront(options: FrontOptions): Front {
     );
   };
 
-  const correctTokens = (caller: Caller, estimate: number, actual: number) => {
-    void limits.adjust(caller.id, actual - estimate);
+  /**
+   * Replaces a call's up-front token estimate with what it consumed upstream: reported usage, or nothing
+   * for a cache hit or a call that failed before the provider answered. tokens/min guards upstream quota and
+   * cost, which a cached answer does not spend.
+   */
+  const settleTokens = (
+    key: string,
+    estimate: number,
+    usage?: { readonly inputTokens: number; readonly outputTokens?: number; readonly cached: boolean },
+  ) => {
+    const actual = !usage || usage.cached ? 0 : usage.inputTokens + (usage.outputTokens ?? 0);
+    void limits.adjust(key, actual - estimate);
   };
 
   const countUsage = (
@@ -365,7 +375,10 @@ export function createFront(options: FrontOptions): Front {
     const signal = c.req.raw.signal;
 
     if (!prepared.stream) {
-      const result = await client.generate({ ...prepared.request, signal });
+      const result = await client.generate({ ...prepared.request, signal }).catch((e: unknown) => {
+        settleTokens(caller.id, prepared.estimatedInputTokens);
+        throw e;
+      });
       Object.assign(info, {
         provider: result.provider,
         inputTokens: result.usage.inputTokens,
@@ -382,18 +395,17 @@ export function createFront(options: FrontOptions): Front {
         result.cached,
         result.attempts,
       );
-      correctTokens(
-        caller,
-        prepared.estimatedInputTokens,
-        result.usage.inputTokens + result.usage.outputTokens,
-      );
+      settleTokens(caller.id, prepared.estimatedInputTokens, { ...result.usage, cached: result.cached });
       setGenAiHeaders(c, result.provider, result.cached, result.attempts);
       return c.json(chatCompletion(result, id, created));
     }
 
     const iterator = client.stream({ ...prepared.request, signal })[Symbol.asyncIterator]();
     // Failures before the first token (throttled, unavailable, ...) become proper HTTP errors.
-    const first: IteratorResult<StreamEvent> = await iterator.next();
+    const first: IteratorResult<StreamEvent> = await iterator.next().catch((e: unknown) => {
+      settleTokens(caller.id, prepared.estimatedInputTokens);
+      throw e;
+    });
     let resolveDone!: () => void;
     info.done = new Promise<void>((r) => {
       resolveDone = r;
@@ -427,7 +439,7 @@ export function createFront(options: FrontOptions): Front {
             f.cached,
             f.attempts,
           );
-          correctTokens(caller, prepared.estimatedInputTokens, f.usage.inputTokens + f.usage.outputTokens);
+          settleTokens(caller.id, prepared.estimatedInputTokens, { ...f.usage, cached: f.cached });
         } else {
           info.error = outcome.error;
           if (!outcome.cancelled)
@@ -451,7 +463,12 @@ export function createFront(options: FrontOptions): Front {
     const prepared = prepareEmbeddings(await readJson(c), catalog);
     info.model = prepared.entry.name;
     await takeLimits(c, prepared.estimatedInputTokens);
-    const result = await client.embed({ ...prepared.request, signal: c.req.raw.signal });
+    const result = await client
+      .embed({ ...prepared.request, signal: c.req.raw.signal })
+      .catch((e: unknown) => {
+        settleTokens(c.get('caller').id, prepared.estimatedInputTokens);
+        throw e;
+      });
     Object.assign(info, {
       provider: result.provider,
       inputTokens: result.usage.inputTokens,
@@ -467,7 +484,10 @@ export function createFront(options: FrontOptions): Front {
       result.cached,
       result.attempts,
     );
-    correctTokens(c.get('caller'), prepared.estimatedInputTokens, result.usage.inputTokens);
+    settleTokens(c.get('caller').id, prepared.estimatedInputTokens, {
+      ...result.usage,
+      cached: result.cached,
+    });
     setGenAiHeaders(c, result.provider, result.cached, result.attempts);
     return c.json(embeddingsList(result, prepared.encoding));
   });
@@ -495,10 +515,7 @@ export function createFront(options: FrontOptions): Front {
         result.cached,
         result.attempts,
       );
-      void limits.adjust(
-        job.owner,
-        result.usage.inputTokens + result.usage.outputTokens - prepared.estimatedInputTokens,
-      );
+      settleTokens(job.owner, prepared.estimatedInputTokens, { ...result.usage, cached: result.cached });
       metrics.jobs.inc({ status: 'succeeded' });
       logger.info(
         {
@@ -515,6 +532,7 @@ export function createFront(options: FrontOptions): Front {
       return { ok: true, result: chatCompletion(result, completionId(), Math.floor(Date.now() / 1000)) };
     } catch (e) {
       if (signal.aborted) throw e;
+      settleTokens(job.owner, prepared.estimatedInputTokens);
       const err = toHttpError(e, model, job.id, prepared.messageIndex);
       metrics.jobs.inc({ status: 'failed' });
       logger.warn(
