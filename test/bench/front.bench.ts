@@ -35,7 +35,7 @@ const platform = await startLocalPlatform({
 });
 const config = parseFrontConfig({
   ...localConfig(platform.emulator.url),
-  limits: { requestsPerMinute: 1e9 },
+  limits: { requestsPerMinute: 1e9, tokensPerMinute: 1e12 },
 });
 // The same client the front builds (same mapping, same options), called in-process.
 const direct = createGatewayClient(config, localClientOptions());
