@@ -55,15 +55,47 @@ export function deriveContext(
     readonly signal?: AbortSignal;
   },
 ): CallContext {
-  const child = { ...ctx, ...overrides } as CallContext;
-  Object.defineProperty(child, 'attempts', {
-    enumerable: true,
-    get: () => ctx.attempts,
-    set: (v: number) => {
-      ctx.attempts = v;
+  return new ChildContext(ctx, overrides);
+}
+
+/** A class (not a spread object with defineProperty) keeps child contexts cheap and fast to read. */
+class ChildContext implements CallContext {
+  readonly operation: CallContext['operation'];
+  readonly signal: AbortSignal;
+  readonly deadline: number;
+  readonly startedAt: number;
+  target?: Target;
+  readonly requestId?: string;
+  readonly attemptSignal?: AbortSignal;
+  readonly emit?: CallContext['emit'];
+
+  constructor(
+    private readonly parent: CallContext,
+    overrides: {
+      readonly target?: Target;
+      readonly attemptSignal?: AbortSignal;
+      readonly signal?: AbortSignal;
     },
-  });
-  return child;
+  ) {
+    this.operation = parent.operation;
+    this.signal = overrides.signal ?? parent.signal;
+    this.deadline = parent.deadline;
+    this.startedAt = parent.startedAt;
+    const target = 'target' in overrides ? overrides.target : parent.target;
+    if (target !== undefined) this.target = target;
+    if (parent.requestId !== undefined) this.requestId = parent.requestId;
+    const attemptSignal = 'attemptSignal' in overrides ? overrides.attemptSignal : parent.attemptSignal;
+    if (attemptSignal !== undefined) this.attemptSignal = attemptSignal;
+    if (parent.emit !== undefined) this.emit = parent.emit;
+  }
+
+  get attempts(): number {
+    return this.parent.attempts;
+  }
+
+  set attempts(value: number) {
+    this.parent.attempts = value;
+  }
 }
 
 /** Turns anything a provider call threw into a GenAiError carrying its target. */
