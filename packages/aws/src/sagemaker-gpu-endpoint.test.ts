@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -369,6 +373,40 @@ describe('SageMakerGpuEndpoint options', () => {
       Threshold: 30_000_000,
     });
     expect(endpoint.connections?.securityGroups).toHaveLength(1);
+  });
+
+  it('runs an image of your ECR repository or a local Dockerfile, pulling from exactly that repository', () => {
+    const stack = new Stack(new App(), 'S', { env });
+    const repo = ecr.Repository.fromRepositoryName(stack, 'Repo', 'team/vllm');
+    new SageMakerGpuEndpoint(stack, 'FromEcr', {
+      instanceType: 'ml.g6.xlarge',
+      model: hub,
+      container: GpuContainerImage.fromEcrRepository(repo, 'v0.6.3', 'lmi'),
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'gpu-image-'));
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM public.ecr.aws/docker/library/busybox:latest\n');
+    new SageMakerGpuEndpoint(stack, 'FromAsset', {
+      instanceType: 'ml.g6.xlarge',
+      model: hub,
+      container: GpuContainerImage.fromAsset(dir),
+    });
+    const template = Template.fromStack(stack);
+    const models = Object.values(template.findResources('AWS::SageMaker::Model')).map((m) =>
+      flat(m['Properties'].PrimaryContainer.Image),
+    );
+    expect(models).toContainEqual('111122223333.dkr.ecr.us-east-1.<AWS::URLSuffix>/team/vllm:v0.6.3');
+    expect(models).toContainEqual(
+      expect.stringMatching(/container-assets-111122223333-us-east-1:[0-9a-f]{64}/),
+    );
+    const pulls = Object.values(template.findResources('AWS::IAM::Policy'))
+      .flatMap((p) => p['Properties'].PolicyDocument.Statement)
+      .filter((st) => st.Sid === 'PullServingImage')
+      .map((st) => flat(st.Resource));
+    expect(pulls).toEqual([
+      'arn:<AWS::Partition>:ecr:us-east-1:111122223333:repository/team/vllm',
+      'arn:<AWS::Partition>:ecr:us-east-1:111122223333:repository/cdk-hnb659fds-container-assets-111122223333-us-east-1',
+    ]);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('imports an endpoint by name with grants on its lower-cased ARN and metrics', () => {
