@@ -5,7 +5,7 @@
  *
  * - Latency: non-cached Bedrock Converse on the zero-latency emulator, three paths interleaved per iteration:
  *   (a) @genai-deploy/client → emulator; (b) HTTP POST (fetch, keep-alive) → front → client → emulator;
- *   (c) the official `openai` client → front → ...
+ *   (c) the official `openai` client → front → ...; and (d) GET /health over the same HTTP path, the hop alone.
  * - Cache hits: a deterministic chat request answered from the front's memory cache, autocannon with 32
  *   keep-alive connections, 3 rounds of 3 s; beside it GET /health (the HTTP floor of the same server).
  */
@@ -62,6 +62,11 @@ const paths: Record<string, () => Promise<unknown>> = {
     if (res.status !== 200) throw new Error(`status ${res.status}`);
     await res.arrayBuffer();
   },
+  // The HTTP hop alone (fetch + Node's HTTP server + routing), no model call: splits the added latency.
+  'HTTP → front GET /health (no model call)': async () => {
+    const res = await fetch(`${front.url}/health`);
+    await res.arrayBuffer();
+  },
   'openai client → front → client → emulator': () =>
     openai.chat.completions.create({ model: MODEL, messages, max_tokens: 16 }),
 };
@@ -114,7 +119,8 @@ const base = median(samples['client → emulator']!);
 const fmt = (us: number) => (us / 1000).toFixed(2);
 const rows = Object.entries(samples).map(([name, xs]) => {
   const m = median(xs);
-  return `| ${name} | ${fmt(m)} | ${fmt(quantile(xs, 0.99))} | ${(m / base).toFixed(2)}× | ${name === 'client → emulator' ? '—' : `+${fmt(m - base)}`} |`;
+  const added = name === 'client → emulator' || name.includes('/health') ? '—' : `+${fmt(m - base)}`;
+  return `| ${name} | ${fmt(m)} | ${fmt(quantile(xs, 0.99))} | ${(m / base).toFixed(2)}× | ${added} |`;
 });
 console.log(`## Front: added latency and cache-hit throughput
 
