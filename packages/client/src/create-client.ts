@@ -37,6 +37,10 @@ export const DEFAULT_DEADLINE_MS = 120_000;
 export const DEFAULT_EMBED_CONCURRENCY = 4;
 const MAX_TIMER_MS = 2_147_483_647;
 
+// Request ids: a random prefix per process and a counter (unique across processes, cheaper than a UUID per call).
+const idPrefix = `${randomUUID().slice(0, 8)}-`;
+let idCounter = 0;
+
 /** Fails fast, at construction, on options that could only fail every call later. */
 function checkClientOptions(options: ClientOptions): void {
   const fail = (field: string, value: unknown, rule: string) => {
@@ -182,7 +186,7 @@ export function createClient(options: ClientOptions = {}): GenAiClient {
     );
     timer.unref?.();
     inFlight.add(linked);
-    const requestId = randomUUID();
+    const requestId = `${idPrefix}${(++idCounter).toString(36)}`;
     const emit = (event: ClientEventInput) => {
       if (onEvent) deliver(onEvent, { ...event, requestId, operation, timestamp: Date.now() } as ClientEvent);
     };
