@@ -56,7 +56,11 @@ describe.each(PROVIDERS)('%s', (provider) => {
       attempts: 1,
     });
     expect(result.latencyMs).toBeGreaterThanOrEqual(0);
-    const counts = env.emulator.requests();
+    // The emulator's control API counts what reached it: exactly one request.
+    const counts = (await (await fetch(`${env.emulator.url}/_emulator/requests`)).json()) as {
+      total: number;
+      byOperation: Record<string, number>;
+    };
     expect(counts.total).toBe(1);
     expect(counts.byOperation[CHAT_OPERATION[provider][0]]).toBe(1);
   });

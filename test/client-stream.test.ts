@@ -68,6 +68,27 @@ describe.each(PROVIDERS)('%s', (provider) => {
   });
 });
 
+describe('an error event inside the stream, before any text', () => {
+  // Bedrock: a ThrottlingException event; SageMaker: a ModelStreamError; Azure: an SSE `error` chunk. Vertex's
+  // REST decoder (gax) drops `{ "error" }` array elements, so that stream ends early: `truncated-stream`.
+  it.each([
+    ['bedrock', 'throttled', 'ThrottlingException'],
+    ['sagemaker', 'model-error', 'ModelStreamError'],
+    ['vertex', 'unavailable', 'truncated-stream'],
+    ['azure', 'unavailable', 'InternalServerError'],
+  ] as const)('%s → %s (retryable: nothing reached the caller)', async (provider, kind, code) => {
+    env.emulator.setFaults([{ provider, kind: 'stream-error', afterChunks: 0 }]);
+    let deltas = 0;
+    const error = await (async () => {
+      for await (const event of env.client.stream({ model: CHAT[provider], messages, maxTokens: 10 })) {
+        if (event.type === 'delta') deltas++;
+      }
+    })().catch((e: unknown) => e as GenAiError);
+    expect(deltas).toBe(0);
+    expect(error).toMatchObject({ kind, retryable: true, code, provider });
+  });
+});
+
 it('a stream that is consumed to the end leaves nothing open', async () => {
   for (const provider of PROVIDERS) {
     for await (const _ of env.client.stream({ model: CHAT[provider], messages, maxTokens: 2 })) {

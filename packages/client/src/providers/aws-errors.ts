@@ -58,7 +58,9 @@ export function mapAwsError(e: unknown, provider: 'bedrock' | 'sagemaker'): GenA
   const err = (e ?? {}) as AwsServiceError;
   const name = err.name ?? 'Error';
   const message = err.message ?? String(e);
-  const status = err.$metadata?.httpStatusCode ?? err.$response?.statusCode;
+  // Exceptions inside an event stream carry the stream's 200: not an error status.
+  const rawStatus = err.$metadata?.httpStatusCode ?? err.$response?.statusCode;
+  const status = rawStatus !== undefined && rawStatus >= 400 ? rawStatus : undefined;
   const retryAfterMs = retryAfterFromHeaders(err.$response?.headers);
   const common = {
     provider,
@@ -69,7 +71,12 @@ export function mapAwsError(e: unknown, provider: 'bedrock' | 'sagemaker'): GenA
   };
 
   const original = err.originalStatusCode ?? err.OriginalStatusCode;
-  if (name === 'ModelError' || name === 'ModelErrorException' || name === 'ModelStreamErrorException') {
+  if (
+    name === 'ModelError' ||
+    name === 'ModelErrorException' ||
+    name === 'ModelStreamErrorException' ||
+    name === 'ModelStreamError'
+  ) {
     // The container's own status decides: its 5xx and 429 are worth retrying, its 4xx are the request's fault.
     const originalMessage = err.OriginalMessage ?? err.originalMessage;
     const detail = `${message}${originalMessage && !message.includes(originalMessage) ? ` (${originalMessage})` : ''}`;
