@@ -20,6 +20,15 @@ const bedrock = { region: 'us-east-1', endpoint: emulator.url, credentials: CRED
 const raw = new BedrockRuntimeClient({ ...bedrock, maxAttempts: 1 });
 const sdk = createClient({ providers: { bedrock } });
 const bare = createClient({ providers: { bedrock }, retry: false, circuitBreaker: false, hedging: false });
+const core = createClient({
+  providers: { bedrock },
+  retry: false,
+  circuitBreaker: false,
+  hedging: false,
+  cache: false,
+  coalesce: false,
+  batch: false,
+});
 
 type Call = () => Promise<unknown>;
 const variants: { name: string; call: Call; samples: number[] }[] = [
@@ -36,13 +45,18 @@ const variants: { name: string; call: Call; samples: number[] }[] = [
     samples: [],
   },
   {
-    name: 'SDK `generate`, default options (fallback, retry, breaker)',
+    name: 'SDK `generate`, default options (cache, coalesce, batch, fallback, retry, breaker)',
     call: () => sdk.generate({ model: `bedrock/${MODEL}`, messages, maxTokens: 64 }),
     samples: [],
   },
   {
     name: 'SDK `generate`, retry and breaker off',
     call: () => bare.generate({ model: `bedrock/${MODEL}`, messages, maxTokens: 64 }),
+    samples: [],
+  },
+  {
+    name: 'SDK `generate`, every optional layer off (cache, coalesce, batch, retry, breaker)',
+    call: () => core.generate({ model: `bedrock/${MODEL}`, messages, maxTokens: 64 }),
     samples: [],
   },
 ];
@@ -84,5 +98,6 @@ console.log(lines.join('\n'));
 
 await sdk.close();
 await bare.close();
+await core.close();
 raw.destroy();
 await emulator.close();
