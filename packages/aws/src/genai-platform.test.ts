@@ -108,9 +108,32 @@ describe('GenAiPlatform', () => {
       },
       cache: false,
       vectorStore: { index: { dimension: 1024 }, standbyReplicas: false },
+      interfaceEndpoints: true,
       front: { code },
     });
     const t = Template.fromStack(s);
+    const endpoints = Object.values(
+      t.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } }),
+    );
+    expect(endpoints.map((e) => flat(e['Properties'].ServiceName)).sort()).toEqual([
+      'com.amazonaws.us-east-1.bedrock-runtime',
+      'com.amazonaws.us-east-1.sagemaker.runtime',
+      'com.amazonaws.us-east-1.secretsmanager',
+    ]);
+    expect(endpoints.every((e) => e['Properties'].PrivateDnsEnabled === true)).toBe(true);
+    // The user's own VPC (no flow logs in this test) is theirs to fix; nothing of the platform is flagged.
+    expect(nagFindings(s).filter((f) => !f.startsWith('AwsSolutions-VPC7 @ Own/Shared/Resource'))).toEqual(
+      [],
+    );
+    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: 443,
+      GroupId: {
+        'Fn::GetAtt': [Match.stringLikeRegexp('^GenAiBedrockRuntimeEndpointSecurityGroup'), 'GroupId'],
+      },
+      SourceSecurityGroupId: {
+        'Fn::GetAtt': [Match.stringLikeRegexp('^GenAiFrontSecurityGroup'), 'GroupId'],
+      },
+    });
     t.resourceCountIs('AWS::EC2::VPC', 1);
     t.resourceCountIs('AWS::ElastiCache::ServerlessCache', 0);
     t.hasResourceProperties('AWS::OpenSearchServerless::Collection', { StandbyReplicas: 'DISABLED' });

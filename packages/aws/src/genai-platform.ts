@@ -70,6 +70,11 @@ export interface GenAiPlatformProps {
   readonly cache?: false | Omit<RedisCacheProps, 'vpc'>;
   /** Vector store (2-4 OCUs billed even when idle). @default - none */
   readonly vectorStore?: Omit<VectorStoreProps, 'vpc'>;
+  /**
+   * Interface VPC endpoints for bedrock-runtime, sagemaker-runtime and Secrets Manager, so the front's calls stay
+   * off the NAT gateway (about $0.01 per endpoint-AZ-hour each, plus data). @default false
+   */
+  readonly interfaceEndpoints?: boolean;
   /** SSM parameter holding the front's configuration. @default `/genai-deploy/<stack name>/<construct id>/front-config` */
   readonly configParameterName?: string;
 }
@@ -166,6 +171,7 @@ export class GenAiPlatform extends Construct {
       sagemakerEndpoints: [...Object.values(this.endpoints), ...(props.importedEndpoints ?? [])],
     });
     this.frontConfig = this.front.frontConfig;
+    if (props.interfaceEndpoints) this.addInterfaceEndpoints();
 
     const stack = Stack.of(this);
     this.configParameter = new ssm.StringParameter(this, 'FrontConfig', {
@@ -204,6 +210,25 @@ export class GenAiPlatform extends Construct {
       trafficType: ec2.FlowLogTrafficType.REJECT,
     });
     return vpc;
+  }
+
+  private addInterfaceEndpoints(): void {
+    const services = {
+      BedrockRuntime: ec2.InterfaceVpcEndpointAwsService.BEDROCK_RUNTIME,
+      SageMakerRuntime: ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_RUNTIME,
+      SecretsManager: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+    };
+    for (const [name, service] of Object.entries(services)) {
+      // Closed by default; HTTPS from the front only (it is the one caller of these APIs).
+      const endpoint = new ec2.InterfaceVpcEndpoint(this, `${name}Endpoint`, {
+        vpc: this.vpc,
+        service,
+        privateDnsEnabled: true,
+        open: false,
+        subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      });
+      endpoint.connections.allowDefaultPortFrom(this.front, 'HTTPS from the genai-deploy front');
+    }
   }
 
   private resolveTarget(target: string, aliases: Map<string, string>, known: string[]): string {
