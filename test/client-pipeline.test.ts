@@ -1,5 +1,6 @@
 import {
   type ClientEvent,
+  createClient,
   type GenerateNext,
   isGenAiError,
   type Layer,
@@ -7,7 +8,13 @@ import {
 } from '@genai-deploy/client';
 import type { Attributes, Span, SpanOptions, SpanStatus, Tracer } from '@opentelemetry/api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CHAT, type ClientEmulator, EMBED, startClientEmulator } from './client.test-utils.js';
+import {
+  CHAT,
+  type ClientEmulator,
+  EMBED,
+  emulatorProviders,
+  startClientEmulator,
+} from './client.test-utils.js';
 
 let env: ClientEmulator;
 beforeAll(async () => {
@@ -56,6 +63,35 @@ describe('validation happens before any network call', () => {
     expect(env.emulator.requests().total).toBe(0);
     expect(events.filter((e) => e.type === 'error')).toHaveLength(bad.length);
     expect(events.filter((e) => e.type === 'attempt')).toHaveLength(0);
+  });
+});
+
+describe('Azure credentials', () => {
+  it('falls back to AZURE_INFERENCE_CREDENTIAL, and without any credential fails with `auth` before sending', async () => {
+    const { azure } = emulatorProviders(env.emulator.url);
+    const saved = process.env.AZURE_INFERENCE_CREDENTIAL;
+    try {
+      process.env.AZURE_INFERENCE_CREDENTIAL = 'key-from-env';
+      const fromEnv = createClient({ providers: { azure: { endpoint: azure!.endpoint } }, retry: false });
+      await expect(fromEnv.generate({ model: CHAT.azure, messages, maxTokens: 3 })).resolves.toMatchObject({
+        provider: 'azure',
+      });
+      await fromEnv.close();
+      delete process.env.AZURE_INFERENCE_CREDENTIAL;
+      env.emulator.reset();
+      const none = createClient({ providers: { azure: { endpoint: azure!.endpoint } }, retry: false });
+      await expect(none.generate({ model: CHAT.azure, messages })).rejects.toMatchObject({
+        kind: 'auth',
+        message: expect.stringMatching(
+          /Pass providers\.azure\.apiKey or \.credential, set AZURE_INFERENCE_CREDENTIAL/,
+        ),
+      });
+      await none.close();
+      expect(env.emulator.requests().total).toBe(0);
+    } finally {
+      if (saved === undefined) delete process.env.AZURE_INFERENCE_CREDENTIAL;
+      else process.env.AZURE_INFERENCE_CREDENTIAL = saved;
+    }
   });
 });
 

@@ -18,6 +18,14 @@ describe('createClient', () => {
       { providers: { azure: { endpoint: 'my-resource' } } },
       /invalid providers\.azure\.endpoint: got "my-resource"; expected the https:\/\/ URL/,
     ],
+    [
+      {
+        providers: {
+          azure: { endpoint: 'http://127.0.0.1:4010', credential: { getToken: async () => null } },
+        },
+      },
+      /Entra ID tokens are only sent over https/,
+    ],
   ] as [ClientOptions, RegExp][])('rejects %j', (options, message) => {
     let error: unknown;
     try {

@@ -80,6 +80,14 @@ function checkClientOptions(options: ClientOptions): void {
       'expected the https:// URL of an Azure AI inference endpoint',
     );
   }
+  if (azure?.credential && 'getToken' in azure.credential && azure.endpoint.startsWith('http://')) {
+    // The Azure pipeline refuses to send bearer tokens over plain http; say so now rather than on every call.
+    fail(
+      'providers.azure.credential',
+      'a TokenCredential',
+      `Entra ID tokens are only sent over https, and the endpoint is ${azure.endpoint}; use apiKey for a local http endpoint`,
+    );
+  }
   for (const [name, aws] of [
     ['bedrock', bedrock],
     ['sagemaker', sagemaker],
