@@ -242,3 +242,23 @@ describe('SageMaker payload adapters', () => {
     }
   });
 });
+
+describe('concurrency', () => {
+  it('40 concurrent calls per provider all answer, one upstream request each', async () => {
+    const calls = PROVIDERS.flatMap((provider) =>
+      Array.from({ length: 40 }, (_, i) =>
+        env.client.generate({
+          model: CHAT[provider],
+          messages: [{ role: 'user', content: `question ${i}` }],
+          maxTokens: 8,
+        }),
+      ),
+    );
+    const results = await Promise.all(calls);
+    expect(results).toHaveLength(160);
+    expect(new Set(results.map((r) => r.provider))).toEqual(new Set(PROVIDERS));
+    expect(results.every((r) => r.attempts === 1 && r.text.length > 0)).toBe(true);
+    expect(env.emulator.requests().total).toBe(160);
+    expect(env.emulator.requests().inFlight).toBe(0);
+  });
+});
