@@ -49,8 +49,12 @@ function usageOf(u: { prompt_tokens?: number; completion_tokens?: number } | und
 export class AzureAdapter implements ProviderAdapter {
   readonly name = 'azure' as const;
   private clientPromise: Promise<ModelClient> | undefined;
+  /** `https://<endpoint>.<region>.inference.ml.azure.com`: an Azure ML managed online endpoint. */
+  private readonly managedOnlineEndpoint: boolean;
 
-  constructor(private readonly options: AzureProviderOptions) {}
+  constructor(private readonly options: AzureProviderOptions) {
+    this.managedOnlineEndpoint = /\.inference\.ml\.azure\.com(?:[:/]|$)/i.test(options.endpoint);
+  }
 
   client(): Promise<ModelClient> {
     this.clientPromise ??= (async () => {
@@ -84,11 +88,18 @@ export class AzureAdapter implements ProviderAdapter {
     };
   }
 
-  private headers(req: { providerOptions?: Readonly<Record<string, unknown>> }): Record<string, string> {
-    // Fields the API does not know are rejected unless passed through to the model on purpose.
-    return req.providerOptions && Object.keys(req.providerOptions).length > 0
-      ? { 'extra-parameters': 'pass-through' }
-      : {};
+  private headers(
+    target: Target,
+    req: { providerOptions?: Readonly<Record<string, unknown>> },
+  ): Record<string, string> {
+    return {
+      // Fields the API does not know are rejected unless passed through to the model on purpose.
+      ...(req.providerOptions && Object.keys(req.providerOptions).length > 0
+        ? { 'extra-parameters': 'pass-through' }
+        : {}),
+      // An Azure ML managed online endpoint picks the deployment from this header, not from `model`.
+      ...(this.managedOnlineEndpoint ? { 'azureml-model-deployment': target.model } : {}),
+    };
   }
 
   async generate(
@@ -100,7 +111,11 @@ export class AzureAdapter implements ProviderAdapter {
       const client = await this.client();
       const response = await client
         .path('/chat/completions')
-        .post({ body: this.chatBody(target, req, false), headers: this.headers(req), abortSignal: signal });
+        .post({
+          body: this.chatBody(target, req, false),
+          headers: this.headers(target, req),
+          abortSignal: signal,
+        });
       if (isUnexpected(response))
         throw azureResponseError(Number(response.status), response.headers, response.body);
       const choice = response.body.choices[0];
@@ -135,7 +150,11 @@ export class AzureAdapter implements ProviderAdapter {
       const client = await this.client();
       const response = await client
         .path('/chat/completions')
-        .post({ body: this.chatBody(target, req, true), headers: this.headers(req), abortSignal: signal })
+        .post({
+          body: this.chatBody(target, req, true),
+          headers: this.headers(target, req),
+          abortSignal: signal,
+        })
         .asNodeStream();
       body = response.body;
       if (!body)
@@ -199,7 +218,7 @@ export class AzureAdapter implements ProviderAdapter {
           ...(req.inputType ? { input_type: req.inputType } : {}),
           ...req.providerOptions,
         },
-        headers: this.headers(req),
+        headers: this.headers(target, req),
         abortSignal: signal,
       });
       if (isUnexpected(response))
