@@ -109,13 +109,11 @@ export class AzureAdapter implements ProviderAdapter {
   ): Promise<ProviderGenerateResult> {
     try {
       const client = await this.client();
-      const response = await client
-        .path('/chat/completions')
-        .post({
-          body: this.chatBody(target, req, false),
-          headers: this.headers(target, req),
-          abortSignal: signal,
-        });
+      const response = await client.path('/chat/completions').post({
+        body: this.chatBody(target, req, false),
+        headers: this.headers(target, req),
+        abortSignal: signal,
+      });
       if (isUnexpected(response))
         throw azureResponseError(Number(response.status), response.headers, response.body);
       const choice = response.body.choices[0];
