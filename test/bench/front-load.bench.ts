@@ -44,7 +44,10 @@ if (process.argv.includes('--serve')) {
     url: `${url}/v1/chat/completions`,
     connections: CONNECTIONS,
     duration: DURATION_S,
-    timeout: 10,
+    // On this shared 2-core machine a few of the 500 connections opened at once are sometimes accepted seconds
+    // late (seen with a bare hono app too): their first request waits. 20 s keeps that visible in max latency
+    // instead of turning it into errors; anything slower still fails the run.
+    timeout: 20,
     requests: [
       {
         method: 'POST',
@@ -77,12 +80,13 @@ if (process.argv.includes('--serve')) {
   const total = result.requests.total as number;
   const ok = count('200');
   const limited = count('429');
-  const failures = (result.errors as number) + (result.timeouts as number);
+  // autocannon counts timeouts among errors too.
+  const failures = result.errors as number;
   console.log(`## Front under load: ${CONNECTIONS} connections for ${DURATION_S} s
 
-| Requests | req/s (mean) | 200 | 429 (intended) | other statuses | errors + timeouts | p50 ms | p99 ms | upstream requests |
-| ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |
-| ${total} | ${Math.round(result.requests.average)} | ${ok} | ${limited} | ${other.join(', ') || 'none'} | ${failures} | ${result.latency.p50} | ${result.latency.p99} | ${upstream} |
+| Requests | req/s (mean) | 200 | 429 (intended) | other statuses | errors (timeouts incl.) | p50 ms | p99 ms | max ms | upstream requests |
+| ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |
+| ${total} | ${Math.round(result.requests.average)} | ${ok} | ${limited} | ${other.join(', ') || 'none'} | ${failures} | ${result.latency.p50} | ${result.latency.p99} | ${result.latency.max} | ${upstream} |
 
 Measured: autocannon (HTTP/1.1 keep-alive) on loopback against \`startLocalPlatform\` in a child process; ${KEYS.length}
 API keys limited to 600 requests a minute each (a sliding window: a 30 s run that crosses a minute boundary may

@@ -361,13 +361,40 @@ export function createFront(options: FrontOptions): Front {
     }
   };
 
+  /**
+   * Reads and validates a body within the per-key limits. With a declared Content-Length the limits are
+   * taken first, charging body bytes / 4 as the token estimate: a refused request costs neither reading nor
+   * validation, which keeps 429s cheap under overload. The estimate is settled against real usage later, and
+   * refunded when the body turns out invalid.
+   */
+  const admit = async <T extends { readonly estimatedInputTokens: number }>(
+    c: Context<Env>,
+    prepare: (raw: unknown) => T,
+  ): Promise<{ prepared: T; charged: number }> => {
+    const declared = c.req.header('content-length');
+    if (declared !== undefined && c.req.header('transfer-encoding') === undefined && /^\d+$/.test(declared)) {
+      // Too large is known from the header alone: refuse before it counts against the key.
+      if (Number(declared) > config.limits.maxBodyBytes) throw tooLarge();
+      const charged = Math.ceil(Number(declared) / 4);
+      await takeLimits(c, charged);
+      try {
+        return { prepared: prepare(await readJson(c)), charged };
+      } catch (e) {
+        settleTokens(c.get('caller').id, charged);
+        throw e;
+      }
+    }
+    const prepared = prepare(await readJson(c));
+    await takeLimits(c, prepared.estimatedInputTokens);
+    return { prepared, charged: prepared.estimatedInputTokens };
+  };
+
   app.post('/v1/chat/completions', async (c) => {
     const info = c.get('info');
-    const prepared = prepareChat(await readJson(c), catalog);
+    const { prepared, charged } = await admit(c, (raw) => prepareChat(raw, catalog));
     info.model = prepared.entry.name;
     info.messageIndex = prepared.messageIndex;
     if (config.logPrompts) info.prompt = prepared.body.messages;
-    await takeLimits(c, prepared.estimatedInputTokens);
     const caller = c.get('caller');
     const id = completionId();
     const created = Math.floor(Date.now() / 1000);
@@ -376,7 +403,7 @@ export function createFront(options: FrontOptions): Front {
 
     if (!prepared.stream) {
       const result = await client.generate({ ...prepared.request, signal }).catch((e: unknown) => {
-        settleTokens(caller.id, prepared.estimatedInputTokens);
+        settleTokens(caller.id, charged);
         throw e;
       });
       Object.assign(info, {
@@ -395,7 +422,7 @@ export function createFront(options: FrontOptions): Front {
         result.cached,
         result.attempts,
       );
-      settleTokens(caller.id, prepared.estimatedInputTokens, { ...result.usage, cached: result.cached });
+      settleTokens(caller.id, charged, { ...result.usage, cached: result.cached });
       setGenAiHeaders(c, result.provider, result.cached, result.attempts);
       return c.json(chatCompletion(result, id, created));
     }
@@ -403,7 +430,7 @@ export function createFront(options: FrontOptions): Front {
     const iterator = client.stream({ ...prepared.request, signal })[Symbol.asyncIterator]();
     // Failures before the first token (throttled, unavailable, ...) become proper HTTP errors.
     const first: IteratorResult<StreamEvent> = await iterator.next().catch((e: unknown) => {
-      settleTokens(caller.id, prepared.estimatedInputTokens);
+      settleTokens(caller.id, charged);
       throw e;
     });
     let resolveDone!: () => void;
@@ -439,7 +466,7 @@ export function createFront(options: FrontOptions): Front {
             f.cached,
             f.attempts,
           );
-          settleTokens(caller.id, prepared.estimatedInputTokens, { ...f.usage, cached: f.cached });
+          settleTokens(caller.id, charged, { ...f.usage, cached: f.cached });
         } else {
           info.error = outcome.error;
           if (!outcome.cancelled)
@@ -460,13 +487,12 @@ export function createFront(options: FrontOptions): Front {
 
   app.post('/v1/embeddings', async (c) => {
     const info = c.get('info');
-    const prepared = prepareEmbeddings(await readJson(c), catalog);
+    const { prepared, charged } = await admit(c, (raw) => prepareEmbeddings(raw, catalog));
     info.model = prepared.entry.name;
-    await takeLimits(c, prepared.estimatedInputTokens);
     const result = await client
       .embed({ ...prepared.request, signal: c.req.raw.signal })
       .catch((e: unknown) => {
-        settleTokens(c.get('caller').id, prepared.estimatedInputTokens);
+        settleTokens(c.get('caller').id, charged);
         throw e;
       });
     Object.assign(info, {
@@ -484,7 +510,7 @@ export function createFront(options: FrontOptions): Front {
       result.cached,
       result.attempts,
     );
-    settleTokens(c.get('caller').id, prepared.estimatedInputTokens, {
+    settleTokens(c.get('caller').id, charged, {
       ...result.usage,
       cached: result.cached,
     });
@@ -515,7 +541,10 @@ export function createFront(options: FrontOptions): Front {
         result.cached,
         result.attempts,
       );
-      settleTokens(job.owner, prepared.estimatedInputTokens, { ...result.usage, cached: result.cached });
+      settleTokens(job.owner, job.charged ?? prepared.estimatedInputTokens, {
+        ...result.usage,
+        cached: result.cached,
+      });
       metrics.jobs.inc({ status: 'succeeded' });
       logger.info(
         {
@@ -532,7 +561,7 @@ export function createFront(options: FrontOptions): Front {
       return { ok: true, result: chatCompletion(result, completionId(), Math.floor(Date.now() / 1000)) };
     } catch (e) {
       if (signal.aborted) throw e;
-      settleTokens(job.owner, prepared.estimatedInputTokens);
+      settleTokens(job.owner, job.charged ?? prepared.estimatedInputTokens);
       const err = toHttpError(e, model, job.id, prepared.messageIndex);
       metrics.jobs.inc({ status: 'failed' });
       logger.warn(
@@ -559,20 +588,18 @@ export function createFront(options: FrontOptions): Front {
 
   app.post('/v1/jobs', async (c) => {
     const info = c.get('info');
-    const raw = await readJson(c);
-    const prepared = prepareChat(raw, catalog);
+    const { prepared, charged } = await admit(c, (raw) => {
+      const p = prepareChat(raw, catalog);
+      if (p.stream) {
+        throw new HttpError(
+          400,
+          'invalid stream: a job cannot stream; omit "stream" and read the result from GET /v1/jobs/{id}',
+          { param: 'stream', code: 'invalid_value' },
+        );
+      }
+      return p;
+    });
     info.model = prepared.entry.name;
-    if (prepared.stream) {
-      throw new HttpError(
-        400,
-        'invalid stream: a job cannot stream; omit "stream" and read the result from GET /v1/jobs/{id}',
-        {
-          param: 'stream',
-          code: 'invalid_value',
-        },
-      );
-    }
-    await takeLimits(c, prepared.estimatedInputTokens);
     const now = Date.now();
     const record: JobRecord = {
       id: jobId(),
@@ -581,6 +608,7 @@ export function createFront(options: FrontOptions): Front {
       createdAt: now,
       attempts: 0,
       request: prepared.body,
+      charged,
     };
     try {
       await store.create(record, jobTtlMs);

@@ -14,6 +14,8 @@ export interface JobRecord {
   /** Times a worker has picked the job up (more than 1 after a restart or a lost lease). */
   readonly attempts: number;
   readonly request: unknown;
+  /** Tokens charged to the owner's tokens/min at submission, settled when the job ends. */
+  readonly charged?: number;
   readonly result?: unknown;
   readonly error?: { readonly status: number; readonly body: unknown };
 }
@@ -44,20 +46,35 @@ export function jobId(): string {
   return `job_${randomBytes(16).toString('base64url')}`;
 }
 
-/** Jobs in this process: lost on restart. The default when no Redis is configured. */
+/**
+ * Jobs in this process: lost on restart. The default when no Redis is configured. Queued and leased jobs
+ * sit in an insertion-ordered queue, so a claim looks at the few oldest entries, not at every job kept.
+ */
 export class MemoryJobStore implements JobStore {
-  private readonly jobs = new Map<string, { record: JobRecord; expiresAt: number; availableAt?: number }>();
+  private readonly jobs = new Map<string, { record: JobRecord; expiresAt: number }>();
+  /** Unfinished jobs by id → when each becomes available (leased ones later), oldest first. */
+  private readonly queue = new Map<string, number>();
+  private lastPurge = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
 
+  /** Drops expired jobs, at most once a second (a sweep is O(jobs)). */
   private purge(): void {
     const now = this.now();
-    for (const [id, j] of this.jobs) if (j.expiresAt <= now) this.jobs.delete(id);
+    if (now - this.lastPurge < 1000) return;
+    this.lastPurge = now;
+    for (const [id, j] of this.jobs) {
+      if (j.expiresAt <= now) {
+        this.jobs.delete(id);
+        this.queue.delete(id);
+      }
+    }
   }
 
   async create(job: JobRecord, ttlMs: number): Promise<void> {
     this.purge();
-    this.jobs.set(job.id, { record: job, expiresAt: this.now() + ttlMs, availableAt: this.now() });
+    this.jobs.set(job.id, { record: job, expiresAt: this.now() + ttlMs });
+    this.queue.set(job.id, this.now());
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
@@ -67,39 +84,43 @@ export class MemoryJobStore implements JobStore {
 
   async claim(leaseMs: number): Promise<JobRecord | undefined> {
     const now = this.now();
-    let best: { id: string; availableAt: number } | undefined;
-    for (const [id, j] of this.jobs) {
-      if (j.availableAt === undefined || j.availableAt > now || j.expiresAt <= now) continue;
-      if (!best || j.availableAt < best.availableAt) best = { id, availableAt: j.availableAt };
+    for (const [id, availableAt] of this.queue) {
+      if (availableAt > now) continue; // leased: only as many as the workers running
+      const j = this.jobs.get(id);
+      this.queue.delete(id);
+      if (!j || j.expiresAt <= now) continue;
+      j.record = { ...j.record, status: 'running', startedAt: now, attempts: j.record.attempts + 1 };
+      this.queue.set(id, now + leaseMs); // to the back, invisible until the lease runs out
+      return j.record;
     }
-    if (!best) return undefined;
-    const j = this.jobs.get(best.id)!;
-    j.record = { ...j.record, status: 'running', startedAt: now, attempts: j.record.attempts + 1 };
-    j.availableAt = now + leaseMs;
-    return j.record;
+    return undefined;
   }
 
   async renew(id: string, leaseMs: number): Promise<void> {
-    const j = this.jobs.get(id);
-    if (j?.availableAt !== undefined) j.availableAt = this.now() + leaseMs;
+    if (this.queue.has(id)) this.queue.set(id, this.now() + leaseMs);
   }
 
   async finish(id: string, outcome: JobOutcome, ttlMs: number): Promise<void> {
     const j = this.jobs.get(id);
+    this.queue.delete(id);
     if (!j) return;
     const finishedAt = this.now();
     j.record = outcome.ok
       ? { ...j.record, status: 'succeeded', finishedAt, result: outcome.result }
       : { ...j.record, status: 'failed', finishedAt, error: { status: outcome.status, body: outcome.body } };
-    j.availableAt = undefined;
     j.expiresAt = finishedAt + ttlMs;
   }
 
   async release(id: string): Promise<void> {
     const j = this.jobs.get(id);
-    if (j?.availableAt === undefined) return;
+    if (!j || !this.queue.has(id)) return;
     j.record = { ...j.record, status: 'queued' };
-    j.availableAt = this.now();
+    this.queue.delete(id);
+    // Back at the front of the line: it was taken in order.
+    const rest = [...this.queue];
+    this.queue.clear();
+    this.queue.set(id, this.now());
+    for (const [k, v] of rest) this.queue.set(k, v);
   }
 
   async ping(): Promise<boolean> {
@@ -158,6 +179,7 @@ export class RedisJobStore implements JobStore {
         createdAt: job.createdAt,
         attempts: job.attempts,
         request: JSON.stringify(job.request),
+        ...(job.charged !== undefined ? { charged: job.charged } : {}),
       })
       .pexpire(this.key(job.id), ttlMs)
       .zadd(this.queue, this.now(), job.id)
@@ -177,6 +199,7 @@ export class RedisJobStore implements JobStore {
       ...(h.finishedAt ? { finishedAt: num(h.finishedAt) } : {}),
       attempts: Number(h.attempts ?? 0),
       request: h.request ? JSON.parse(h.request) : undefined,
+      ...(h.charged ? { charged: Number(h.charged) } : {}),
       ...(h.result ? { result: JSON.parse(h.result) } : {}),
       ...(h.error ? { error: JSON.parse(h.error) } : {}),
     };
