@@ -6,7 +6,7 @@ import type { GatewayClient } from './client.js';
 import { toClientOptions } from './client-options.js';
 import { ENV, loadApiKeys, loadConfig } from './environment.js';
 import { createLogger } from './logger.js';
-import { connectRedis } from './redis.js';
+import { openRedis } from './redis.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -55,10 +55,10 @@ export async function createFrontFromEnv(
       `no API keys: set ${ENV.apiKeys} (comma-separated), ${ENV.apiKeyHashes}, ${ENV.apiKeysFile} or ${ENV.apiKeysSecretArn}`,
     );
   }
-  // One Redis connection (AUTH, private CA) for the front and the client's cache.
+  // One Redis connection (AUTH or IAM token, private CA) for the front and the client's cache.
   const redis =
     options.redis ??
-    (config.cache.redisUrl && !options.client ? connectRedis(config.cache.redisUrl, env) : undefined);
+    (config.cache.redisUrl && !options.client ? await openRedis(config.cache.redisUrl, env) : undefined);
   const clientOptions = options.clientOptions ?? {};
   const client =
     options.client ??
