@@ -56,6 +56,7 @@ export class MicroBatcher<K, V> {
   #timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   readonly #sealed: Item<K, V>[][] = [];
   #inFlight = 0;
+  readonly #watchers = new WeakMap<AbortSignal, { items: Set<Item<K, V>>; onAbort: () => void }>();
 
   constructor(options: MicroBatcherOptions<K, V>) {
     this.#batch = options.batch;
@@ -101,7 +102,6 @@ export class MicroBatcher<K, V> {
       return;
     }
     const weight = this.#weigh ? this.#weigh(key) : 0;
-    const onAbort = () => this.#abortItem(item);
     const item: Item<K, V> = {
       key,
       weight,
@@ -119,9 +119,9 @@ export class MicroBatcher<K, V> {
         item.detach();
         reject(e);
       },
-      detach: () => signal?.removeEventListener('abort', onAbort),
+      detach: () => (signal ? this.#unwatch(signal, item) : undefined),
     };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal) this.#watch(signal, item);
     if (
       this.#open.length > 0 &&
       (this.#open.length + 1 > this.#maxSize || this.#openWeight + weight > this.#maxWeight)
@@ -137,6 +137,32 @@ export class MicroBatcher<K, V> {
           ? setImmediate(() => this.#seal())
           : setTimeout(() => this.#seal(), this.#windowMs);
     }
+  }
+
+  /**
+   * One abort listener per signal, however many keys wait on it (a 600-text embed loads 600 keys with the
+   * call's signal): no listener build-up, no MaxListenersExceededWarning. Removed when its last key settles.
+   */
+  #watch(signal: AbortSignal, item: Item<K, V>): void {
+    let watchers = this.#watchers.get(signal);
+    if (!watchers) {
+      const items = new Set<Item<K, V>>();
+      const onAbort = () => {
+        this.#watchers.delete(signal);
+        for (const i of [...items]) this.#abortItem(i);
+      };
+      watchers = { items, onAbort };
+      this.#watchers.set(signal, watchers);
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+    watchers.items.add(item);
+  }
+
+  #unwatch(signal: AbortSignal, item: Item<K, V>): void {
+    const watchers = this.#watchers.get(signal);
+    if (!watchers?.items.delete(item) || watchers.items.size > 0) return;
+    this.#watchers.delete(signal);
+    signal.removeEventListener('abort', watchers.onAbort);
   }
 
   #abortItem(item: Item<K, V>): void {

@@ -149,6 +149,44 @@ describe('fallback layer', () => {
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 
+  describe('one target (the fast path: no branch signal, no child context)', () => {
+    it('calls the target once with the call context and passes its result and errors through', async () => {
+      const layer = createFallbackLayer();
+      const { next, calls } = byTarget({});
+      const { ctx } = context();
+      await expect(layer.generate!(request([A]), ctx, next)).resolves.toMatchObject({ text: `from ${A.id}` });
+      expect(calls).toEqual([A.id]);
+      expect(ctx.target).toEqual(A);
+      const failing = byTarget({ [A.id]: fail('throttled', { retryAfterMs: 7 }) });
+      await expect(layer.generate!(request([A]), context().ctx, failing.next)).rejects.toMatchObject({
+        kind: 'throttled',
+        retryAfterMs: 7,
+      });
+    });
+
+    it('an abort or a deadline while the target runs is typed aborted / timeout', async () => {
+      const layer = createFallbackLayer();
+      const honours = (signal: AbortSignal) =>
+        new Promise<void>((_resolve, reject) =>
+          signal.addEventListener('abort', () => reject(new Error('socket hang up')), { once: true }),
+        );
+      const { next } = byTarget({ [A.id]: honours });
+      const aborted = new AbortController();
+      setTimeout(() => aborted.abort(), 5);
+      await expect(
+        layer.generate!(request([A]), context({ signal: aborted.signal }).ctx, next),
+      ).rejects.toMatchObject({ kind: 'aborted', provider: A.provider });
+      const timedOut = new AbortController();
+      setTimeout(() => timedOut.abort(new DOMException('deadline', 'TimeoutError')), 5);
+      await expect(
+        layer.generate!(request([A]), context({ signal: timedOut.signal }).ctx, next),
+      ).rejects.toMatchObject({ kind: 'timeout' });
+      await expect(
+        layer.generate!(request([A]), context({ signal: AbortSignal.abort() }).ctx, next),
+      ).rejects.toMatchObject({ kind: 'aborted' });
+    });
+  });
+
   describe('streams', () => {
     const streams = (
       plan: Record<string, (t: Target) => AsyncIterable<never>>,

@@ -92,6 +92,19 @@ export function createFallbackLayer(options: FallbackOptions = {}): Layer {
         }),
       );
     }
+    if (targets.length === 1) {
+      // Fast path: one target cannot fall back or hedge, so no branch signal, no child context and no
+      // scheduler; an abort still surfaces as this layer's typed aborted/timeout error.
+      if (ctx.signal.aborted) return Promise.reject(abortError(ctx.signal));
+      const target = targets[0]!;
+      ctx.target = target;
+      return call(ctx).then(
+        (value) => ({ value, target, release: noop }),
+        (e: unknown) => {
+          throw ctx.signal.aborted ? abortError(ctx.signal, target.provider) : e;
+        },
+      );
+    }
     return new Promise((resolve, reject) => {
       type Branch = { index: number; link: ReturnType<typeof linkSignals>; done: boolean };
       const branches: Branch[] = [];
@@ -225,6 +238,8 @@ export function createFallbackLayer(options: FallbackOptions = {}): Layer {
     },
   };
 }
+
+const noop = () => {};
 
 /** True for a GenAiError of kind `mid-stream` (from any copy of this package). */
 export function isMidStreamError(e: unknown): e is MidStreamError {

@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHAT, type ClientEmulator, EMBED, PROVIDERS, startClientEmulator } from './client.test-utils.js';
+
+// Every call adds abort listeners (its deadline, the batcher's per-text waits, the official clients' own).
+// Node prints MaxListenersExceededWarning when one signal gets more than 10: none may build up on a shared one.
+describe('no listener build-up', () => {
+  let env: ClientEmulator;
+  const warnings: Error[] = [];
+  const onWarning = (w: Error) => warnings.push(w);
+
+  beforeAll(async () => {
+    process.on('warning', onWarning);
+    // The default layers (cache, coalescing, micro-batching, retry, breaker) stay on.
+    env = await startClientEmulator({ retry: {}, circuitBreaker: {}, cache: {} });
+  });
+  afterAll(async () => {
+    process.off('warning', onWarning);
+    await env?.close();
+  });
+
+  const listenerWarnings = () => warnings.filter((w) => w.name === 'MaxListenersExceededWarning');
+
+  it('1,000 concurrent calls (generate, stream, embed on the four providers) print no MaxListenersExceededWarning', async () => {
+    const { client } = env;
+    const calls = Array.from({ length: 1000 }, async (_, i) => {
+      const provider = PROVIDERS[i % 4]!;
+      const content = `call ${i}`;
+      if (i % 3 === 0) {
+        const r = await client.embed({ model: EMBED[provider], input: [content, `${content} b`] });
+        return r.embeddings.length === 2;
+      }
+      if (i % 3 === 1) {
+        let text = '';
+        for await (const e of client.stream({
+          model: CHAT[provider],
+          messages: [{ role: 'user', content }],
+        })) {
+          if (e.type === 'delta') text += e.text;
+        }
+        return text.length > 0;
+      }
+      const r = await client.generate({ model: CHAT[provider], messages: [{ role: 'user', content }] });
+      return r.text.length > 0;
+    });
+    const results = await Promise.all(calls);
+    expect(results.filter(Boolean)).toHaveLength(1000);
+    await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+    expect(listenerWarnings().map((w) => w.message)).toEqual([]);
+  });
+
+  it('a 600-text embed (split and micro-batched) prints none either', async () => {
+    const input = Array.from({ length: 600 }, (_, i) => `text number ${i}`);
+    const r = await env.client.embed({ model: EMBED.vertex, input });
+    expect(r.embeddings).toHaveLength(600);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(listenerWarnings().map((w) => w.message)).toEqual([]);
+  });
+
+  it('the probe sees the warning when listeners do build up', async () => {
+    const before = listenerWarnings().length;
+    const controller = new AbortController();
+    for (let i = 0; i < 11; i++) controller.signal.addEventListener('abort', () => {});
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(listenerWarnings()).toHaveLength(before + 1);
+  });
+});
