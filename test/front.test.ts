@@ -107,6 +107,16 @@ describe('chat completions through the openai client', () => {
     expect(data.model).toBe('vertex/gemini-2.0-flash');
     expect(response.headers.get('x-genai-provider')).toBe('vertex');
     expect(response.headers.get('x-genai-attempts')).toBe('2');
+    // The failed Bedrock attempt is counted too, by target.
+    const metrics = await (
+      await fetch(`${platform.front.url}/metrics`, { headers: { authorization: `Bearer ${KEY}` } })
+    ).text();
+    expect(metrics).toMatch(
+      /genai_front_upstream_requests_total\{target="bedrock\/anthropic\.claude-3-5-haiku-20241022-v1:0",provider="bedrock"\} [1-9]/,
+    );
+    expect(metrics).toMatch(
+      /genai_front_upstream_requests_total\{target="vertex\/gemini-2\.0-flash",provider="vertex"\} [1-9]/,
+    );
   });
 
   it('maps upstream failures to OpenAI errors with the right status', async () => {

@@ -8,6 +8,7 @@ export class FrontMetrics {
   readonly tokens: Counter<'model' | 'direction'>;
   readonly cache: Counter<'model' | 'result'>;
   readonly attempts: Counter<'model' | 'provider'>;
+  readonly upstreamRequests: Counter<'target' | 'provider'>;
   readonly rateLimited: Counter<'limit'>;
   readonly inFlight: Gauge;
   readonly jobs: Counter<'status'>;
@@ -46,6 +47,12 @@ export class FrontMetrics {
       name: 'genai_front_upstream_attempts_total',
       help: 'Upstream requests made for successful calls, retries and fallbacks included, by model and provider.',
       labelNames: ['model', 'provider'],
+      registers,
+    });
+    this.upstreamRequests = new Counter({
+      name: 'genai_front_upstream_requests_total',
+      help: 'Every upstream request the client made (retries, fallbacks and failed calls included), by target.',
+      labelNames: ['target', 'provider'],
       registers,
     });
     this.rateLimited = new Counter({

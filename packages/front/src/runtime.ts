@@ -6,6 +6,7 @@ import type { GatewayClient } from './client.js';
 import { toClientOptions } from './client-options.js';
 import { ENV, loadApiKeys, loadConfig } from './environment.js';
 import { createLogger } from './logger.js';
+import { FrontMetrics } from './metrics.js';
 import { openRedis } from './redis.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -59,7 +60,19 @@ export async function createFrontFromEnv(
   const redis =
     options.redis ??
     (config.cache.redisUrl && !options.client ? await openRedis(config.cache.redisUrl, env) : undefined);
-  const clientOptions = options.clientOptions ?? {};
+  const metrics = options.metrics ?? new FrontMetrics();
+  const userOptions = options.clientOptions ?? {};
+  const userListener = userOptions.onEvent;
+  // Every upstream request, failed calls included, from the client's typed events.
+  const clientOptions: ClientOptions = {
+    ...userOptions,
+    onEvent: (event) => {
+      if (event.type === 'attempt') {
+        metrics.upstreamRequests.inc({ target: event.target.id, provider: event.target.provider });
+      }
+      userListener?.(event);
+    },
+  };
   const client =
     options.client ??
     createGatewayClient(
@@ -75,6 +88,7 @@ export async function createFrontFromEnv(
     config,
     apiKeys,
     client,
+    metrics,
     ...(redis ? { redis, ownsRedis: options.redis ? (options.ownsRedis ?? false) : true } : {}),
     logger: options.logger ?? createLogger({ level: env[ENV.logLevel] ?? 'info' }),
     keyPrefix: options.keyPrefix ?? env[ENV.redisKeyPrefix] ?? 'genai:front:',
