@@ -52,9 +52,9 @@ describe('LambdaFront bundling the real front handler', () => {
     expect('entry' in located && located.entry).toMatch(/packages\/front\/src\/lambda\.ts$/);
   });
 
-  it('bundles an ESM handler on arm64 Node 20 with a streaming Function URL', () => {
+  it('bundles an ESM handler on arm64 Node 24 with a streaming Function URL', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs20.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
       MemorySize: 1024,

@@ -72,9 +72,9 @@ export interface LambdaFrontProps {
   /** Handler of `code`. @default 'index.handler' */
   readonly handler?: string;
   /**
-   * Node.js runtime. Node 20 is what the front is built and tested on; AWS deprecated it on 2026-04-30 and blocks
-   * creating Node 20 functions from 2027-02-01, so move to a newer runtime together with the repository.
-   * @default lambda.Runtime.NODEJS_20_X
+   * Node.js runtime. The front supports Node 20 and newer; AWS deprecated the Node 20 runtime on 2026-04-30 and
+   * blocks creating Node 20 functions from 2027-02-01, so the default is the current LTS.
+   * @default lambda.Runtime.NODEJS_24_X
    */
   readonly runtime?: lambda.Runtime;
   /** @default 1024 */
@@ -107,7 +107,7 @@ export interface LambdaFrontProps {
 }
 
 /**
- * The OpenAI-compatible front on Lambda: arm64, Node 20, a Function URL that streams responses, the
+ * The OpenAI-compatible front on Lambda: arm64, Node 24, a Function URL that streams responses, the
  * configuration in its environment, API keys in Secrets Manager and IAM limited to the models it routes to.
  */
 export class LambdaFront extends Construct implements ec2.IConnectable, iam.IGrantable {
@@ -209,7 +209,7 @@ export class LambdaFront extends Construct implements ec2.IConnectable, iam.IGra
     this.checkEnvironmentSize({ ...environment, GENAI_CONFIG: JSON.stringify(this.frontConfig) });
 
     const common = {
-      runtime: props.runtime ?? lambda.Runtime.NODEJS_20_X,
+      runtime: props.runtime ?? lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 1024,
       timeout: props.timeout ?? Duration.minutes(15),
@@ -244,7 +244,7 @@ export class LambdaFront extends Construct implements ec2.IConnectable, iam.IGra
         handler: 'handler',
         bundling: {
           format: nodejs.OutputFormat.ESM,
-          target: `node${(props.runtime ?? lambda.Runtime.NODEJS_20_X).name.replace(/^nodejs|\.x$/g, '')}`,
+          target: `node${(props.runtime ?? lambda.Runtime.NODEJS_24_X).name.replace(/^nodejs|\.x$/g, '')}`,
           mainFields: ['module', 'main'],
           minify: true,
           sourceMap: true,
@@ -252,18 +252,20 @@ export class LambdaFront extends Construct implements ec2.IConnectable, iam.IGra
           // CommonJS dependencies (ioredis, pino) call require() inside the ESM bundle.
           banner:
             "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-          // The Node 20 runtime ships AWS SDK v3; the front loads the Secrets Manager client from it.
-          externalModules: ['@aws-sdk/*'],
+          // Bundle the AWS SDK versions the client was tested with instead of the runtime's copy, whose
+          // version AWS changes under the function (and would mismatch the bundled @smithy packages).
+          externalModules: [],
           ...(located.fromSource ? { esbuildArgs: { '--conditions': '@genai-deploy/source' } } : {}),
         },
       });
     }
-    // Node 20 is the runtime the front is built and tested on (the repo's engines); AwsSolutions-L1 wants the newest.
-    acknowledge(
-      this.function,
-      'AwsSolutions-L1',
-      'the front is built and tested on Node 20 (the repository engines and CI); move to a newer runtime with the repo',
-    );
+    if (props.runtime && props.runtime.name !== lambda.Runtime.NODEJS_24_X.name) {
+      acknowledge(
+        this.function,
+        'AwsSolutions-L1',
+        `the runtime ${props.runtime.name} was chosen explicitly through the runtime prop of this LambdaFront`,
+      );
+    }
 
     this.functionUrl = this.function.addFunctionUrl({
       authType: props.authType ?? lambda.FunctionUrlAuthType.NONE,
