@@ -15,6 +15,10 @@ describe('createClient', () => {
     ],
     [{ providers: { vertex: { project: 'p' } } }, /invalid providers\.vertex\.location: got undefined/],
     [
+      { providers: { vertex: { project: 'p', location: 'us-central1', transport: 'http2' } } },
+      /invalid providers\.vertex\.transport: got "http2"; expected 'grpc' or 'rest'/,
+    ],
+    [
       { providers: { azure: { endpoint: 'my-resource' } } },
       /invalid providers\.azure\.endpoint: got "my-resource"; expected the https:\/\/ URL/,
     ],

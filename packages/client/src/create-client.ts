@@ -72,6 +72,13 @@ function checkClientOptions(options: ClientOptions): void {
         "expected a region such as 'us-central1', or 'global'",
       );
     }
+    if (vertex.transport !== undefined && vertex.transport !== 'rest' && vertex.transport !== 'grpc') {
+      fail(
+        'providers.vertex.transport',
+        vertex.transport,
+        "expected 'grpc' or 'rest' (or leave it out: REST for an http(s) endpoint URL, else gRPC)",
+      );
+    }
   }
   if (azure && (typeof azure.endpoint !== 'string' || !/^https?:\/\/\S+$/.test(azure.endpoint))) {
     fail(

@@ -1,5 +1,6 @@
 import { helpers, type protos, v1 } from '@google-cloud/aiplatform';
 import { type AuthClient, GoogleAuth } from 'google-auth-library';
+import { grpc } from 'google-gax';
 import { GenAiError } from '../errors.js';
 import { estimateTokens } from '../model-limits.js';
 import type {
@@ -26,11 +27,17 @@ export interface VertexProviderOptions {
   /** Region such as us-central1, or 'global'. */
   readonly location: string;
   /**
-   * Endpoint override. An http(s) URL (e.g. the emulator's `http://127.0.0.1:4010`) selects the REST transport;
-   * a bare host (`us-central1-aiplatform.googleapis.com`) keeps gRPC.
-   * @default - `{location}-aiplatform.googleapis.com` over gRPC
+   * Endpoint override: an http(s) URL (e.g. the emulator's `http://127.0.0.1:4010`) or a bare host
+   * (`us-central1-aiplatform.googleapis.com`, optionally `:port`).
+   * @default - `{location}-aiplatform.googleapis.com` (`aiplatform.googleapis.com` for 'global')
    */
   readonly endpoint?: string;
+  /**
+   * Wire protocol. `'grpc'`: the official client's default transport (HTTP/2; TLS, except to an `http://`
+   * endpoint, which gets an insecure channel, e.g. the emulator). `'rest'`: JSON over HTTP/1.1 (gax's fallback).
+   * @default - 'rest' when `endpoint` is an http(s) URL, else 'grpc'
+   */
+  readonly transport?: 'rest' | 'grpc';
   /** @default - Application Default Credentials (google-auth-library's GoogleAuth) */
   readonly authClient?: AuthClient;
 }
@@ -117,6 +124,11 @@ export function fromValue(v: unknown): unknown {
   }
 }
 
+/** The transport a Vertex provider uses: `transport`, else REST for an http(s) URL endpoint, else gRPC. */
+export function vertexTransport(options: VertexProviderOptions): 'rest' | 'grpc' {
+  return options.transport ?? (/^https?:\/\//.test(options.endpoint ?? '') ? 'rest' : 'grpc');
+}
+
 function isCustomEndpoint(target: Target): boolean {
   return /(?:^|\/)endpoints\/[^/]+$/.test(target.model);
 }
@@ -134,7 +146,7 @@ export class VertexAdapter implements ProviderAdapter {
   private readonly rest: boolean;
 
   constructor(private readonly options: VertexProviderOptions) {
-    this.rest = /^https?:\/\//.test(options.endpoint ?? '');
+    this.rest = vertexTransport(options) === 'rest';
   }
 
   client(location = this.options.location): v1.PredictionServiceClient {
@@ -152,22 +164,32 @@ export class VertexAdapter implements ProviderAdapter {
       ...(this.options.authClient ? { authClient: this.options.authClient as never } : {}),
     };
     const endpoint = this.options.endpoint;
-    if (endpoint && /^https?:\/\//.test(endpoint)) {
-      const url = new URL(endpoint);
-      const secure = url.protocol === 'https:';
+    const url = endpoint && /^https?:\/\//.test(endpoint) ? new URL(endpoint) : undefined;
+    const host =
+      url?.hostname ??
+      endpoint?.replace(/:\d+$/, '') ??
+      (location === 'global' ? 'aiplatform.googleapis.com' : `${location}-aiplatform.googleapis.com`);
+    const secure = url ? url.protocol === 'https:' : true;
+    const explicitPort = url?.port || /:(\d+)$/.exec(endpoint ?? '')?.[1];
+    const port = explicitPort ? Number(explicitPort) : secure ? 443 : 80;
+    if (this.rest) {
       return {
         ...base,
         ...restAuth(this.options.authClient),
-        apiEndpoint: url.hostname,
-        port: url.port ? Number(url.port) : secure ? 443 : 80,
+        apiEndpoint: host,
+        port,
         protocol: secure ? 'https' : 'http',
         fallback: true,
       } as ClientOptions;
     }
-    const host =
-      endpoint ??
-      (location === 'global' ? 'aiplatform.googleapis.com' : `${location}-aiplatform.googleapis.com`);
-    return { ...base, apiEndpoint: host };
+    // gRPC: TLS with call credentials, or an insecure channel to an http:// endpoint (grpc-js sends no call
+    // credentials over it, so no token leaves the process in clear text).
+    return {
+      ...base,
+      apiEndpoint: host,
+      ...(explicitPort ? { port } : {}),
+      ...(secure ? {} : { sslCreds: grpc.credentials.createInsecure() }),
+    };
   }
 
   /** Resource name of a model: publisher model id, `publishers/{p}/models/{m}`, or `endpoints/{id}`. */
