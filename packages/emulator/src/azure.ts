@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { complete, countTokens, deltas, embed } from './content.js';
-import { type EmulatorContext, isObject, parseJson, type RoutedRequest, streamFault } from './context.js';
+import { countTokens, deltas, embed } from './content.js';
+import { type EmulatorContext, isObject, parseJson, type RoutedRequest } from './context.js';
 import type { Exchange } from './exchange.js';
+import { answerTo, awaitGeneration, type GenerationInput, streamDeltas } from './generation.js';
 import { pause } from './latency.js';
 import type { FaultRule } from './types.js';
 
@@ -172,14 +173,8 @@ function checkExtra(ex: Exchange, body: Record<string, unknown>, known: Readonly
   return false;
 }
 
-interface ChatInput {
+interface ChatInput extends GenerationInput {
   readonly model: string;
-  readonly prompt: string;
-  readonly inputTokens: number;
-  readonly maxTokens: number | undefined;
-  readonly temperature: number | undefined;
-  readonly topP: number | undefined;
-  readonly stop: readonly string[];
   readonly stream: boolean;
   readonly includeUsage: boolean;
 }
@@ -294,12 +289,7 @@ async function chatCompletions(
   fault: FaultRule | undefined,
   input: ChatInput,
 ): Promise<void> {
-  const answer = complete(
-    input.prompt,
-    { temperature: input.temperature, topP: input.topP },
-    input.maxTokens,
-    input.stop,
-  );
+  const answer = answerTo(input);
   const id = `chatcmpl-${randomUUID().replaceAll('-', '')}`;
   const created = Math.floor(Date.now() / 1000);
   const usage = {
@@ -307,33 +297,30 @@ async function chatCompletions(
     completion_tokens: answer.words.length,
     total_tokens: input.inputTokens + answer.words.length,
   };
+  if (!input.stream) {
+    await awaitGeneration(ex, ctx, input.inputTokens, answer.words.length);
+    ex.json(
+      200,
+      {
+        id,
+        object: 'chat.completion',
+        created,
+        model: input.model,
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: answer.text, tool_calls: null },
+            finish_reason: FINISH[answer.finish],
+          },
+        ],
+        usage,
+      },
+      headers(),
+    );
+    return;
+  }
   const done = ctx.latency.beginGeneration();
   try {
-    if (!input.stream) {
-      await pause(
-        ctx.latency.firstTokenMs(input.inputTokens) + ctx.latency.tokenMs() * answer.words.length,
-        ex,
-      );
-      ex.json(
-        200,
-        {
-          id,
-          object: 'chat.completion',
-          created,
-          model: input.model,
-          choices: [
-            {
-              index: 0,
-              message: { role: 'assistant', content: answer.text, tool_calls: null },
-              finish_reason: FINISH[answer.finish],
-            },
-          ],
-          usage,
-        },
-        headers(),
-      );
-      return;
-    }
     await pause(ctx.latency.firstTokenMs(input.inputTokens), ex);
     ex.startStream(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...headers() });
     const chunk = (
@@ -343,22 +330,20 @@ async function chatCompletions(
     ) =>
       `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: input.model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`;
     await ex.write(chunk({ role: 'assistant', content: '' }, null));
-    const pieces = deltas(answer.words);
-    for (let i = 0; i <= pieces.length; i++) {
-      const action = streamFault(fault, i, i === pieces.length);
-      if (action === 'cut') return ex.cut();
-      if (action === 'error') {
-        const status = fault?.status ?? 500;
-        const code = fault?.errorType ?? CODE_OF_STATUS[status] ?? 'InternalServerError';
-        await ex.write(
-          `data: ${JSON.stringify({ error: { code, message: fault?.message ?? 'The server had an error while processing your request. Sorry about that!', status } })}\n\n`,
-        );
-        return ex.end();
-      }
-      if (i === pieces.length || ex.gone) break;
-      if (i > 0) await pause(ctx.latency.tokenMs(), ex);
-      await ex.write(chunk({ content: pieces[i] }, null));
-    }
+    const stopped = await streamDeltas(
+      ex,
+      ctx,
+      deltas(answer.words),
+      fault,
+      (content) => ex.write(chunk({ content }, null)),
+      (rule) => {
+        const status = rule.status ?? 500;
+        const code = rule.errorType ?? CODE_OF_STATUS[status] ?? 'InternalServerError';
+        return `data: ${JSON.stringify({ error: { code, message: rule.message ?? 'The server had an error while processing your request. Sorry about that!', status } })}\n\n`;
+      },
+    );
+    if (stopped === 'cut') return ex.cut();
+    if (stopped) return;
     await ex.write(chunk({}, FINISH[answer.finish], input.includeUsage ? { usage } : {}));
     await ex.write('data: [DONE]\n\n');
     ex.end();

@@ -1,29 +1,21 @@
 import { EVENT_STREAM_CONTENT_TYPE, encodeEvent, requestId } from './aws.js';
 import { bedrockStreamException, sendBedrockError, validation } from './bedrock-errors.js';
 import { isEmbeddingModel, textModel } from './bedrock-models.js';
-import { complete, countTokens, deltas } from './content.js';
-import { type EmulatorContext, isObject, parseJson, streamFault } from './context.js';
+import { countTokens, deltas } from './content.js';
+import { type EmulatorContext, isObject, parseJson } from './context.js';
 import type { Exchange } from './exchange.js';
+import { answerTo, awaitGeneration, type GenerationInput, streamDeltas } from './generation.js';
 import { pause } from './latency.js';
 import type { FaultRule } from './types.js';
 
 /** Bedrock Runtime Converse and ConverseStream. */
-
-interface ConverseInput {
-  readonly prompt: string;
-  readonly inputTokens: number;
-  readonly maxTokens: number | undefined;
-  readonly temperature: number | undefined;
-  readonly topP: number | undefined;
-  readonly stop: readonly string[];
-}
 
 function constraint(value: unknown, path: string, rule: string): string {
   return `1 validation error detected: Value '${typeof value === 'string' ? value : JSON.stringify(value)}' at '${path}' failed to satisfy constraint: ${rule}`;
 }
 
 /** Validates a Converse body like the service; answers and returns undefined when it is invalid. */
-export function parseConverse(ex: Exchange, modelId: string): ConverseInput | undefined {
+export function parseConverse(ex: Exchange, modelId: string): GenerationInput | undefined {
   if (isEmbeddingModel(modelId)) {
     validation(
       ex,
@@ -196,32 +188,22 @@ export function parseConverse(ex: Exchange, modelId: string): ConverseInput | un
 
 const STOP_REASON = { stop: 'end_turn', length: 'max_tokens', stop_sequence: 'stop_sequence' } as const;
 
+function usage(inputTokens: number, outputTokens: number) {
+  return { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens };
+}
+
 export async function converse(ex: Exchange, ctx: EmulatorContext, modelId: string): Promise<void> {
   const input = parseConverse(ex, modelId);
   if (!input) return;
   const started = Date.now();
-  const answer = complete(
-    input.prompt,
-    { temperature: input.temperature, topP: input.topP },
-    input.maxTokens,
-    input.stop,
-  );
-  const done = ctx.latency.beginGeneration();
-  try {
-    await pause(
-      ctx.latency.firstTokenMs(input.inputTokens) + ctx.latency.tokenMs() * answer.words.length,
-      ex,
-    );
-  } finally {
-    done();
-  }
-  const outputTokens = answer.words.length;
+  const answer = answerTo(input);
+  await awaitGeneration(ex, ctx, input.inputTokens, answer.words.length);
   ex.json(
     200,
     {
       output: { message: { role: 'assistant', content: [{ text: answer.text }] } },
       stopReason: STOP_REASON[answer.finish],
-      usage: { inputTokens: input.inputTokens, outputTokens, totalTokens: input.inputTokens + outputTokens },
+      usage: usage(input.inputTokens, answer.words.length),
       metrics: { latencyMs: Date.now() - started },
     },
     { 'x-amzn-requestid': requestId() },
@@ -237,39 +219,27 @@ export async function converseStream(
   const input = parseConverse(ex, modelId);
   if (!input) return;
   const started = Date.now();
-  const answer = complete(
-    input.prompt,
-    { temperature: input.temperature, topP: input.topP },
-    input.maxTokens,
-    input.stop,
-  );
+  const answer = answerTo(input);
   const done = ctx.latency.beginGeneration();
   try {
     await pause(ctx.latency.firstTokenMs(input.inputTokens), ex);
     ex.startStream(200, { 'content-type': EVENT_STREAM_CONTENT_TYPE, 'x-amzn-requestid': requestId() });
     await ex.write(encodeEvent('messageStart', { role: 'assistant' }));
-    const pieces = deltas(answer.words);
-    for (let i = 0; i <= pieces.length; i++) {
-      const action = streamFault(fault, i, i === pieces.length);
-      if (action === 'cut') return ex.cut();
-      if (action === 'error') {
-        await ex.write(bedrockStreamException(fault!));
-        return ex.end();
-      }
-      if (i === pieces.length || ex.gone) break;
-      if (i > 0) await pause(ctx.latency.tokenMs(), ex);
-      await ex.write(encodeEvent('contentBlockDelta', { contentBlockIndex: 0, delta: { text: pieces[i] } }));
-    }
+    const stopped = await streamDeltas(
+      ex,
+      ctx,
+      deltas(answer.words),
+      fault,
+      (text) => ex.write(encodeEvent('contentBlockDelta', { contentBlockIndex: 0, delta: { text } })),
+      bedrockStreamException,
+    );
+    if (stopped === 'cut') return ex.cut();
+    if (stopped) return;
     await ex.write(encodeEvent('contentBlockStop', { contentBlockIndex: 0 }));
     await ex.write(encodeEvent('messageStop', { stopReason: STOP_REASON[answer.finish] }));
-    const outputTokens = answer.words.length;
     await ex.write(
       encodeEvent('metadata', {
-        usage: {
-          inputTokens: input.inputTokens,
-          outputTokens,
-          totalTokens: input.inputTokens + outputTokens,
-        },
+        usage: usage(input.inputTokens, answer.words.length),
         metrics: { latencyMs: Date.now() - started },
       }),
     );

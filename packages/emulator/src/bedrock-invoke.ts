@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { EVENT_STREAM_CONTENT_TYPE, encodeEvent, requestId } from './aws.js';
 import { bedrockStreamException, validation } from './bedrock-errors.js';
 import { baseModelId, cohereDimensions, invokeFamily, textModel, titanDimensions } from './bedrock-models.js';
-import { complete, countTokens, deltas, embed } from './content.js';
-import { type EmulatorContext, isObject, parseJson, streamFault } from './context.js';
+import { countTokens, deltas, embed } from './content.js';
+import { type EmulatorContext, isObject, parseJson } from './context.js';
 import type { Exchange } from './exchange.js';
+import { answerTo, awaitGeneration, type GenerationInput, streamDeltas } from './generation.js';
 import { pause } from './latency.js';
 import type { FaultRule } from './types.js';
 
@@ -182,13 +183,9 @@ async function cohereEmbed(
   );
 }
 
-interface AnthropicInput {
-  readonly prompt: string;
-  readonly inputTokens: number;
+interface AnthropicInput extends GenerationInput {
+  /** Required in the Anthropic body. */
   readonly maxTokens: number;
-  readonly temperature: number | undefined;
-  readonly topP: number | undefined;
-  readonly stop: readonly string[];
 }
 
 function textOf(content: unknown): string | undefined {
@@ -281,6 +278,17 @@ function parseAnthropic(
 
 const ANTHROPIC_STOP = { stop: 'end_turn', length: 'max_tokens', stop_sequence: 'stop_sequence' } as const;
 
+/** `anthropic.claude-3-5-haiku-20241022-v1:0` → `claude-3-5-haiku-20241022`, as the Messages body names it. */
+function anthropicModel(modelId: string): string {
+  return baseModelId(modelId)
+    .replace(/^anthropic\./, '')
+    .replace(/-v\d+:\d+$/, '');
+}
+
+function anthropicMessageId(): string {
+  return `msg_bdrk_${randomUUID().replaceAll('-', '').slice(0, 24)}`;
+}
+
 async function anthropicInvoke(
   ex: Exchange,
   ctx: EmulatorContext,
@@ -290,31 +298,16 @@ async function anthropicInvoke(
   const input = parseAnthropic(ex, modelId, body);
   if (!input) return;
   const started = Date.now();
-  const answer = complete(
-    input.prompt,
-    { temperature: input.temperature, topP: input.topP },
-    input.maxTokens,
-    input.stop,
-  );
-  const done = ctx.latency.beginGeneration();
-  try {
-    await pause(
-      ctx.latency.firstTokenMs(input.inputTokens) + ctx.latency.tokenMs() * answer.words.length,
-      ex,
-    );
-  } finally {
-    done();
-  }
+  const answer = answerTo(input);
+  await awaitGeneration(ex, ctx, input.inputTokens, answer.words.length);
   const outputTokens = answer.words.length;
   ex.json(
     200,
     {
-      id: `msg_bdrk_${randomUUID().replaceAll('-', '').slice(0, 24)}`,
+      id: anthropicMessageId(),
       type: 'message',
       role: 'assistant',
-      model: baseModelId(modelId)
-        .replace(/^anthropic\./, '')
-        .replace(/-v\d+:\d+$/, ''),
+      model: anthropicModel(modelId),
       content: [{ type: 'text', text: answer.text }],
       stop_reason: ANTHROPIC_STOP[answer.finish],
       stop_sequence: answer.stopSequence ?? null,
@@ -372,28 +365,20 @@ export async function invokeModelWithResponseStream(
   const input = parseAnthropic(ex, modelId, body);
   if (!input) return;
   const started = Date.now();
-  const answer = complete(
-    input.prompt,
-    { temperature: input.temperature, topP: input.topP },
-    input.maxTokens,
-    input.stop,
-  );
+  const answer = answerTo(input);
   const done = ctx.latency.beginGeneration();
   try {
     await pause(ctx.latency.firstTokenMs(input.inputTokens), ex);
     const firstByte = Date.now() - started;
     ex.startStream(200, { 'content-type': EVENT_STREAM_CONTENT_TYPE, 'x-amzn-requestid': requestId() });
-    const model = baseModelId(modelId)
-      .replace(/^anthropic\./, '')
-      .replace(/-v\d+:\d+$/, '');
     await ex.write(
       chunk({
         type: 'message_start',
         message: {
-          id: `msg_bdrk_${randomUUID().replaceAll('-', '').slice(0, 24)}`,
+          id: anthropicMessageId(),
           type: 'message',
           role: 'assistant',
-          model,
+          model: anthropicModel(modelId),
           content: [],
           stop_reason: null,
           stop_sequence: null,
@@ -404,20 +389,17 @@ export async function invokeModelWithResponseStream(
     await ex.write(
       chunk({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
     );
-    const pieces = deltas(answer.words);
-    for (let i = 0; i <= pieces.length; i++) {
-      const action = streamFault(fault, i, i === pieces.length);
-      if (action === 'cut') return ex.cut();
-      if (action === 'error') {
-        await ex.write(bedrockStreamException(fault!));
-        return ex.end();
-      }
-      if (i === pieces.length || ex.gone) break;
-      if (i > 0) await pause(ctx.latency.tokenMs(), ex);
-      await ex.write(
-        chunk({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: pieces[i] } }),
-      );
-    }
+    const stopped = await streamDeltas(
+      ex,
+      ctx,
+      deltas(answer.words),
+      fault,
+      (text) =>
+        ex.write(chunk({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } })),
+      bedrockStreamException,
+    );
+    if (stopped === 'cut') return ex.cut();
+    if (stopped) return;
     const outputTokens = answer.words.length;
     await ex.write(chunk({ type: 'content_block_stop', index: 0 }));
     await ex.write(

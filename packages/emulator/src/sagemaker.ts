@@ -9,6 +9,7 @@ import {
 import { complete, countTokens, deltas, embed, seedOf } from './content.js';
 import { type EmulatorContext, isObject, parseJson, type RoutedRequest, streamFault } from './context.js';
 import type { Exchange } from './exchange.js';
+import { awaitGeneration, streamDeltas } from './generation.js';
 import { pause } from './latency.js';
 import type { FaultRule, SageMakerContainer } from './types.js';
 
@@ -191,15 +192,7 @@ async function tgiInvoke(ex: Exchange, ctx: EmulatorContext, endpoint: string): 
   const input = parseTgi(ex, endpoint);
   if (!input) return;
   const answer = tgiAnswer(input);
-  const done = ctx.latency.beginGeneration();
-  try {
-    await pause(
-      ctx.latency.firstTokenMs(countTokens(input.inputs)) + ctx.latency.tokenMs() * answer.words.length,
-      ex,
-    );
-  } finally {
-    done();
-  }
+  await awaitGeneration(ex, ctx, countTokens(input.inputs), answer.words.length);
   const generated = input.returnFullText ? `${input.inputs}${answer.text}` : answer.text;
   const item: Record<string, unknown> = { generated_text: generated };
   if (input.details)
@@ -318,26 +311,27 @@ async function invokeStream(
       );
       return ex.end();
     }
-    for (let i = 0; i <= pieces.length; i++) {
-      const action = streamFault(fault, i, i === pieces.length);
-      if (action === 'cut') return ex.cut();
-      if (action === 'error') {
-        await ex.write(streamError(fault!));
-        return ex.end();
-      }
-      if (i === pieces.length || ex.gone) break;
-      if (i > 0) await pause(ctx.latency.tokenMs(), ex);
-      const last = i === pieces.length - 1;
-      const line = {
-        index: i + 1,
-        token: { id: seedOf(pieces[i]!) % 32000, text: pieces[i], logprob: -0.5, special: false },
-        generated_text: last ? generated : null,
-        details: last
-          ? { finish_reason: TGI_FINISH[answer.finish], generated_tokens: pieces.length, seed: null }
-          : null,
-      };
-      await ex.write(encodeBlobEvent('PayloadPart', Buffer.from(`data:${JSON.stringify(line)}\n\n`)));
-    }
+    const stopped = await streamDeltas(
+      ex,
+      ctx,
+      pieces,
+      fault,
+      (text, i) => {
+        const last = i === pieces.length - 1;
+        const line = {
+          index: i + 1,
+          token: { id: seedOf(text) % 32000, text, logprob: -0.5, special: false },
+          generated_text: last ? generated : null,
+          details: last
+            ? { finish_reason: TGI_FINISH[answer.finish], generated_tokens: pieces.length, seed: null }
+            : null,
+        };
+        return ex.write(encodeBlobEvent('PayloadPart', Buffer.from(`data:${JSON.stringify(line)}\n\n`)));
+      },
+      streamError,
+    );
+    if (stopped === 'cut') return ex.cut();
+    if (stopped) return;
     ex.end();
   } finally {
     done();

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { complete, countTokens, deltas, embed } from './content.js';
+import { type Completion, complete, countTokens, deltas, embed } from './content.js';
 import { type EmulatorContext, isObject, parseJson, type RoutedRequest, streamFault } from './context.js';
 import type { Exchange } from './exchange.js';
+import { answerTo, awaitGeneration, type GenerationInput } from './generation.js';
 import { pause } from './latency.js';
 import type { FaultRule } from './types.js';
 import {
@@ -41,18 +42,14 @@ function maxOutputTokens(model: string): number {
 
 const FINISH_INT = { STOP: 1, MAX_TOKENS: 2 } as const;
 
-/** With `$alt=json;enum-encoding=int` (the Node client's REST transport) enums go out as numbers. */
-function enumValue(ex: Exchange, name: keyof typeof FINISH_INT): string | number {
+/** A candidate's finishReason. With `$alt=json;enum-encoding=int` (the Node client's REST transport) enums go out as numbers. */
+function finishReason(ex: Exchange, answer: Completion): string | number {
+  const name = answer.finish === 'length' ? 'MAX_TOKENS' : 'STOP';
   return (ex.query.get('$alt') ?? '').includes('enum-encoding=int') ? FINISH_INT[name] : name;
 }
 
-interface GenerateInput {
-  readonly prompt: string;
-  readonly inputTokens: number;
-  readonly maxTokens: number | undefined;
-  readonly temperature: number | undefined;
-  readonly topP: number | undefined;
-  readonly stop: readonly string[];
+function responseId(): string {
+  return randomUUID().replaceAll('-', '').slice(0, 20);
 }
 
 function textOfParts(parts: unknown): string | undefined {
@@ -60,7 +57,7 @@ function textOfParts(parts: unknown): string | undefined {
   return parts.map((p) => (isObject(p) && typeof p.text === 'string' ? p.text : JSON.stringify(p))).join('');
 }
 
-function parseGenerate(ex: Exchange, model: string, asArray: boolean): GenerateInput | undefined {
+function parseGenerate(ex: Exchange, model: string, asArray: boolean): GenerationInput | undefined {
   const fail = (message: string) => {
     invalidArgument(ex, message, asArray);
     return undefined;
@@ -155,32 +152,19 @@ function usage(inputTokens: number, outputTokens: number) {
 async function generateContent(ex: Exchange, ctx: EmulatorContext, model: string): Promise<void> {
   const input = parseGenerate(ex, model, false);
   if (!input) return;
-  const answer = complete(
-    input.prompt,
-    { temperature: input.temperature, topP: input.topP },
-    input.maxTokens,
-    input.stop,
-  );
-  const done = ctx.latency.beginGeneration();
-  try {
-    await pause(
-      ctx.latency.firstTokenMs(input.inputTokens) + ctx.latency.tokenMs() * answer.words.length,
-      ex,
-    );
-  } finally {
-    done();
-  }
+  const answer = answerTo(input);
+  await awaitGeneration(ex, ctx, input.inputTokens, answer.words.length);
   ex.json(200, {
     candidates: [
       {
         content: { role: 'model', parts: [{ text: answer.text }] },
-        finishReason: enumValue(ex, answer.finish === 'length' ? 'MAX_TOKENS' : 'STOP'),
+        finishReason: finishReason(ex, answer),
       },
     ],
     usageMetadata: usage(input.inputTokens, answer.words.length),
     modelVersion: model,
     createTime: new Date().toISOString(),
-    responseId: randomUUID().replaceAll('-', '').slice(0, 20),
+    responseId: responseId(),
   });
 }
 
@@ -193,13 +177,8 @@ async function streamGenerateContent(
   const sse = ex.query.get('alt') === 'sse';
   const input = parseGenerate(ex, model, !sse);
   if (!input) return;
-  const answer = complete(
-    input.prompt,
-    { temperature: input.temperature, topP: input.topP },
-    input.maxTokens,
-    input.stop,
-  );
-  const responseId = randomUUID().replaceAll('-', '').slice(0, 20);
+  const answer = answerTo(input);
+  const id = responseId();
   const createTime = new Date().toISOString();
   const done = ctx.latency.beginGeneration();
   let first = true;
@@ -232,12 +211,12 @@ async function streamGenerateContent(
       const candidate: Record<string, unknown> = {
         content: { role: 'model', parts: [{ text: pieces[i] ?? '' }] },
       };
-      if (last) candidate.finishReason = enumValue(ex, answer.finish === 'length' ? 'MAX_TOKENS' : 'STOP');
+      if (last) candidate.finishReason = finishReason(ex, answer);
       const chunk: Record<string, unknown> = {
         candidates: [candidate],
         modelVersion: model,
         createTime,
-        responseId,
+        responseId: id,
       };
       if (last) chunk.usageMetadata = usage(input.inputTokens, answer.words.length);
       await emit(chunk);
@@ -412,14 +391,12 @@ async function endpointPredict(
   const answers = prompts.map((p) =>
     complete(`user: ${p.prompt}`, { temperature: p.temperature, topP: p.topP }, p.maxTokens),
   );
-  const done = ctx.latency.beginGeneration();
-  try {
-    const inputTokens = prompts.reduce((sum, p) => sum + countTokens(p.prompt), 0);
-    const outputTokens = Math.max(...answers.map((a) => a.words.length));
-    await pause(ctx.latency.firstTokenMs(inputTokens) + ctx.latency.tokenMs() * outputTokens, ex);
-  } finally {
-    done();
-  }
+  await awaitGeneration(
+    ex,
+    ctx,
+    prompts.reduce((sum, p) => sum + countTokens(p.prompt), 0),
+    Math.max(...answers.map((a) => a.words.length)),
+  );
   sendPrediction(
     ex,
     {
