@@ -1,27 +1,127 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-// Proves a package is consumable the way a user consumes it: built, packed, installed from the tarball into a
-// project outside the workspace, imported from TypeScript (NodeNext resolution checks `exports` and `types`) and run.
+// Proves the packages are consumable the way users consume them: `npm run build` emits ESM + .d.ts for every
+// publishable package, plain Node (without the workspace's source condition) resolves each `exports` entry to the
+// built files, TypeScript resolves each `types`, and one package packed into a tarball installs and runs in a
+// project outside the workspace.
 const root = join(import.meta.dirname, '..');
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 const work = mkdtempSync(join(tmpdir(), 'genai-pack-'));
+const consumerInWorkspace = join(root, 'test', '.build-check');
 const run = (cmd: string, args: string[], cwd: string) =>
   execFileSync(cmd, args, {
     cwd,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, npm_config_workspace: '' },
+    env: { ...process.env, npm_config_workspace: '', NODE_OPTIONS: '' },
   });
 
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const packages = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.build.match(
+  /@genai-deploy\/[a-z]+/g,
+) as string[];
+const subpaths = (name: string): string[] => {
+  const pkg = JSON.parse(readFileSync(join(root, 'packages', name.split('/')[1]!, 'package.json'), 'utf8'));
+  return Object.keys(pkg.exports)
+    .filter((k) => k !== './package.json')
+    .map((k) => (k === '.' ? name : `${name}/${k.slice(2)}`));
+};
+
+beforeAll(() => {
+  run('npm', ['run', 'build'], root);
+}, 300_000);
+
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+  rmSync(consumerInWorkspace, { recursive: true, force: true });
+});
+
+describe('npm run build', () => {
+  it('builds every publishable package, in dependency order', () => {
+    expect(packages).toEqual([
+      '@genai-deploy/config',
+      '@genai-deploy/emulator',
+      '@genai-deploy/client',
+      '@genai-deploy/front',
+      '@genai-deploy/aws',
+      '@genai-deploy/gcp',
+      '@genai-deploy/azure',
+    ]);
+  });
+
+  it('every export entry resolves to built ESM under plain Node and imports', () => {
+    const specifiers = packages.flatMap(subpaths);
+    const script = `for (const s of ${JSON.stringify(specifiers)}) {
+      const url = import.meta.resolve(s);
+      if (!url.includes('/dist/')) throw new Error(s + ' resolved to ' + url);
+      const m = await import(s);
+      if (Object.keys(m).length === 0) throw new Error(s + ' exports nothing');
+    }
+    console.log('ok');`;
+    expect(run(process.execPath, ['--input-type=module', '-e', script], root).trim()).toBe('ok');
+  });
+
+  it('every export entry type-checks from its .d.ts without the source condition', () => {
+    mkdirSync(consumerInWorkspace, { recursive: true });
+    const specifiers = packages.flatMap(subpaths);
+    writeFileSync(
+      join(consumerInWorkspace, 'main.ts'),
+      specifiers.map((s, i) => `import * as m${i} from '${s}';\nvoid m${i};`).join('\n') +
+        `\nimport { createClient } from '@genai-deploy/client';\nconst c: { close(): Promise<void> | void } = createClient({});\nvoid c;\n`,
+    );
+    writeFileSync(
+      join(consumerInWorkspace, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2022',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: ['node'],
+          typeRoots: [join(root, 'node_modules', '@types')],
+        },
+        include: ['main.ts'],
+      }),
+    );
+    const result = spawnSync(process.execPath, [tsc, '-p', consumerInWorkspace, '--traceResolution'], {
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    expect(
+      result.status,
+      result.stdout
+        .split('\n')
+        .filter((l) => l.includes('error'))
+        .join('\n'),
+    ).toBe(0);
+    for (const s of specifiers) {
+      const line = result.stdout
+        .split('\n')
+        .find((l) => l.startsWith(`======== Module name '${s}' was successfully resolved`));
+      expect(line, s).toMatch(/\/dist\/.*\.d\.ts'/);
+    }
+  });
+
+  it('the emulator CLI runs from dist: bad flags print usage and exit 2', () => {
+    const out = spawnSync(
+      process.execPath,
+      [join(root, 'packages', 'emulator', 'dist', 'cli.js'), '--bogus'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(out.status).toBe(2);
+    expect(out.stderr + out.stdout).toMatch(/usage/i);
+  });
+});
 
 describe('@genai-deploy/config as a user installs it', () => {
-  it('packs, installs from the tarball, type-checks and runs', () => {
-    run('npm', ['run', 'build', '-w', '@genai-deploy/config'], root);
+  it('packs, installs from the tarball outside the workspace, type-checks and runs', () => {
     const packed = JSON.parse(
       run('npm', ['pack', '-w', '@genai-deploy/config', '--json', '--pack-destination', work], root),
     );
@@ -32,7 +132,7 @@ describe('@genai-deploy/config as a user installs it', () => {
     expect(files.some((f) => f.startsWith('src/'))).toBe(false);
 
     const app = join(work, 'app');
-    run('mkdir', ['-p', app], work);
+    mkdirSync(app, { recursive: true });
     writeFileSync(
       join(app, 'package.json'),
       JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
