@@ -19,6 +19,10 @@ describe('createClient', () => {
       /invalid providers\.vertex\.transport: got "http2"; expected 'grpc' or 'rest'/,
     ],
     [
+      { providers: { sagemaker: { inferenceComponents: { 'my-endpoint': '' } } } },
+      /invalid providers\.sagemaker\.inferenceComponents\["my-endpoint"\]: got ""; expected a SageMaker inference component name/,
+    ],
+    [
       { providers: { azure: { endpoint: 'my-resource' } } },
       /invalid providers\.azure\.endpoint: got "my-resource"; expected the https:\/\/ URL/,
     ],

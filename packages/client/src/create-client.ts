@@ -95,6 +95,15 @@ function checkClientOptions(options: ClientOptions): void {
       `Entra ID tokens are only sent over https, and the endpoint is ${azure.endpoint}; use apiKey for a local http endpoint`,
     );
   }
+  for (const [endpoint, component] of Object.entries(sagemaker?.inferenceComponents ?? {})) {
+    if (typeof component !== 'string' || !/^[a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,62}$/.test(component)) {
+      fail(
+        `providers.sagemaker.inferenceComponents["${endpoint}"]`,
+        component,
+        'expected a SageMaker inference component name (letters, digits and hyphens, up to 63 characters)',
+      );
+    }
+  }
   for (const [name, aws] of [
     ['bedrock', bedrock],
     ['sagemaker', sagemaker],

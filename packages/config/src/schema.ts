@@ -30,6 +30,20 @@ export const modelSchema = z.strictObject({
   adapter: z.enum(SAGEMAKER_ADAPTERS).optional(),
   /** Region override for this model (AWS region, Vertex location). @default - the provider's region */
   region: z.string().min(1).optional(),
+  /**
+   * SageMaker only: the inference component to invoke on the endpoint (sent as `InferenceComponentName`).
+   * Required by endpoints that host their model as an inference component, such as scale-to-zero endpoints
+   * (their minimum instance count can be 0 only with inference components).
+   * @default - none: the endpoint's production variant answers
+   */
+  inferenceComponent: z
+    .string()
+    .max(63)
+    .regex(
+      /^[a-zA-Z0-9](?:-*[a-zA-Z0-9])*$/,
+      'expected a SageMaker inference component name: letters, digits and hyphens, up to 63 characters',
+    )
+    .optional(),
 });
 
 export const routeSchema = z.strictObject({
@@ -113,6 +127,15 @@ export const frontConfigSchema = z
     corsOrigins: z.array(z.string()).optional(),
   })
   .superRefine((config, ctx) => {
+    config.models.forEach((m, i) => {
+      if (m.inferenceComponent !== undefined && !m.id.startsWith('sagemaker/')) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['models', i, 'inferenceComponent'],
+          message: `inferenceComponent is for SageMaker endpoints only, and "${m.id}" is not a sagemaker/ model; remove it`,
+        });
+      }
+    });
     const ids = new Set(config.models.map((m) => m.id));
     for (const [name, route] of Object.entries(config.routes)) {
       if (name.includes('/')) continue;

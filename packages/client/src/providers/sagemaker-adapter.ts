@@ -29,6 +29,13 @@ export interface SageMakerProviderOptions extends AwsProviderOptions {
    * @default - 'tgi' for generate/stream, 'embeddings' for embed
    */
   readonly adapters?: Readonly<Record<string, SageMakerAdapter | 'tgi' | 'embeddings'>>;
+  /**
+   * Inference component per endpoint name, sent as `InferenceComponentName` on InvokeEndpoint and
+   * InvokeEndpointWithResponseStream. Endpoints that host their model as an inference component (such as
+   * scale-to-zero endpoints) need it.
+   * @default {} (no component: the endpoint's production variant answers)
+   */
+  readonly inferenceComponents?: Readonly<Record<string, string>>;
 }
 
 const decoder = new TextDecoder();
@@ -55,6 +62,12 @@ export class SageMakerAdapterProvider implements ProviderAdapter {
     return typeof chosen === 'string' ? BUILT_IN_SAGEMAKER_ADAPTERS[chosen] : chosen;
   }
 
+  /** `InferenceComponentName` for the endpoint, when one is configured. */
+  private component(endpoint: string): { InferenceComponentName?: string } {
+    const name = this.options.inferenceComponents?.[endpoint];
+    return name ? { InferenceComponentName: name } : {};
+  }
+
   private missing(adapter: SageMakerAdapter, hook: string, endpoint: string): GenAiError {
     return new GenAiError(
       `sagemaker endpoint "${endpoint}" uses the "${adapter.name}" payload adapter, which has no ${hook}; set providers.sagemaker.adapters["${endpoint}"] to an adapter that does`,
@@ -74,6 +87,7 @@ export class SageMakerAdapterProvider implements ProviderAdapter {
       const out = await this.client(target.region).send(
         new InvokeEndpointCommand({
           EndpointName: target.model,
+          ...this.component(target.model),
           ContentType: adapter.contentType ?? 'application/json',
           Accept: adapter.accept ?? 'application/json',
           Body: new TextEncoder().encode(JSON.stringify(adapter.generateBody(req, false))),
@@ -109,6 +123,7 @@ export class SageMakerAdapterProvider implements ProviderAdapter {
       const out = await this.client(target.region).send(
         new InvokeEndpointWithResponseStreamCommand({
           EndpointName: target.model,
+          ...this.component(target.model),
           ContentType: adapter.contentType ?? 'application/json',
           Accept: adapter.accept ?? 'application/json',
           Body: new TextEncoder().encode(JSON.stringify(adapter.generateBody(req, true))),
@@ -168,6 +183,7 @@ export class SageMakerAdapterProvider implements ProviderAdapter {
       const out = await this.client(target.region).send(
         new InvokeEndpointCommand({
           EndpointName: target.model,
+          ...this.component(target.model),
           ContentType: adapter.contentType ?? 'application/json',
           Accept: adapter.accept ?? 'application/json',
           Body: new TextEncoder().encode(JSON.stringify(adapter.embedBody(req.input, req))),
