@@ -5,29 +5,13 @@ import {
   ModelStreamErrorException,
   ValidationException,
 } from '@aws-sdk/client-bedrock-runtime';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Emulator, startEmulator } from './index.js';
+import { describe, expect, it } from 'vitest';
+import { useAwsEmulator } from './emulator.test-utils.js';
 
-let emulator: Emulator;
-let client: BedrockRuntimeClient;
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-  client = new BedrockRuntimeClient({
-    region: 'us-east-1',
-    endpoint: emulator.url,
-    credentials: { accessKeyId: 'AKIDEMULATOR', secretAccessKey: 'secret' },
-    maxAttempts: 1,
-  });
-});
-afterAll(async () => {
-  client.destroy();
-  await emulator.close();
-});
-beforeEach(() => emulator.reset());
+const env = useAwsEmulator(BedrockRuntimeClient);
 
 const invoke = (modelId: string, body: unknown) =>
-  client.send(
+  env.client.send(
     new InvokeModelCommand({ modelId, contentType: 'application/json', body: JSON.stringify(body) }),
   );
 const decode = (bytes: Uint8Array | undefined) => JSON.parse(new TextDecoder().decode(bytes));
@@ -46,7 +30,7 @@ describe('InvokeModel: Titan Text Embeddings v2', () => {
     expect(a.inputTextTokenCount).toBe(2);
     const small = decode((await invoke(TITAN, { inputText: 'hello world', dimensions: 256 })).body);
     expect(small.embedding).toHaveLength(256);
-    expect(emulator.requests().items['bedrock.invokeModel']).toBe(4);
+    expect(env.emulator.requests().items['bedrock.invokeModel']).toBe(4);
   });
 
   it('takes one text per call and rejects a list like the service', async () => {
@@ -73,7 +57,7 @@ describe('InvokeModel: Cohere Embed', () => {
     );
     expect(byType.response_type).toBe('embeddings_by_type');
     expect(byType.embeddings.float[0]).toHaveLength(1024);
-    expect(emulator.requests().items['bedrock.invokeModel']).toBe(97);
+    expect(env.emulator.requests().items['bedrock.invokeModel']).toBe(97);
   });
 
   it('rejects 97 texts and a missing input_type', async () => {
@@ -117,7 +101,7 @@ describe('InvokeModel: Anthropic messages body', () => {
 
   it('streams Anthropic events in chunk.bytes', async () => {
     const whole = decode((await invoke(CLAUDE, body)).body).content[0].text;
-    const out = await client.send(
+    const out = await env.client.send(
       new InvokeModelWithResponseStreamCommand({
         modelId: CLAUDE,
         contentType: 'application/json',
@@ -133,7 +117,7 @@ describe('InvokeModel: Anthropic messages body', () => {
   });
 
   it('stream-error with ModelStreamErrorException surfaces as that class', async () => {
-    emulator.setFaults([
+    env.emulator.setFaults([
       {
         operation: 'bedrock.invokeModelWithResponseStream',
         kind: 'stream-error',
@@ -141,7 +125,7 @@ describe('InvokeModel: Anthropic messages body', () => {
         originalStatusCode: 500,
       },
     ]);
-    const out = await client.send(
+    const out = await env.client.send(
       new InvokeModelWithResponseStreamCommand({
         modelId: CLAUDE,
         contentType: 'application/json',

@@ -15,6 +15,7 @@ import createClient, { type ModelClient } from '@azure-rest/ai-inference';
 import { v1 } from '@google-cloud/aiplatform';
 import { OAuth2Client } from 'google-auth-library';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { awsClientConfig } from './emulator.test-utils.js';
 import { type Emulator, type FaultRule, startEmulator } from './index.js';
 
 /**
@@ -28,17 +29,12 @@ let sagemaker: SageMakerRuntimeClient;
 let vertex: InstanceType<typeof v1.PredictionServiceClient>;
 let azure: ModelClient;
 
-const aws = {
-  region: 'us-east-1',
-  credentials: { accessKeyId: 'AKIDEMULATOR', secretAccessKey: 's' },
-  maxAttempts: 1,
-};
 const GEMINI = 'projects/demo/locations/us-central1/publishers/google/models/gemini-2.0-flash';
 
 beforeAll(async () => {
   emulator = await startEmulator();
-  bedrock = new BedrockRuntimeClient({ ...aws, endpoint: emulator.url });
-  sagemaker = new SageMakerRuntimeClient({ ...aws, endpoint: emulator.url });
+  bedrock = new BedrockRuntimeClient(awsClientConfig(emulator));
+  sagemaker = new SageMakerRuntimeClient(awsClientConfig(emulator));
   const authClient = new OAuth2Client();
   authClient.setCredentials({ access_token: 'token' });
   vertex = new v1.PredictionServiceClient({

@@ -6,26 +6,10 @@ import {
   SageMakerRuntimeClient,
   ServiceUnavailable,
 } from '@aws-sdk/client-sagemaker-runtime';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Emulator, startEmulator } from './index.js';
+import { describe, expect, it } from 'vitest';
+import { useAwsEmulator } from './emulator.test-utils.js';
 
-let emulator: Emulator;
-let client: SageMakerRuntimeClient;
-
-beforeAll(async () => {
-  emulator = await startEmulator({ sagemakerEndpoints: { 'vectors-prod': 'embeddings' } });
-  client = new SageMakerRuntimeClient({
-    region: 'us-east-1',
-    endpoint: emulator.url,
-    credentials: { accessKeyId: 'AKIDEMULATOR', secretAccessKey: 'secret' },
-    maxAttempts: 1,
-  });
-});
-afterAll(async () => {
-  client.destroy();
-  await emulator.close();
-});
-beforeEach(() => emulator.reset());
+const env = useAwsEmulator(SageMakerRuntimeClient, { sagemakerEndpoints: { 'vectors-prod': 'embeddings' } });
 
 const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 const parse = (bytes: Uint8Array | undefined) => JSON.parse(new TextDecoder().decode(bytes));
@@ -39,20 +23,20 @@ const generate = (inputs: string, parameters: Record<string, unknown> = {}, endp
 
 describe('SageMaker TGI container', () => {
   it('InvokeEndpoint answers [{ generated_text }] deterministically, details on request', async () => {
-    const a = parse((await client.send(generate('Hello there'))).Body);
-    const b = parse((await client.send(generate('Hello there'))).Body);
-    const c = parse((await client.send(generate('General Kenobi'))).Body);
+    const a = parse((await env.client.send(generate('Hello there'))).Body);
+    const b = parse((await env.client.send(generate('Hello there'))).Body);
+    const c = parse((await env.client.send(generate('General Kenobi'))).Body);
     expect(a).toEqual(b);
     expect(a[0].generated_text).not.toBe(c[0].generated_text);
     const capped = parse(
-      (await client.send(generate('Hello there', { max_new_tokens: 2, details: true }))).Body,
+      (await env.client.send(generate('Hello there', { max_new_tokens: 2, details: true }))).Body,
     );
     expect(capped[0].generated_text.split(' ')).toHaveLength(2);
     expect(capped[0].details).toMatchObject({ finish_reason: 'length', generated_tokens: 2 });
   });
 
   it('rejects invalid parameters as ModelError with the container status', async () => {
-    const err = await client.send(generate('x', { temperature: -1 })).catch((e: unknown) => e);
+    const err = await env.client.send(generate('x', { temperature: -1 })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelError);
     expect((err as ModelError).$metadata.httpStatusCode).toBe(424);
     expect((err as ModelError).OriginalStatusCode).toBe(422);
@@ -60,9 +44,9 @@ describe('SageMaker TGI container', () => {
   });
 
   it('streams TGI token lines in PayloadPart events, the last with generated_text and finish_reason', async () => {
-    const whole = parse((await client.send(generate('Stream it', { max_new_tokens: 5 }))).Body)[0]
+    const whole = parse((await env.client.send(generate('Stream it', { max_new_tokens: 5 }))).Body)[0]
       .generated_text;
-    const out = await client.send(
+    const out = await env.client.send(
       new InvokeEndpointWithResponseStreamCommand({
         EndpointName: 'llama-tgi',
         ContentType: 'application/json',
@@ -84,7 +68,7 @@ describe('SageMaker TGI container', () => {
 
 describe('SageMaker embeddings container', () => {
   it('embeds a list of strings into 384-dim unit vectors and counts items', async () => {
-    const out = await client.send(
+    const out = await env.client.send(
       new InvokeEndpointCommand({
         EndpointName: 'minilm-embed',
         ContentType: 'application/json',
@@ -97,22 +81,22 @@ describe('SageMaker embeddings container', () => {
     expect(Math.hypot(...vectors[0]!)).toBeCloseTo(1, 6);
     const again = parse(
       (
-        await client.send(
+        await env.client.send(
           new InvokeEndpointCommand({ EndpointName: 'minilm-embed', Body: json({ inputs: ['a'] }) }),
         )
       ).Body,
     );
     expect(again[0]).toEqual(vectors[0]);
     const configured = parse(
-      (await client.send(new InvokeEndpointCommand({ EndpointName: 'vectors-prod', Body: json(['a']) })))
+      (await env.client.send(new InvokeEndpointCommand({ EndpointName: 'vectors-prod', Body: json(['a']) })))
         .Body,
     );
     expect(configured[0]).toHaveLength(384);
-    expect(emulator.requests().items['sagemaker.invokeEndpoint']).toBe(4);
+    expect(env.emulator.requests().items['sagemaker.invokeEndpoint']).toBe(4);
   });
 
   it('rejects batches over 32 as ModelError 413', async () => {
-    const err = await client
+    const err = await env.client
       .send(
         new InvokeEndpointCommand({
           EndpointName: 'minilm-embed',
@@ -127,25 +111,25 @@ describe('SageMaker embeddings container', () => {
 
 describe('SageMaker faults and credentials', () => {
   it('status 424 is a ModelError carrying OriginalStatusCode', async () => {
-    emulator.setFaults([{ provider: 'sagemaker', status: 424, originalStatusCode: 503, count: 1 }]);
-    const err = await client.send(generate('x')).catch((e: unknown) => e);
+    env.emulator.setFaults([{ provider: 'sagemaker', status: 424, originalStatusCode: 503, count: 1 }]);
+    const err = await env.client.send(generate('x')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelError);
     expect((err as ModelError).$metadata.httpStatusCode).toBe(424);
     expect((err as ModelError).OriginalStatusCode).toBe(503);
   });
 
   it('status 503 is ServiceUnavailable', async () => {
-    emulator.setFaults([{ model: 'llama-tgi', status: 503 }]);
-    const err = await client.send(generate('x')).catch((e: unknown) => e);
+    env.emulator.setFaults([{ model: 'llama-tgi', status: 503 }]);
+    const err = await env.client.send(generate('x')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ServiceUnavailable);
-    await expect(client.send(generate('x', {}, 'other-tgi'))).resolves.toBeDefined();
+    await expect(env.client.send(generate('x', {}, 'other-tgi'))).resolves.toBeDefined();
   });
 
   it('stream-error sends a ModelStreamError event after N parts', async () => {
-    emulator.setFaults([
+    env.emulator.setFaults([
       { operation: 'sagemaker.invokeEndpointWithResponseStream', kind: 'stream-error', afterChunks: 2 },
     ]);
-    const out = await client.send(
+    const out = await env.client.send(
       new InvokeEndpointWithResponseStreamCommand({
         EndpointName: 'llama-tgi',
         Body: json({ inputs: 'x', stream: true }),
@@ -160,7 +144,7 @@ describe('SageMaker faults and credentials', () => {
   });
 
   it('rejects a request signed for another service like AWS does', async () => {
-    const res = await fetch(`${emulator.url}/endpoints/llama-tgi/invocations`, {
+    const res = await fetch(`${env.emulator.url}/endpoints/llama-tgi/invocations`, {
       method: 'POST',
       headers: {
         authorization:
@@ -172,7 +156,7 @@ describe('SageMaker faults and credentials', () => {
     });
     expect(res.status).toBe(403);
     expect(res.headers.get('x-amzn-errortype')).toBe('InvalidSignatureException');
-    const missing = await fetch(`${emulator.url}/endpoints/llama-tgi/invocations`, {
+    const missing = await fetch(`${env.emulator.url}/endpoints/llama-tgi/invocations`, {
       method: 'POST',
       body: '{}',
     });
