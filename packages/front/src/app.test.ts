@@ -1,11 +1,19 @@
 import { Writable } from 'node:stream';
+import type { ClientOptions } from '@genai-deploy/client';
 import { type FrontConfigInput, parseFrontConfig } from '@genai-deploy/config';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createFront, type Front } from './app.js';
 import { ApiKeys } from './auth.js';
+import type { GatewayClient } from './client.js';
+import {
+  type Emulator,
+  emulatorClient,
+  emulatorProviders,
+  type FaultRule,
+  startEmulator,
+} from './emulator.test-utils.js';
 import { createLogger } from './logger.js';
 import { FrontMetrics } from './metrics.js';
-import { stubClient } from './stub-client.test-utils.js';
 
 // Response bodies are asserted field by field; the type only has to let the test reach into them.
 // biome-ignore lint/suspicious/noExplicitAny: test-only view of JSON bodies
@@ -13,33 +21,55 @@ type Loose = any;
 
 const KEY = 'sk-test-key-1';
 const OTHER = 'sk-test-key-2';
+const BEDROCK = 'bedrock/anthropic.claude-3-5-haiku-20241022-v1:0';
 
-const baseConfig: FrontConfigInput = {
-  models: [
-    { id: 'bedrock/anthropic.claude-3-5-haiku-20241022-v1:0', maxOutputTokens: 512, maxInputTokens: 1000 },
-    { id: 'azure/gpt-4o-mini' },
-    { id: 'vertex/text-embedding-005', kind: 'embedding', maxInputTokens: 100 },
-  ],
-  routes: { fast: { targets: ['bedrock/anthropic.claude-3-5-haiku-20241022-v1:0', 'azure/gpt-4o-mini'] } },
-};
+let emulator: Emulator;
+let baseConfig: FrontConfigInput;
+beforeAll(async () => {
+  emulator = await startEmulator({ port: 0 });
+  baseConfig = {
+    models: [
+      { id: BEDROCK, maxOutputTokens: 512, maxInputTokens: 1000 },
+      { id: 'azure/gpt-4o-mini' },
+      { id: 'vertex/text-embedding-005', kind: 'embedding', maxInputTokens: 100 },
+    ],
+    routes: { fast: { targets: [BEDROCK, 'azure/gpt-4o-mini'] } },
+    providers: emulatorProviders(emulator.url),
+  };
+});
+afterAll(() => emulator?.close());
+beforeEach(() => emulator.reset());
 
 const fronts: Front[] = [];
+const clients: GatewayClient[] = [];
 afterEach(async () => {
   await Promise.all(fronts.splice(0).map((f) => f.close()));
+  await Promise.all(clients.splice(0).map((c) => c.close()));
 });
 
-function make(config: FrontConfigInput = baseConfig, logs?: string[]) {
-  const client = stubClient();
+/**
+ * A front on the real client against the emulator. One attempt per target (retry off) keeps the fault
+ * tests exact; pass `client` to share one client (and its cache) between fronts.
+ */
+function make(
+  config: FrontConfigInput = baseConfig,
+  options: { logs?: string[]; client?: GatewayClient; clientOptions?: ClientOptions } = {},
+) {
+  const client =
+    options.client ??
+    emulatorClient(config, { retry: false, circuitBreaker: false, ...options.clientOptions });
+  if (!options.client) clients.push(client);
   const destination = new Writable({
     write(chunk, _enc, cb) {
-      logs?.push(String(chunk));
+      options.logs?.push(String(chunk));
       cb();
     },
   });
   const front = createFront({
     config: parseFrontConfig(config),
     apiKeys: ApiKeys.from({ keys: [KEY, OTHER] }),
-    client,
+    // The front closes its client on close(); a shared client is closed by its owner.
+    client: options.client ? unclosable(options.client) : client,
     logger: createLogger({ level: 'info', destination }),
     metrics: new FrontMetrics({ defaultMetrics: false }),
     jobs: { pollMs: 20 },
@@ -66,8 +96,18 @@ function make(config: FrontConfigInput = baseConfig, logs?: string[]) {
   return { front, client, request };
 }
 
+/** The same client seen through a second front, which must not close it. */
+function unclosable(client: GatewayClient): GatewayClient {
+  return {
+    generate: (r) => client.generate(r),
+    stream: (r) => client.stream(r),
+    embed: (r) => client.embed(r),
+    close() {},
+  };
+}
+
 const chat = (content: string, extra: object = {}) => ({
-  model: 'bedrock/anthropic.claude-3-5-haiku-20241022-v1:0',
+  model: BEDROCK,
   messages: [{ role: 'user', content }],
   ...extra,
 });
@@ -107,20 +147,28 @@ describe('auth', () => {
 describe('chat completions', () => {
   it('answers in OpenAI shape with the gateway headers, and maps system messages', async () => {
     const { request, client } = make();
-    const res = await request('/v1/chat/completions', {
-      body: {
-        model: 'fast',
-        messages: [
-          { role: 'system', content: 'be brief' },
-          { role: 'developer', content: 'and kind' },
-          { role: 'user', content: [{ type: 'text', text: 'hi' }] },
-        ],
-        max_tokens: 20,
-        temperature: 0,
-        stop: 'END',
-      },
-      headers: { 'x-request-id': 'req-123' },
-    });
+    const ask = () =>
+      request('/v1/chat/completions', {
+        body: {
+          model: 'fast',
+          messages: [
+            { role: 'system', content: 'be brief' },
+            { role: 'developer', content: 'and kind' },
+            { role: 'user', content: [{ type: 'text', text: 'hi' }] },
+          ],
+          max_tokens: 100,
+          temperature: 0,
+          stop: 'END',
+        },
+        headers: { 'x-request-id': 'req-123' },
+      });
+    const miss = await ask();
+    expect(miss.status).toBe(200);
+    expect(miss.headers.get('x-genai-cache')).toBe('miss');
+    expect(miss.headers.get('x-genai-attempts')).toBe('1');
+    const answer = (await miss.json()).choices[0].message.content;
+    // temperature 0 is cached by the client: the same request again is a hit that costs no attempt.
+    const res = await ask();
     expect(res.status).toBe(200);
     expect(res.headers.get('x-request-id')).toBe('req-123');
     expect(res.headers.get('x-genai-cache')).toBe('hit');
@@ -129,18 +177,22 @@ describe('chat completions', () => {
     const body = await res.json();
     expect(body).toMatchObject({
       object: 'chat.completion',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'echo: hi' }, finish_reason: 'stop' }],
+      choices: [{ index: 0, message: { role: 'assistant', content: answer }, finish_reason: 'stop' }],
       usage: { prompt_tokens: expect.any(Number), completion_tokens: expect.any(Number) },
     });
+    expect(answer.length).toBeGreaterThan(0);
     expect(body.id).toMatch(/^chatcmpl-/);
-    expect(client.calls[0]).toMatchObject({
+    expect(emulator.requests().byOperation).toEqual({ 'bedrock.converse': 1 });
+    // The client's cache key is the whole request: this hit proves the front sent exactly this mapping.
+    const direct = await client.generate({
       model: 'fast',
       system: 'be brief\n\nand kind',
       messages: [{ role: 'user', content: 'hi' }],
-      maxTokens: 20,
+      maxTokens: 100,
       temperature: 0,
       stop: ['END'],
     });
+    expect(direct).toMatchObject({ cached: true, text: answer });
   });
 
   it('generates a request id when none (or a malformed one) is sent', async () => {
@@ -154,6 +206,8 @@ describe('chat completions', () => {
 
   it('streams OpenAI chunks ending with [DONE], usage last when asked', async () => {
     const { request } = make();
+    const whole = (await (await request('/v1/chat/completions', { body: chat('one two three') })).json())
+      .choices[0].message.content;
     const res = await request('/v1/chat/completions', {
       body: chat('one two three', { stream: true, stream_options: { include_usage: true } }),
     });
@@ -164,7 +218,9 @@ describe('chat completions', () => {
     const chunks = events.slice(0, -1).map((e) => JSON.parse(e.replace(/^data: /, '')));
     expect(chunks[0].choices[0].delta).toEqual({ role: 'assistant', content: '' });
     const text = chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('');
-    expect(text).toBe('echo: one two three');
+    // The emulator streams one word per chunk; together they are the non-streamed answer.
+    expect(chunks.length).toBeGreaterThan(4);
+    expect(text).toBe(whole);
     expect(chunks.at(-2).choices[0].finish_reason).toBe('stop');
     expect(chunks.at(-1)).toMatchObject({
       choices: [],
@@ -175,20 +231,28 @@ describe('chat completions', () => {
 
   it('turns upstream errors into OpenAI errors with the right status, without leaking details', async () => {
     const { request } = make();
-    const cases: [string, number, string][] = [
-      ['throttled', 429, 'upstream_throttled'],
-      ['unavailable', 503, 'upstream_unavailable'],
-      ['timeout', 504, 'upstream_timeout'],
-      ['invalid-request', 400, 'invalid_request'],
-      ['auth', 502, 'upstream_auth_error'],
-      ['context-length', 400, 'context_length_exceeded'],
-      ['content-filter', 400, 'content_filter'],
-      ['not-found', 404, 'model_not_found'],
-      ['model-error', 502, 'upstream_model_error'],
-      ['circuit-open', 503, 'upstream_unavailable'],
+    const secret = 'secret-account-123';
+    // Each upstream failure as the provider sends it (the client maps it to the kind named first).
+    const cases: [string, number, string, FaultRule][] = [
+      ['throttled', 429, 'upstream_throttled', { provider: 'bedrock', status: 429, retryAfterMs: 2500 }],
+      ['unavailable', 503, 'upstream_unavailable', { provider: 'bedrock', status: 503 }],
+      ['timeout', 504, 'upstream_timeout', { provider: 'bedrock', errorType: 'ModelTimeoutException' }],
+      ['invalid-request', 400, 'invalid_request', { provider: 'bedrock', status: 400 }],
+      ['auth', 502, 'upstream_auth_error', { provider: 'bedrock', errorType: 'AccessDeniedException' }],
+      [
+        'context-length',
+        400,
+        'context_length_exceeded',
+        { provider: 'bedrock', status: 400, message: `Input is too long for requested model (${secret})` },
+      ],
+      ['content-filter', 400, 'content_filter', { provider: 'azure', errorType: 'content_filter' }],
+      ['not-found', 404, 'model_not_found', { provider: 'bedrock', errorType: 'ResourceNotFoundException' }],
+      ['model-error', 502, 'upstream_model_error', { provider: 'bedrock', errorType: 'ModelErrorException' }],
     ];
-    for (const [kind, status, code] of cases) {
-      const res = await request('/v1/chat/completions', { body: chat(`fail:${kind}`) });
+    for (const [kind, status, code, fault] of cases) {
+      emulator.setFaults([{ message: `upstream says ${kind} (${secret})`, ...fault, count: 1 }]);
+      const model = fault.provider === 'azure' ? 'azure/gpt-4o-mini' : BEDROCK;
+      const res = await request('/v1/chat/completions', { body: { ...chat('x'), model } });
       expect(res.status, kind).toBe(status);
       const body = await res.json();
       expect(body.error.code, kind).toBe(code);
@@ -198,12 +262,30 @@ describe('chat completions', () => {
       }
       expect(JSON.stringify(body)).not.toMatch(/at .*\.ts:\d+/);
     }
+    expect(emulator.requests().total).toBe(cases.length);
+  });
+
+  it('answers an open circuit as 503 upstream_unavailable without calling upstream', async () => {
+    const { request } = make(baseConfig, {
+      clientOptions: { circuitBreaker: { consecutiveFailures: 1, halfOpenAfterMs: 60_000 } },
+    });
+    emulator.setFaults([{ provider: 'bedrock', status: 503, count: 1 }]);
+    expect((await request('/v1/chat/completions', { body: chat('x') })).status).toBe(503);
+    const res = await request('/v1/chat/completions', { body: chat('x') });
+    expect(res.status).toBe(503);
+    expect((await res.json()).error.code).toBe('upstream_unavailable');
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(emulator.requests().total).toBe(1);
   });
 
   it('answers an upstream error before the first token of a stream as a plain HTTP error', async () => {
     const { request } = make();
-    const res = await request('/v1/chat/completions', { body: chat('fail:throttled', { stream: true }) });
+    emulator.setFaults([
+      { provider: 'bedrock', operation: 'bedrock.converseStream', status: 429, retryAfterMs: 2500, count: 1 },
+    ]);
+    const res = await request('/v1/chat/completions', { body: chat('x', { stream: true }) });
     expect(res.status).toBe(429);
+    expect((await res.json()).error.code).toBe('upstream_throttled');
     expect(res.headers.get('retry-after')).toBe('3');
   });
 });
@@ -312,18 +394,26 @@ describe('validation and limits', () => {
 
   it('limits tokens per minute per key', async () => {
     const { request } = make({ ...baseConfig, limits: { tokensPerMinute: 100 } });
-    const first = await request('/v1/chat/completions', { body: chat('a'.repeat(300)) });
+    // 150 words: the emulator counts each as a token, so the first call spends more than the budget.
+    const first = await request('/v1/chat/completions', { body: chat('a '.repeat(150)) });
     expect(first.status).toBe(200);
-    const second = await request('/v1/chat/completions', { body: chat('b'.repeat(300)) });
+    const second = await request('/v1/chat/completions', { body: chat('b '.repeat(150)) });
     expect(second.status).toBe(429);
     expect((await second.json()).error.message).toContain('tokens per minute');
   });
 
   it('charges tokens/min with what was spent upstream: not cache hits, not failed calls', async () => {
-    const { request } = make({ ...baseConfig, limits: { tokensPerMinute: 10 } });
+    // The cache is warmed through an unlimited front sharing the limited front's client.
+    const warm = make();
+    expect(
+      (await warm.request('/v1/chat/completions', { body: chat('cached prompt', { temperature: 0 }) }))
+        .status,
+    ).toBe(200);
+    const { request } = make({ ...baseConfig, limits: { tokensPerMinute: 10 } }, { client: warm.client });
     // Each of these is estimated at about 8 tokens up front: two would exceed 10 unless settled to 0.
+    emulator.setFaults([{ provider: 'bedrock', status: 503, count: 3 }]);
     for (let i = 0; i < 3; i++) {
-      expect((await request('/v1/chat/completions', { body: chat('fail:unavailable') })).status).toBe(503);
+      expect((await request('/v1/chat/completions', { body: chat('a failed call') })).status).toBe(503);
     }
     for (let i = 0; i < 3; i++) {
       const res = await request('/v1/chat/completions', { body: chat('cached prompt', { temperature: 0 }) });
@@ -348,23 +438,31 @@ describe('validation and limits', () => {
 
 describe('embeddings, models, metrics, logs', () => {
   it('embeds strings and arrays, as floats or base64', async () => {
-    const { request } = make();
+    const { request, client } = make();
     const res = await request('/v1/embeddings', {
       body: { model: 'vertex/text-embedding-005', input: ['abc', 'de'] },
     });
     expect(res.status).toBe(200);
     const body = await res.json();
+    // The vectors the client gets for the same texts, in input order.
+    const direct = await client.embed({ model: 'vertex/text-embedding-005', input: ['abc', 'de'] });
+    expect(direct.embeddings[0]).toHaveLength(768);
     expect(body.data).toEqual([
-      { object: 'embedding', index: 0, embedding: [3, 0.5, -0.25] },
-      { object: 'embedding', index: 1, embedding: [2, 0.5, -0.25] },
+      { object: 'embedding', index: 0, embedding: direct.embeddings[0] },
+      { object: 'embedding', index: 1, embedding: direct.embeddings[1] },
     ]);
+    expect(direct.embeddings[0]).not.toEqual(direct.embeddings[1]);
     const b64 = await (
       await request('/v1/embeddings', {
         body: { model: 'vertex/text-embedding-005', input: 'abc', encoding_format: 'base64' },
       })
     ).json();
     const buf = Buffer.from(b64.data[0].embedding, 'base64');
-    expect([0, 1, 2].map((i) => buf.readFloatLE(i * 4))).toEqual([3, 0.5, -0.25]);
+    expect(buf.length).toBe(768 * 4);
+    const decoded = Array.from({ length: 768 }, (_, i) => buf.readFloatLE(i * 4));
+    decoded.forEach((v, i) => {
+      expect(v).toBeCloseTo(direct.embeddings[0]![i]!, 6);
+    });
   });
 
   it('lists configured models and routes', async () => {
@@ -386,10 +484,14 @@ describe('embeddings, models, metrics, logs', () => {
   });
 
   it('exposes Prometheus metrics by model and status', async () => {
-    const { request } = make();
+    // The cache is warmed through another front (its own metrics) sharing this front's client.
+    const warm = make();
+    await warm.request('/v1/chat/completions', { body: chat('x', { temperature: 0 }) });
+    const { request } = make(baseConfig, { client: warm.client });
     await request('/v1/chat/completions', { body: chat('x', { temperature: 0 }) });
     await request('/v1/chat/completions', { body: chat('y') });
-    await request('/v1/chat/completions', { body: chat('fail:throttled') });
+    emulator.setFaults([{ provider: 'bedrock', status: 429, count: 1 }]);
+    await request('/v1/chat/completions', { body: chat('z') });
     const text = await (await request('/metrics')).text();
     const model = 'bedrock/anthropic.claude-3-5-haiku-20241022-v1:0';
     expect(text).toContain(`genai_front_requests_total{endpoint="chat",model="${model}",status="200"} 2`);
@@ -403,7 +505,7 @@ describe('embeddings, models, metrics, logs', () => {
 
   it('logs structured lines without prompts, completions or keys unless logPrompts is on', async () => {
     const logs: string[] = [];
-    const { request } = make(baseConfig, logs);
+    const { request } = make(baseConfig, { logs });
     await request('/v1/chat/completions', { body: chat('my secret prompt') });
     const line = JSON.parse(logs.find((l) => l.includes('"msg":"request"'))!);
     expect(line).toMatchObject({
@@ -417,7 +519,7 @@ describe('embeddings, models, metrics, logs', () => {
     expect(logs.join('')).not.toContain(KEY);
 
     const logs2: string[] = [];
-    const verbose = make({ ...baseConfig, logPrompts: true }, logs2);
+    const verbose = make({ ...baseConfig, logPrompts: true }, { logs: logs2 });
     await verbose.request('/v1/chat/completions', { body: chat('my secret prompt') });
     expect(logs2.join('')).toContain('secret prompt');
   });
@@ -426,6 +528,8 @@ describe('embeddings, models, metrics, logs', () => {
 describe('jobs (memory)', () => {
   it('runs a chat request in the background; only its key can read it', async () => {
     const { request } = make();
+    const now = (await (await request('/v1/chat/completions', { body: chat('later') })).json()).choices[0]
+      .message.content;
     const created = await request('/v1/jobs', { body: chat('later') });
     expect(created.status).toBe(202);
     const job = await created.json();
@@ -436,14 +540,17 @@ describe('jobs (memory)', () => {
       view = await (await request(`/v1/jobs/${job.id}`)).json();
     }
     expect(view.status).toBe('succeeded');
-    expect(view.result?.choices[0]?.message.content).toBe('echo: later');
+    expect(view.result?.choices[0]?.message.content).toBe(now);
     expect((await request(`/v1/jobs/${job.id}`, { key: OTHER })).status).toBe(404);
     expect((await request('/v1/jobs/job_missing')).status).toBe(404);
   });
 
   it('records upstream failures in the job and refuses streaming jobs', async () => {
     const { request } = make();
-    const job = await (await request('/v1/jobs', { body: chat('fail:content-filter') })).json();
+    emulator.setFaults([{ provider: 'azure', errorType: 'content_filter', count: 1 }]);
+    const job = await (
+      await request('/v1/jobs', { body: { ...chat('x'), model: 'azure/gpt-4o-mini' } })
+    ).json();
     let view: { status: string; error?: { code: string } } = job;
     for (let i = 0; i < 100 && view.status !== 'failed'; i++) {
       await new Promise((r) => setTimeout(r, 20));

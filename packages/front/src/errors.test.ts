@@ -1,3 +1,4 @@
+import { GenAiError } from '@genai-deploy/client';
 import { describe, expect, it } from 'vitest';
 import { fromUpstreamError, openAiField } from './errors.js';
 
@@ -16,10 +17,10 @@ describe('openAiField', () => {
 describe('fromUpstreamError', () => {
   it('rewrites the field of a client validation error into param and message', () => {
     const err = fromUpstreamError(
-      {
+      new GenAiError('invalid messages[0].role: got "assistant"; the first message must come from "user"', {
         kind: 'invalid-request',
-        message: 'invalid messages[0].role: got "assistant"; the first message must come from "user"',
-      },
+        code: 'validation',
+      }),
       'm',
       [1],
     );
@@ -32,7 +33,11 @@ describe('fromUpstreamError', () => {
 
   it('keeps provider messages it cannot map, without a param', () => {
     const err = fromUpstreamError(
-      { kind: 'invalid-request', message: 'ValidationException: bad thing' },
+      new GenAiError('ValidationException: bad thing', {
+        kind: 'invalid-request',
+        provider: 'bedrock',
+        status: 400,
+      }),
       'm',
     );
     expect(err).toMatchObject({ status: 400, param: null, message: 'ValidationException: bad thing' });

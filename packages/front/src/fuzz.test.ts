@@ -1,28 +1,43 @@
-import { parseFrontConfig } from '@genai-deploy/config';
+import { type FrontConfigInput, parseFrontConfig } from '@genai-deploy/config';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
-import { createFront } from './app.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFront, type Front } from './app.js';
 import { ApiKeys } from './auth.js';
+import { type Emulator, emulatorClient, emulatorProviders, startEmulator } from './emulator.test-utils.js';
 import { createLogger } from './logger.js';
 import { FrontMetrics } from './metrics.js';
-import { stubClient } from './stub-client.test-utils.js';
 
-const front = createFront({
-  config: parseFrontConfig({
+const CHAT = 'bedrock/anthropic.claude-3-5-haiku-20241022-v1:0';
+const EMBED = 'vertex/text-embedding-005';
+
+// Requests that pass the front's validation reach the emulator through the real client over real sockets.
+let emulator: Emulator;
+let front: Front;
+beforeAll(async () => {
+  emulator = await startEmulator({ port: 0 });
+  const config: FrontConfigInput = {
     models: [
-      { id: 'bedrock/m', maxInputTokens: 2000, maxOutputTokens: 256 },
-      { id: 'vertex/e', kind: 'embedding' },
+      { id: CHAT, maxInputTokens: 2000, maxOutputTokens: 256 },
+      { id: EMBED, kind: 'embedding' },
     ],
-    routes: { r: { targets: ['bedrock/m'] } },
+    routes: { r: { targets: [CHAT] } },
     limits: { requestsPerMinute: 1_000_000, tokensPerMinute: 1_000_000_000, maxBodyBytes: 20_000 },
-  }),
-  apiKeys: ApiKeys.from({ keys: ['k'] }),
-  client: stubClient(),
-  logger: createLogger({ level: 'silent' }),
-  metrics: new FrontMetrics({ defaultMetrics: false }),
-  jobs: { workers: false },
+    providers: emulatorProviders(emulator.url),
+  };
+  front = createFront({
+    config: parseFrontConfig(config),
+    apiKeys: ApiKeys.from({ keys: ['k'] }),
+    // Cache off: every valid request is an upstream call. One attempt each: a fuzz case never waits on backoff.
+    client: emulatorClient(config, { retry: false, circuitBreaker: false, cache: false }),
+    logger: createLogger({ level: 'silent' }),
+    metrics: new FrontMetrics({ defaultMetrics: false }),
+    jobs: { workers: false },
+  });
 });
-afterAll(() => front.close());
+afterAll(async () => {
+  await front?.close();
+  await emulator?.close();
+});
 
 const post = (path: string, body: string) =>
   front.app.request(path, {
@@ -56,11 +71,7 @@ const number = fc.oneof(
 );
 const chatBody = fc.record(
   {
-    model: fc.oneof(
-      fc.constantFrom('bedrock/m', 'r', 'vertex/e', 'azure/x', '', 'bedrock/'),
-      fc.string(),
-      anyJson,
-    ),
+    model: fc.oneof(fc.constantFrom(CHAT, 'r', EMBED, 'azure/x', '', 'bedrock/'), fc.string(), anyJson),
     messages: fc.oneof(fc.array(message, { maxLength: 4 }), anyJson),
     max_tokens: number,
     max_completion_tokens: number,
@@ -78,7 +89,7 @@ const chatBody = fc.record(
 );
 const embeddingsBody = fc.record(
   {
-    model: fc.oneof(fc.constantFrom('vertex/e', 'bedrock/m'), fc.string(), anyJson),
+    model: fc.oneof(fc.constantFrom(EMBED, CHAT), fc.string(), anyJson),
     input: fc.oneof(fc.string(), fc.array(fc.oneof(fc.string(), anyJson), { maxLength: 5 }), anyJson),
     encoding_format: fc.oneof(fc.constantFrom('float', 'base64'), fc.string(), anyJson),
     dimensions: number,
@@ -90,13 +101,28 @@ const embeddingsBody = fc.record(
 const validChat = fc
   .record(
     {
-      model: fc.constantFrom('bedrock/m', 'r'),
-      messages: fc.array(
-        fc.record({
-          role: fc.constantFrom('system', 'user', 'assistant'),
-          content: fc.string({ maxLength: 100 }),
-        }),
-        { minLength: 1, maxLength: 3 },
+      model: fc.constantFrom(CHAT, 'r'),
+      // Either any roles, or a conversation the providers accept (user first, alternating, user last).
+      messages: fc.oneof(
+        fc.array(
+          fc.record({
+            role: fc.constantFrom('system', 'user', 'assistant'),
+            content: fc.string({ maxLength: 100 }),
+          }),
+          { minLength: 1, maxLength: 3 },
+        ),
+        fc
+          .tuple(
+            fc.option(fc.string({ maxLength: 50 })),
+            fc.array(fc.string({ maxLength: 100 }), { minLength: 1, maxLength: 3 }),
+          )
+          .map(([system, texts]) => [
+            ...(system === null ? [] : [{ role: 'system', content: system }]),
+            ...texts.map((content, i) => ({
+              role: (texts.length - 1 - i) % 2 === 0 ? 'user' : 'assistant',
+              content,
+            })),
+          ]),
       ),
       max_tokens: fc.integer({ min: 1, max: 300 }),
       temperature: fc.double({ min: 0, max: 2, noNaN: true }),
@@ -144,5 +170,10 @@ describe('fuzzed request bodies', () => {
     // The generators reach past validation too, not only into 400s.
     expect(seen.get(400)).toBeGreaterThan(100);
     expect((seen.get(200) ?? 0) + (seen.get(202) ?? 0)).toBeGreaterThan(10);
+    // ... and those reached the emulator.
+    const upstream = emulator.requests();
+    expect(upstream.byOperation['bedrock.converse'] ?? 0).toBeGreaterThan(10);
+    expect(upstream.byOperation['bedrock.converseStream'] ?? 0).toBeGreaterThan(10);
+    expect(upstream.inFlight).toBe(0);
   });
 });
