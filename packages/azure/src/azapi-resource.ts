@@ -105,17 +105,17 @@ export const hcl = {
 };
 
 /**
- * `azapi_resource`: any Azure Resource Manager resource, at a pinned API version. Hand-written binding; the
- * attribute names follow the azapi 2.x schema.
+ * What `azapi_resource` and `azapi_update_resource` share: the Terraform meta-arguments, the `type` and `body`
+ * checks, and the id and exported response.
  */
-export class AzapiResource extends TerraformResource {
-  static readonly tfResourceType = 'azapi_resource';
+export abstract class AzapiResourceBase<
+  C extends AzapiMetaArguments & { readonly type: string; readonly body?: AzapiBody },
+> extends TerraformResource {
+  readonly config: C;
 
-  readonly config: AzapiResourceConfig;
-
-  constructor(scope: Construct, id: string, config: AzapiResourceConfig) {
+  protected constructor(scope: Construct, id: string, terraformResourceType: string, config: C) {
     super(scope, id, {
-      terraformResourceType: 'azapi_resource',
+      terraformResourceType,
       terraformGeneratorMetadata: { providerName: 'azapi' },
       provider: config.provider,
       dependsOn: config.dependsOn,
@@ -135,11 +135,6 @@ export class AzapiResource extends TerraformResource {
     return this.getStringAttribute('id');
   }
 
-  /** The resource's name. */
-  get name(): string {
-    return this.getStringAttribute('name');
-  }
-
   /** The exported response (`output`), as a whole. */
   get output(): IResolvable {
     return this.interpolationForAttribute('output');
@@ -151,6 +146,23 @@ export class AzapiResource extends TerraformResource {
    */
   outputString(path: string): string {
     return Token.asString(this.interpolationForAttribute(`output.${path}`));
+  }
+}
+
+/**
+ * `azapi_resource`: any Azure Resource Manager resource, at a pinned API version. Hand-written binding; the
+ * attribute names follow the azapi 2.x schema.
+ */
+export class AzapiResource extends AzapiResourceBase<AzapiResourceConfig> {
+  static readonly tfResourceType = 'azapi_resource';
+
+  constructor(scope: Construct, id: string, config: AzapiResourceConfig) {
+    super(scope, id, 'azapi_resource', config);
+  }
+
+  /** The resource's name. */
+  get name(): string {
+    return this.getStringAttribute('name');
   }
 
   /** Principal id of the system-assigned identity (needs `identity.type` with SystemAssigned). */

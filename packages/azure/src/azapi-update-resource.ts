@@ -1,14 +1,12 @@
-import { type IResolvable, TerraformResource, Token } from 'cdktf';
 import type { Construct } from 'constructs';
 import { dropUndefined } from './azapi-provider.js';
 import {
   type AzapiBody,
   type AzapiMetaArguments,
+  AzapiResourceBase,
   type AzapiTimeouts,
   hcl,
   timeoutsToTerraform,
-  validateAzapiBody,
-  validateAzapiType,
 } from './azapi-resource.js';
 
 export interface AzapiUpdateResourceConfig extends AzapiMetaArguments {
@@ -33,38 +31,11 @@ export interface AzapiUpdateResourceConfig extends AzapiMetaArguments {
  * `azapi_update_resource`: patches properties of an existing resource. Deleting it changes nothing in Azure:
  * the properties stay as they were last set.
  */
-export class AzapiUpdateResource extends TerraformResource {
+export class AzapiUpdateResource extends AzapiResourceBase<AzapiUpdateResourceConfig> {
   static readonly tfResourceType = 'azapi_update_resource';
 
-  readonly config: AzapiUpdateResourceConfig;
-
   constructor(scope: Construct, id: string, config: AzapiUpdateResourceConfig) {
-    super(scope, id, {
-      terraformResourceType: 'azapi_update_resource',
-      terraformGeneratorMetadata: { providerName: 'azapi' },
-      provider: config.provider,
-      dependsOn: config.dependsOn,
-      count: config.count,
-      lifecycle: config.lifecycle,
-      provisioners: config.provisioners,
-      connection: config.connection,
-      forEach: config.forEach,
-    });
-    validateAzapiType(this.node.path, config.type);
-    validateAzapiBody(this.node.path, config.body);
-    this.config = config;
-  }
-
-  get id(): string {
-    return this.getStringAttribute('id');
-  }
-
-  get output(): IResolvable {
-    return this.interpolationForAttribute('output');
-  }
-
-  outputString(path: string): string {
-    return Token.asString(this.interpolationForAttribute(`output.${path}`));
+    super(scope, id, 'azapi_update_resource', config);
   }
 
   protected override synthesizeAttributes(): Record<string, unknown> {
