@@ -213,6 +213,11 @@ describe('chat completions', () => {
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
+    // Headers leave with the first delta, which does not say whether it is a cache hit or how many attempts
+    // it took (the finish event does, at the end): only the provider of a single-provider model is known.
+    expect(res.headers.get('x-genai-provider')).toBe('bedrock');
+    expect(res.headers.get('x-genai-cache')).toBeNull();
+    expect(res.headers.get('x-genai-attempts')).toBeNull();
     const events = (await res.text()).split('\n\n').filter(Boolean);
     expect(events.at(-1)).toBe('data: [DONE]');
     const chunks = events.slice(0, -1).map((e) => JSON.parse(e.replace(/^data: /, '')));
@@ -227,6 +232,13 @@ describe('chat completions', () => {
       usage: { prompt_tokens: expect.any(Number), total_tokens: expect.any(Number) },
     });
     expect(chunks.slice(0, -1).every((c) => c.usage === null)).toBe(true);
+    // A route over two providers may fall back before the first token: no provider header then.
+    const routed = await request('/v1/chat/completions', {
+      body: { ...chat('x', { stream: true }), model: 'fast' },
+    });
+    expect(routed.status).toBe(200);
+    expect(routed.headers.get('x-genai-provider')).toBeNull();
+    expect(await routed.text()).toContain('data: [DONE]');
   });
 
   it('turns upstream errors into OpenAI errors with the right status, without leaking details', async () => {
