@@ -153,10 +153,25 @@ describe('GenAiPlatform', () => {
     );
   });
 
-  it('rejects endpoints the front cannot call (asynchronous, inference components)', () => {
-    expect(() => setup({ sagemakerModels: { Llama: { ...llama, scaleToZero: {} } } })).toThrow(
-      /sagemakerModels\.Llama sets scaleToZero, but the front invokes endpoints without an InferenceComponentName/,
+  it('serves a scale-to-zero endpoint through its inference component, with invoke on both ARNs', () => {
+    const { platform, template: t } = setup({ sagemakerModels: { Llama: { ...llama, scaleToZero: {} } } });
+    expect(platform.frontConfig.models[0]).toMatchObject({
+      id: 'sagemaker/llama-8b',
+      inferenceComponent: 'llama-8b-ic',
+    });
+    t.hasResourceProperties('AWS::SageMaker::InferenceComponent', { InferenceComponentName: 'llama-8b-ic' });
+    const statements = Object.values(t.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p['Properties'].PolicyDocument.Statement,
     );
+    const invoke = statements.filter((s) => JSON.stringify(s.Action).includes('sagemaker:InvokeEndpoint'));
+    expect(invoke).toHaveLength(1);
+    expect(invoke[0].Resource.map(flat)).toEqual([
+      'arn:<AWS::Partition>:sagemaker:us-east-1:111122223333:endpoint/llama-8b',
+      expect.stringMatching(/^<GenAiLlamaInferenceComponent[0-9A-F]{8}\.InferenceComponentArn>$/),
+    ]);
+  });
+
+  it('rejects endpoints the front cannot call (asynchronous)', () => {
     expect(() =>
       setup({
         sagemakerModels: { Llama: { ...llama, asyncInference: { bucket: undefined as never } } },

@@ -105,7 +105,6 @@ export class GenAiPlatform extends Construct {
     for (const [key, modelProps] of Object.entries(props.sagemakerModels ?? {})) {
       const { kind = 'chat', maxOutputTokens, ...endpointProps } = modelProps;
       if (modelProps.asyncInference) throw errors.frontCannotInvoke(this, key, 'asyncInference');
-      if (modelProps.scaleToZero) throw errors.frontCannotInvoke(this, key, 'scaleToZero');
       const endpoint = new SageMakerGpuEndpoint(this, key, { vpc: this.vpc, ...endpointProps });
       this.endpoints[key] = endpoint;
       const address = `sagemaker/${endpoint.endpointName}`;
@@ -114,6 +113,8 @@ export class GenAiPlatform extends Construct {
         id: address,
         kind,
         adapter: kind === 'embedding' ? 'embeddings' : 'tgi',
+        // A scale-to-zero endpoint hosts the model as an inference component: the front names it on every call.
+        ...(endpoint.inferenceComponentName ? { inferenceComponent: endpoint.inferenceComponentName } : {}),
         ...(modelProps.maxInputTokens ? { maxInputTokens: modelProps.maxInputTokens } : {}),
         ...(maxOutputTokens ? { maxOutputTokens } : {}),
       });

@@ -122,6 +122,26 @@ describe('LambdaFront bundling the real front handler', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
+  it('may invoke a SageMaker model by name and its inference component', () => {
+    const { stack } = setup({
+      config: {
+        models: [{ id: 'sagemaker/team-llama', inferenceComponent: 'team-llama-ic' }],
+        routes: { chat: { targets: ['sagemaker/team-llama'] } },
+      },
+    });
+    const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy') as Record<
+      string,
+      { Properties: { PolicyDocument: { Statement: { Sid?: string; Resource: unknown[] }[] } } }
+    >;
+    const statement = Object.values(policies)
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .find((s) => s.Sid === 'InvokeSageMakerEndpoints');
+    expect(statement?.Resource.map(flat)).toEqual([
+      'arn:<AWS::Partition>:sagemaker:us-east-1:111122223333:endpoint/team-llama',
+      'arn:<AWS::Partition>:sagemaker:us-east-1:111122223333:inference-component/team-llama-ic',
+    ]);
+  });
+
   it('has no unacknowledged cdk-nag findings', () => {
     expect(nagFindings(stack)).toEqual([]);
   });

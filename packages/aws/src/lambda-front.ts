@@ -21,7 +21,11 @@ import { errors } from './errors.js';
 import { locateFrontHandler } from './front-handler.js';
 import { acknowledge, acknowledgeWildcards, type WildcardAllowance } from './nag.js';
 import type { RedisCache } from './redis-cache.js';
-import { endpointArnFor, type ISageMakerGpuEndpoint } from './sagemaker-gpu-endpoint.js';
+import {
+  endpointArnFor,
+  type ISageMakerGpuEndpoint,
+  inferenceComponentArnFor,
+} from './sagemaker-gpu-endpoint.js';
 import type { VectorStore } from './vector-store.js';
 
 /** Lambda caps the environment of a function at 4 KB in total. */
@@ -341,6 +345,8 @@ export class LambdaFront extends Construct implements ec2.IConnectable, iam.IGra
         for (const a of r.anyRegion) anyRegion.add(a);
       } else if (address.provider === 'sagemaker' && !granted.has(address.model)) {
         endpoints.add(endpointArnFor(this, address.model, model.region));
+        if (model.inferenceComponent)
+          endpoints.add(inferenceComponentArnFor(this, model.inferenceComponent, model.region));
       }
     }
     const invoke = ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'];

@@ -266,8 +266,13 @@ abstract class SageMakerGpuEndpointBase extends Resource implements ISageMakerGp
         'sagemaker:InvokeEndpointWithResponseStream',
         'sagemaker:InvokeEndpointAsync',
       ],
-      resourceArns: [this.endpointArn],
+      resourceArns: [this.endpointArn, ...this.invokeComponentArns()],
     });
+  }
+
+  /** Inference components invoked through the endpoint (InvokeEndpoint with InferenceComponentName). */
+  protected invokeComponentArns(): string[] {
+    return [];
   }
 
   metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
@@ -331,6 +336,20 @@ export function endpointArnFor(scope: Construct, endpointName: string, region?: 
     ...(region ? { region } : {}),
     resource: 'endpoint',
     resourceName: Token.isUnresolved(endpointName) ? endpointName : endpointName.toLowerCase(),
+    arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+  });
+}
+
+/**
+ * ARN of an inference component by name. InvokeEndpoint with an InferenceComponentName is authorized on the
+ * endpoint and on the inference component.
+ */
+export function inferenceComponentArnFor(scope: Construct, componentName: string, region?: string): string {
+  return Stack.of(scope).formatArn({
+    service: 'sagemaker',
+    ...(region ? { region } : {}),
+    resource: 'inference-component',
+    resourceName: componentName,
     arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
   });
 }
@@ -930,6 +949,10 @@ export class SageMakerGpuEndpoint extends SageMakerGpuEndpointBase {
     });
     target.node.addDependency(this.cfnEndpoint);
     return target;
+  }
+
+  protected override invokeComponentArns(): string[] {
+    return this.cfnInferenceComponent ? [this.cfnInferenceComponent.attrInferenceComponentArn] : [];
   }
 
   private scaleRealtime(options: EndpointAutoScalingOptions): appscaling.ScalableTarget {
