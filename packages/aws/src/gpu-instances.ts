@@ -28,6 +28,18 @@ interface Family {
   sizes: Record<string, number>;
 }
 
+/** Sizes and GPU counts of G5, G6 and G6e (one lineup: 1 GPU up to 16xlarge, 4 on 12xlarge/24xlarge, 8 on 48xlarge). */
+const G_SIZES: Record<string, number> = {
+  xlarge: 1,
+  '2xlarge': 1,
+  '4xlarge': 1,
+  '8xlarge': 1,
+  '16xlarge': 1,
+  '12xlarge': 4,
+  '24xlarge': 4,
+  '48xlarge': 8,
+};
+
 const FAMILIES: Record<string, Family> = {
   g4dn: {
     gpu: 'NVIDIA T4',
@@ -41,48 +53,21 @@ const FAMILIES: Record<string, Family> = {
     gpuMemoryGib: 24,
     nvme: true,
     fp8: false,
-    sizes: {
-      xlarge: 1,
-      '2xlarge': 1,
-      '4xlarge': 1,
-      '8xlarge': 1,
-      '16xlarge': 1,
-      '12xlarge': 4,
-      '24xlarge': 4,
-      '48xlarge': 8,
-    },
+    sizes: G_SIZES,
   },
   g6: {
     gpu: 'NVIDIA L4',
     gpuMemoryGib: 24,
     nvme: true,
     fp8: true,
-    sizes: {
-      xlarge: 1,
-      '2xlarge': 1,
-      '4xlarge': 1,
-      '8xlarge': 1,
-      '16xlarge': 1,
-      '12xlarge': 4,
-      '24xlarge': 4,
-      '48xlarge': 8,
-    },
+    sizes: G_SIZES,
   },
   g6e: {
     gpu: 'NVIDIA L40S',
     gpuMemoryGib: 48,
     nvme: true,
     fp8: true,
-    sizes: {
-      xlarge: 1,
-      '2xlarge': 1,
-      '4xlarge': 1,
-      '8xlarge': 1,
-      '16xlarge': 1,
-      '12xlarge': 4,
-      '24xlarge': 4,
-      '48xlarge': 8,
-    },
+    sizes: G_SIZES,
   },
   p3: {
     gpu: 'NVIDIA V100',
