@@ -247,60 +247,29 @@ export class VectorStore extends Resource implements ec2.IConnectable {
     const readers = this.grants.filter((g) => !g.write).map((g) => g.principal);
     const writers = this.grants.filter((g) => g.write).map((g) => g.principal);
     const statements: unknown[] = [];
-    if (admins.length) {
+    // Every principal may list the collection's indexes; what it may do in them differs.
+    const allow = (description: string, principals: string[], indexPermissions: string[]) => {
+      if (!principals.length) return;
       statements.push({
-        Description: 'Deploy-time index management',
-        Principal: [...admins],
+        Description: description,
+        Principal: principals,
         Rules: [
           {
             ResourceType: 'collection',
             Resource: [collection],
             Permission: ['aoss:DescribeCollectionItems'],
           },
-          {
-            ResourceType: 'index',
-            Resource: [index],
-            Permission: ['aoss:CreateIndex', 'aoss:DescribeIndex', 'aoss:UpdateIndex', 'aoss:DeleteIndex'],
-          },
+          { ResourceType: 'index', Resource: [index], Permission: indexPermissions },
         ],
       });
-    }
-    if (writers.length) {
-      statements.push({
-        Description: 'grantReadWrite',
-        Principal: writers,
-        Rules: [
-          {
-            ResourceType: 'collection',
-            Resource: [collection],
-            Permission: ['aoss:DescribeCollectionItems'],
-          },
-          {
-            ResourceType: 'index',
-            Resource: [index],
-            Permission: ['aoss:DescribeIndex', 'aoss:ReadDocument', 'aoss:WriteDocument'],
-          },
-        ],
-      });
-    }
-    if (readers.length) {
-      statements.push({
-        Description: 'grantRead',
-        Principal: readers,
-        Rules: [
-          {
-            ResourceType: 'collection',
-            Resource: [collection],
-            Permission: ['aoss:DescribeCollectionItems'],
-          },
-          {
-            ResourceType: 'index',
-            Resource: [index],
-            Permission: ['aoss:DescribeIndex', 'aoss:ReadDocument'],
-          },
-        ],
-      });
-    }
+    };
+    allow(
+      'Deploy-time index management',
+      [...admins],
+      ['aoss:CreateIndex', 'aoss:DescribeIndex', 'aoss:UpdateIndex', 'aoss:DeleteIndex'],
+    );
+    allow('grantReadWrite', writers, ['aoss:DescribeIndex', 'aoss:ReadDocument', 'aoss:WriteDocument']);
+    allow('grantRead', readers, ['aoss:DescribeIndex', 'aoss:ReadDocument']);
     return Stack.of(this).toJsonString(statements);
   }
 }
