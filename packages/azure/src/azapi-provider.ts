@@ -1,5 +1,6 @@
 import { TerraformProvider } from 'cdktf';
 import type { Construct } from 'constructs';
+import { dropUndefined, hcl } from './azapi-hcl.js';
 
 /** Registry source of the azapi provider. */
 export const AZAPI_PROVIDER_SOURCE = 'Azure/azapi';
@@ -94,37 +95,18 @@ export class AzapiProvider extends TerraformProvider {
 
   protected override synthesizeHclAttributes(): Record<string, unknown> {
     const c = this.config;
-    const str = (value: string | undefined) => ({
-      value,
-      isBlock: false,
-      type: 'simple',
-      storageClassType: 'string',
-    });
-    const bool = (value: boolean | undefined) => ({
-      value,
-      isBlock: false,
-      type: 'simple',
-      storageClassType: 'boolean',
-    });
     return dropUndefined({
-      alias: str(this.alias),
-      subscription_id: str(c.subscriptionId),
-      tenant_id: str(c.tenantId),
-      client_id: str(c.clientId),
-      use_cli: bool(c.useCli),
-      use_msi: bool(c.useMsi),
-      use_oidc: bool(c.useOidc),
-      environment: str(c.environment),
-      skip_provider_registration: bool(c.skipProviderRegistration),
-      default_location: str(c.defaultLocation),
-      default_tags: { value: c.defaultTags, isBlock: false, type: 'map', storageClassType: 'stringMap' },
+      alias: hcl.str(this.alias),
+      subscription_id: hcl.str(c.subscriptionId),
+      tenant_id: hcl.str(c.tenantId),
+      client_id: hcl.str(c.clientId),
+      use_cli: hcl.bool(c.useCli),
+      use_msi: hcl.bool(c.useMsi),
+      use_oidc: hcl.bool(c.useOidc),
+      environment: hcl.str(c.environment),
+      skip_provider_registration: hcl.bool(c.skipProviderRegistration),
+      default_location: hcl.str(c.defaultLocation),
+      default_tags: hcl.strMap(c.defaultTags),
     });
   }
-}
-
-/** Drops HCL attribute descriptors whose value is undefined (as the generated bindings do). */
-export function dropUndefined(
-  attrs: Record<string, { readonly value: unknown; readonly [k: string]: unknown }>,
-): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(attrs).filter(([, a]) => a.value !== undefined));
 }

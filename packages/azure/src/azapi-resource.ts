@@ -1,6 +1,6 @@
 import { type IResolvable, TerraformResource, type TerraformResourceConfig, Token } from 'cdktf';
 import type { Construct } from 'constructs';
-import { dropUndefined } from './azapi-provider.js';
+import { dropUndefined, hcl } from './azapi-hcl.js';
 import { errors } from './errors.js';
 
 /** A request body: any JSON-compatible object (values may be cdktf tokens). */
@@ -79,30 +79,6 @@ export function timeoutsToTerraform(
 ): Record<string, string | undefined> | undefined {
   return t && { create: t.create, read: t.read, update: t.update, delete: t.delete };
 }
-
-export const hcl = {
-  str: (value: string | undefined) => ({ value, isBlock: false, type: 'simple', storageClassType: 'string' }),
-  bool: (value: boolean | undefined) => ({
-    value,
-    isBlock: false,
-    type: 'simple',
-    storageClassType: 'boolean',
-  }),
-  any: (value: unknown) => ({ value, isBlock: false, type: 'any', storageClassType: 'json' }),
-  strList: (value: string[] | undefined) => ({
-    value,
-    isBlock: false,
-    type: 'list',
-    storageClassType: 'stringList',
-  }),
-  strMap: (value: Record<string, string> | undefined) => ({
-    value,
-    isBlock: false,
-    type: 'map',
-    storageClassType: 'stringMap',
-  }),
-  block: (value: unknown) => ({ value, isBlock: true, type: 'struct', storageClassType: 'struct' }),
-};
 
 /**
  * What `azapi_resource` and `azapi_update_resource` share: the Terraform meta-arguments, the `type` and `body`

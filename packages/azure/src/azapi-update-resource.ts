@@ -1,11 +1,10 @@
 import type { Construct } from 'constructs';
-import { dropUndefined } from './azapi-provider.js';
+import { dropUndefined, hcl } from './azapi-hcl.js';
 import {
   type AzapiBody,
   type AzapiMetaArguments,
   AzapiResourceBase,
   type AzapiTimeouts,
-  hcl,
   timeoutsToTerraform,
 } from './azapi-resource.js';
 

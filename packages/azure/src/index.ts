@@ -1,4 +1,5 @@
 export * from './ai-search-vector-store.js';
+export * from './azapi-hcl.js';
 export * from './azapi-provider.js';
 export * from './azapi-resource.js';
 export * from './azapi-update-resource.js';
