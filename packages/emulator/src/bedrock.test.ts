@@ -103,6 +103,19 @@ describe('Bedrock ConverseStream', () => {
   });
 });
 
+/** Streams a ConverseStream answer to its end or its error: the text deltas received, and what it threw. */
+async function streamUntilError(text: string): Promise<{ deltas: string[]; err: unknown }> {
+  const out = await env.client.send(
+    new ConverseStreamCommand({ modelId: MODEL, messages: [{ role: 'user', content: [{ text }] }] }),
+  );
+  const deltas: string[] = [];
+  const err = await (async () => {
+    for await (const e of out.stream ?? [])
+      if (e.contentBlockDelta?.delta?.text) deltas.push(e.contentBlockDelta.delta.text);
+  })().catch((e: unknown) => e);
+  return { deltas, err };
+}
+
 describe('Bedrock faults', () => {
   it('status 429 alone is a ThrottlingException with a retry hint', async () => {
     env.emulator.setFaults([{ provider: 'bedrock', status: 429, retryAfterMs: 2000, count: 1 }]);
@@ -129,34 +142,14 @@ describe('Bedrock faults', () => {
 
   it('stream-error sends a throttlingException event after N chunks', async () => {
     env.emulator.setFaults([{ operation: 'bedrock.converseStream', kind: 'stream-error', afterChunks: 2 }]);
-    const out = await env.client.send(
-      new ConverseStreamCommand({
-        modelId: MODEL,
-        messages: [{ role: 'user', content: [{ text: 'Stream me' }] }],
-      }),
-    );
-    const deltas: string[] = [];
-    const err = await (async () => {
-      for await (const e of out.stream ?? [])
-        if (e.contentBlockDelta?.delta?.text) deltas.push(e.contentBlockDelta.delta.text);
-    })().catch((e: unknown) => e);
+    const { deltas, err } = await streamUntilError('Stream me');
     expect(deltas).toHaveLength(2);
     expect(err).toBeInstanceOf(ThrottlingException);
   });
 
   it('stream-cut ends the stream with an error after N chunks', async () => {
     env.emulator.setFaults([{ operation: 'bedrock.converseStream', kind: 'stream-cut', afterChunks: 1 }]);
-    const out = await env.client.send(
-      new ConverseStreamCommand({
-        modelId: MODEL,
-        messages: [{ role: 'user', content: [{ text: 'Stream me' }] }],
-      }),
-    );
-    const deltas: string[] = [];
-    const err = await (async () => {
-      for await (const e of out.stream ?? [])
-        if (e.contentBlockDelta?.delta?.text) deltas.push(e.contentBlockDelta.delta.text);
-    })().catch((e: unknown) => e);
+    const { deltas, err } = await streamUntilError('Stream me');
     expect(deltas).toHaveLength(1);
     expect(err).toBeInstanceOf(Error);
   });
