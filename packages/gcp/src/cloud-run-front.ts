@@ -13,6 +13,7 @@ import { errors } from './errors.js';
 import { providerProject } from './provider-project.js';
 import { parseSecretName, type SecretRef } from './secret-ref.js';
 import { stableName } from './stable-id.js';
+import { checkWholeNumber } from './whole-number.js';
 
 /** Who may reach the service's URL at the network level. */
 export type FrontIngress = 'all' | 'internal' | 'internal-and-load-balancer';
@@ -189,29 +190,22 @@ export class CloudRunFront extends Construct {
     if (known(minInstances) && known(maxInstances) && minInstances > maxInstances) {
       throw errors.instanceRange(path, minInstances, maxInstances);
     }
-    if (known(concurrency) && (concurrency < 1 || concurrency > 1000 || !Number.isInteger(concurrency))) {
-      throw errors.outOfRange(
-        path,
-        'concurrency',
-        concurrency,
-        1,
-        1000,
-        'Cloud Run takes 1 to 1000 requests per instance.',
-      );
-    }
-    if (
-      known(timeoutSeconds) &&
-      (timeoutSeconds < 1 || timeoutSeconds > 3600 || !Number.isInteger(timeoutSeconds))
-    ) {
-      throw errors.outOfRange(
-        path,
-        'timeoutSeconds',
-        timeoutSeconds,
-        1,
-        3600,
-        'Cloud Run requests last at most 3600 s.',
-      );
-    }
+    checkWholeNumber(
+      path,
+      'concurrency',
+      concurrency,
+      1,
+      1000,
+      'Cloud Run takes 1 to 1000 requests per instance.',
+    );
+    checkWholeNumber(
+      path,
+      'timeoutSeconds',
+      timeoutSeconds,
+      1,
+      3600,
+      'Cloud Run requests last at most 3600 s.',
+    );
     const ingress = props.ingress ?? 'internal-and-load-balancer';
     if (!(ingress in INGRESS)) throw errors.invalidEnum(path, 'ingress', ingress, Object.keys(INGRESS));
     const vertexAccess = props.vertexAccess ?? 'aiplatform-user';

@@ -10,6 +10,7 @@ import type { FrontCacheConnection } from './cache-connection.js';
 import { errors } from './errors.js';
 import { providerProject } from './provider-project.js';
 import { stableName } from './stable-id.js';
+import { checkWholeNumber } from './whole-number.js';
 
 export type CacheEngine = 'valkey' | 'redis';
 
@@ -202,19 +203,14 @@ export class MemorystoreCache extends Construct implements FrontCacheConnection 
         throw errors.redisTierReplicas(path, tier, replicas);
       }
       const memorySizeGb = props.memorySizeGb ?? 1;
-      if (
-        !Token.isUnresolved(memorySizeGb) &&
-        (memorySizeGb < 1 || memorySizeGb > 300 || !Number.isInteger(memorySizeGb))
-      ) {
-        throw errors.outOfRange(
-          path,
-          'memorySizeGb',
-          memorySizeGb,
-          1,
-          300,
-          'Memorystore for Redis instances hold 1 to 300 GiB.',
-        );
-      }
+      checkWholeNumber(
+        path,
+        'memorySizeGb',
+        memorySizeGb,
+        1,
+        300,
+        'Memorystore for Redis instances hold 1 to 300 GiB.',
+      );
       this.redis = new RedisInstance(this, 'Resource', {
         name: this.instanceId,
         region: props.location,
