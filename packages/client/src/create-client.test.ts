@@ -23,6 +23,14 @@ describe('createClient', () => {
       /invalid providers\.sagemaker\.inferenceComponents\["my-endpoint"\]: got ""; expected a SageMaker inference component name/,
     ],
     [
+      {
+        providers: {
+          azure: { endpoint: 'https://x.inference.ml.azure.com', scopes: 'https://ml.azure.com/.default' },
+        },
+      },
+      /invalid providers\.azure\.scopes: got "https:\/\/ml\.azure\.com\/\.default"; expected a non-empty list/,
+    ],
+    [
       { providers: { azure: { endpoint: 'my-resource' } } },
       /invalid providers\.azure\.endpoint: got "my-resource"; expected the https:\/\/ URL/,
     ],

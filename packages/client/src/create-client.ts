@@ -95,6 +95,20 @@ function checkClientOptions(options: ClientOptions): void {
       `Entra ID tokens are only sent over https, and the endpoint is ${azure.endpoint}; use apiKey for a local http endpoint`,
     );
   }
+  if (
+    azure?.scopes !== undefined &&
+    !(
+      Array.isArray(azure.scopes) &&
+      azure.scopes.length > 0 &&
+      azure.scopes.every((s) => typeof s === 'string' && s !== '')
+    )
+  ) {
+    fail(
+      'providers.azure.scopes',
+      azure.scopes,
+      "expected a non-empty list of Entra ID scopes such as ['https://ml.azure.com/.default']",
+    );
+  }
   for (const [endpoint, component] of Object.entries(sagemaker?.inferenceComponents ?? {})) {
     if (typeof component !== 'string' || !/^[a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,62}$/.test(component)) {
       fail(

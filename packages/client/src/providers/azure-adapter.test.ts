@@ -1,6 +1,7 @@
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
 import { createHttpHeaders, type PipelineRequest } from '@azure/core-rest-pipeline';
 import { describe, expect, it } from 'vitest';
-import { AzureAdapter } from './azure-adapter.js';
+import { AzureAdapter, type AzureProviderOptions } from './azure-adapter.js';
 
 // Headers for endpoints the emulator cannot stand in for (its host name decides the behaviour): the request is
 // captured by a last pipeline policy instead of going to the network.
@@ -8,8 +9,9 @@ import { AzureAdapter } from './azure-adapter.js';
 async function captured(
   endpoint: string,
   providerOptions?: Record<string, unknown>,
+  auth: Omit<AzureProviderOptions, 'endpoint'> = { apiKey: 'k' },
 ): Promise<PipelineRequest> {
-  const adapter = new AzureAdapter({ endpoint, apiKey: 'k' });
+  const adapter = new AzureAdapter({ endpoint, ...auth });
   const client = await adapter.client();
   let request: PipelineRequest | undefined;
   client.pipeline.addPolicy(
@@ -62,5 +64,45 @@ describe('Azure request headers', () => {
     expect(req.headers.get('extra-parameters')).toBe('pass-through');
     expect(JSON.parse(String(req.body))).toMatchObject({ model: 'llama-blue', seed: 7 });
     expect(req.headers.get('api-key')).toBe('k');
+  });
+});
+
+/** A user's Entra ID credential, as the application would pass it: records the scopes it is asked for. */
+function recordingCredential(): TokenCredential & { scopes: string[][] } {
+  const scopes: string[][] = [];
+  return {
+    scopes,
+    async getToken(asked: string | string[], _options?: GetTokenOptions): Promise<AccessToken> {
+      scopes.push(Array.isArray(asked) ? asked : [asked]);
+      return { token: 'entra-token', expiresOnTimestamp: Date.now() + 3_600_000 };
+    },
+  };
+}
+
+describe('Azure Entra ID token scopes', () => {
+  it('asks the TokenCredential for the scopes given in azure.scopes and sends the token', async () => {
+    const credential = recordingCredential();
+    // On a host whose default would be the Cognitive Services scope: the option wins.
+    const req = await captured('https://res.services.ai.azure.com/models', undefined, {
+      credential,
+      scopes: ['https://ml.azure.com/.default'],
+    });
+    expect(credential.scopes).toEqual([['https://ml.azure.com/.default']]);
+    expect(req.headers.get('authorization')).toBe('Bearer entra-token');
+  });
+
+  it.each([
+    ['https://res.services.ai.azure.com/models', 'https://cognitiveservices.azure.com/.default'],
+    ['https://res.cognitiveservices.azure.com/models', 'https://cognitiveservices.azure.com/.default'],
+    [
+      'https://res.openai.azure.com/openai/deployments/gpt-4o',
+      'https://cognitiveservices.azure.com/.default',
+    ],
+    // The @azure-rest/ai-inference default, right for Azure ML managed online endpoints.
+    ['https://my-endpoint.westeurope.inference.ml.azure.com/v1', 'https://ml.azure.com/.default'],
+  ])('by default, %s asks for %s', async (endpoint, scope) => {
+    const credential = recordingCredential();
+    await captured(endpoint, undefined, { credential });
+    expect(credential.scopes).toEqual([[scope]]);
   });
 });

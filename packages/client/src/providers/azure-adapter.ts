@@ -27,6 +27,32 @@ export interface AzureProviderOptions {
   readonly credential?: KeyCredential | TokenCredential;
   /** API version sent as `api-version`. @default - the client's default (2024-05-01-preview) */
   readonly apiVersion?: string;
+  /**
+   * Entra ID token scopes asked of a TokenCredential (ModelClient's `credentials.scopes`); unused with a key.
+   * `https://ml.azure.com/.default` for Azure ML managed online endpoints (`*.inference.ml.azure.com`),
+   * `https://cognitiveservices.azure.com/.default` for Azure AI Foundry / AI services and Azure OpenAI.
+   * @default - `https://cognitiveservices.azure.com/.default` for `*.services.ai.azure.com`,
+   * `*.cognitiveservices.azure.com` and `*.openai.azure.com` endpoints; otherwise the @azure-rest/ai-inference
+   * default, `https://ml.azure.com/.default`
+   */
+  readonly scopes?: readonly string[];
+}
+
+/** Entra ID scope of Azure AI Foundry / AI services and Azure OpenAI endpoints. */
+export const COGNITIVE_SERVICES_SCOPE = 'https://cognitiveservices.azure.com/.default';
+
+/** The scopes a token is asked for: `scopes`, else by endpoint host (undefined: the client library's default). */
+export function azureScopes(options: AzureProviderOptions): readonly string[] | undefined {
+  if (options.scopes) return options.scopes;
+  let host: string;
+  try {
+    host = new URL(options.endpoint).hostname;
+  } catch {
+    return undefined;
+  }
+  return /\.(?:services\.ai\.azure\.com|cognitiveservices\.azure\.com|openai\.azure\.com)$/i.test(host)
+    ? [COGNITIVE_SERVICES_SCOPE]
+    : undefined;
 }
 
 const FINISH: Readonly<Record<string, FinishReason>> = {
@@ -59,7 +85,9 @@ export class AzureAdapter implements ProviderAdapter {
   client(): Promise<ModelClient> {
     this.clientPromise ??= (async () => {
       const credential = await resolveCredential(this.options);
+      const scopes = azureScopes(this.options);
       const client = createModelClient(this.options.endpoint, credential, {
+        ...(scopes ? { credentials: { scopes: [...scopes] } } : {}),
         // The pipeline's retry layer owns retries: none here.
         retryOptions: { maxRetries: 0 },
         // The Azure pipeline refuses plain http unless told; only local endpoints (the emulator) use it.
@@ -244,6 +272,13 @@ async function resolveCredential(options: AzureProviderOptions): Promise<KeyCred
   if (options.credential) return options.credential;
   const fromEnv = process.env.AZURE_INFERENCE_CREDENTIAL;
   if (fromEnv) return new AzureKeyCredential(fromEnv);
+  if (options.endpoint.startsWith('http://')) {
+    // DefaultAzureCredential's tokens are never sent over plain http (the Azure pipeline refuses): say so.
+    throw new GenAiError(
+      `azure: no key for the http endpoint ${options.endpoint}. Pass providers.azure.apiKey or .credential, set AZURE_INFERENCE_CREDENTIAL; Entra ID tokens (DefaultAzureCredential) are only sent over https`,
+      { kind: 'auth', provider: 'azure', retryable: false },
+    );
+  }
   try {
     const identity = (await import(/* optional peer dependency */ '@azure/identity' as string)) as {
       DefaultAzureCredential: new () => TokenCredential;
