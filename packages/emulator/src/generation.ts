@@ -46,9 +46,10 @@ export async function awaitGeneration(
 
 /**
  * Writes one event per delta, a decode step apart, and fires a matched stream fault after its chunk count (or at
- * the end of a shorter answer). Returns 'cut' when the caller must cut the response (`return ex.cut()`),
- * 'ended' when the provider's error event was written and the response ended, undefined when every delta went
- * out (or the client went away).
+ * the end of a shorter answer). Returns 'cut' when the caller must cut the response (`return ex.cut()` from
+ * inside its try, so the generation stops counting as in flight while the cut flushes), 'ended' when the
+ * provider's error event was written and the response ended, undefined when every delta went out (or the
+ * client went away).
  */
 export async function streamDeltas(
   ex: Exchange,
