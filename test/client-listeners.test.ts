@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHAT, type ClientEmulator, EMBED, PROVIDERS, startClientEmulator } from './client.test-utils.js';
 
@@ -46,6 +47,46 @@ describe('no listener build-up', () => {
     expect(results.filter(Boolean)).toHaveLength(1000);
     await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
     expect(listenerWarnings().map((w) => w.message)).toEqual([]);
+  });
+
+  it('1,000 concurrent calls sharing one caller signal print none, and that signal keeps no listener', async () => {
+    const shared = new AbortController();
+    const results = await Promise.all(
+      Array.from({ length: 1000 }, (_, i) =>
+        env.client.generate({
+          model: CHAT[PROVIDERS[i % 4]!],
+          messages: [{ role: 'user', content: `shared ${i}` }],
+          signal: shared.signal,
+        }),
+      ),
+    );
+    expect(results).toHaveLength(1000);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(listenerWarnings().map((w) => w.message)).toEqual([]);
+    expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('aborting a shared caller signal aborts every call on it', async () => {
+    const shared = new AbortController();
+    env.emulator.setFaults([{ provider: 'azure', kind: 'hang' }]);
+    try {
+      const calls = Array.from({ length: 20 }, (_, i) =>
+        env.client
+          .generate({
+            model: CHAT.azure,
+            messages: [{ role: 'user', content: `hang ${i}` }],
+            signal: shared.signal,
+          })
+          .then(
+            () => 'answered',
+            (e: { kind?: string }) => e.kind,
+          ),
+      );
+      setTimeout(() => shared.abort(), 50);
+      expect(new Set(await Promise.all(calls))).toEqual(new Set(['aborted']));
+    } finally {
+      env.emulator.setFaults([]);
+    }
   });
 
   it('a 600-text embed (split and micro-batched) prints none either', async () => {

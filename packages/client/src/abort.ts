@@ -1,7 +1,7 @@
 /**
  * AbortSignal plumbing. We link signals by hand instead of `AbortSignal.any` so that every listener we add
- * to a long-lived signal (the client's close signal) is removed when the call ends: no listener build-up
- * over millions of calls.
+ * to a long-lived signal (a caller's signal shared by many calls) is removed when the call ends, and a parent
+ * shared by many links gets one listener: no listener build-up over millions of calls.
  */
 
 export interface LinkedSignal {
@@ -25,12 +25,12 @@ export function linkSignals(...parents: readonly (AbortSignal | undefined)[]): L
       controller.abort(parent.reason);
       break;
     }
-    const onAbort = () => {
-      controller.abort(parent.reason);
-      dispose();
-    };
-    parent.addEventListener('abort', onAbort, { once: true });
-    detach.push(() => parent.removeEventListener('abort', onAbort));
+    detach.push(
+      subscribe(parent, () => {
+        controller.abort(parent.reason);
+        dispose();
+      }),
+    );
   }
   if (controller.signal.aborted) dispose();
   return {
@@ -40,6 +40,40 @@ export function linkSignals(...parents: readonly (AbortSignal | undefined)[]): L
       dispose();
     },
     dispose,
+  };
+}
+
+interface Fanout {
+  readonly listeners: Set<() => void>;
+  readonly onAbort: () => void;
+}
+
+/** One abort listener per parent signal, shared by every link to it. */
+const fanouts = new WeakMap<AbortSignal, Fanout>();
+
+/**
+ * Calls `listener` when `parent` aborts; returns the unsubscribe function. However many calls share one parent
+ * (a job's signal passed to 1,000 concurrent calls), the parent gets a single listener: no
+ * MaxListenersExceededWarning, and the listener goes away with the last call.
+ */
+function subscribe(parent: AbortSignal, listener: () => void): () => void {
+  let fanout = fanouts.get(parent);
+  if (!fanout) {
+    const listeners = new Set<() => void>();
+    const onAbort = () => {
+      fanouts.delete(parent);
+      for (const l of [...listeners]) l();
+    };
+    fanout = { listeners, onAbort };
+    fanouts.set(parent, fanout);
+    parent.addEventListener('abort', onAbort, { once: true });
+  }
+  const own = fanout;
+  own.listeners.add(listener);
+  return () => {
+    if (!own.listeners.delete(listener) || own.listeners.size > 0 || fanouts.get(parent) !== own) return;
+    fanouts.delete(parent);
+    parent.removeEventListener('abort', own.onAbort);
   };
 }
 
