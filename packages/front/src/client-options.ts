@@ -28,14 +28,20 @@ export function toClientOptions(config: FrontConfig, env: Env = process.env): Cl
   }
   const adapters: Record<string, 'tgi' | 'embeddings'> = {};
   const contextWindows: Record<string, number> = {};
+  const inferenceComponents: Record<string, string> = {};
   for (const m of config.models) {
     if (m.maxInputTokens !== undefined) contextWindows[m.id] = m.maxInputTokens;
     const address = parseModelAddress(m.id);
     if (address?.provider !== 'sagemaker') continue;
     adapters[address.model] = m.adapter ?? (m.kind === 'embedding' ? 'embeddings' : 'tgi');
+    if (m.inferenceComponent) inferenceComponents[address.model] = m.inferenceComponent;
   }
   if (p.sagemaker || Object.keys(adapters).length > 0) {
-    providers.sagemaker = { ...p.sagemaker, ...(Object.keys(adapters).length > 0 ? { adapters } : {}) };
+    providers.sagemaker = {
+      ...p.sagemaker,
+      ...(Object.keys(adapters).length > 0 ? { adapters } : {}),
+      ...(Object.keys(inferenceComponents).length > 0 ? { inferenceComponents } : {}),
+    };
   }
   const routes: Record<string, { targets: string[]; cacheTtlSeconds?: number; hedgeAfterMs?: number }> = {};
   for (const [name, route] of Object.entries(config.routes))
