@@ -30,7 +30,7 @@ describe('errors', () => {
       errors.secretInFrontConfig(scope, 'cache.redisUrl'),
       errors.frontHandlerMissing(scope, 'not installed'),
       errors.unknownModelTarget(scope, 'x', ['y']),
-      errors.frontCannotInvoke(scope, 'Llama', 'scaleToZero'),
+      errors.frontCannotInvoke(scope, 'Llama'),
       errors.noModels(scope),
       errors.invalidBedrockModelId(scope, 'claude'),
       errors.wafRegion(scope, 'eu-west-1'),

@@ -194,16 +194,14 @@ export const errors = {
         'Fix: add the model (sagemakerEndpoints or bedrockModels) or correct the route.',
     ),
 
-  frontCannotInvoke: (scope: IConstruct, key: string, mode: 'asyncInference' | 'scaleToZero') =>
+  frontCannotInvoke: (scope: IConstruct, key: string) =>
     make(
       'FrontCannotInvoke',
       scope,
-      `sagemakerModels.${key} sets ${mode}, but the front ${
-        mode === 'asyncInference'
-          ? 'answers synchronously and an asynchronous endpoint only takes InvokeEndpointAsync with S3 inputs'
-          : 'invokes endpoints without an InferenceComponentName, which an inference-component endpoint requires'
-      }. Expected a real-time endpoint (optionally with autoScaling). Fix: remove ${mode}, or create the endpoint ` +
-        'with SageMakerGpuEndpoint beside the platform and call it from your own code.',
+      `sagemakerModels.${key} sets asyncInference, but the front answers synchronously and an asynchronous endpoint ` +
+        'only takes InvokeEndpointAsync with S3 inputs. Expected a real-time endpoint (optionally with autoScaling or ' +
+        'scaleToZero). Fix: remove asyncInference, or create the endpoint with SageMakerGpuEndpoint beside the ' +
+        'platform and call it from your own code.',
     ),
 
   noModels: (scope: IConstruct) =>

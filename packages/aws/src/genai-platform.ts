@@ -104,7 +104,7 @@ export class GenAiPlatform extends Construct {
     const aliases = new Map<string, string>();
     for (const [key, modelProps] of Object.entries(props.sagemakerModels ?? {})) {
       const { kind = 'chat', maxOutputTokens, ...endpointProps } = modelProps;
-      if (modelProps.asyncInference) throw errors.frontCannotInvoke(this, key, 'asyncInference');
+      if (modelProps.asyncInference) throw errors.frontCannotInvoke(this, key);
       const endpoint = new SageMakerGpuEndpoint(this, key, { vpc: this.vpc, ...endpointProps });
       this.endpoints[key] = endpoint;
       const address = `sagemaker/${endpoint.endpointName}`;
