@@ -22,3 +22,22 @@ export function awsClientConfig(options: AwsProviderOptions, region: string | un
     ...(options.credentials ? { credentials: options.credentials } : {}),
   };
 }
+
+/**
+ * The client for `region` (or the options' region) from `clients`, made on first use with `awsClientConfig`:
+ * one official client per region, as a target may pin a region.
+ */
+export function regionalClient<C>(
+  clients: Map<string, C>,
+  options: AwsProviderOptions,
+  region: string | undefined,
+  make: (config: ReturnType<typeof awsClientConfig>) => C,
+): C {
+  const key = region ?? '';
+  let client = clients.get(key);
+  if (!client) {
+    client = make(awsClientConfig(options, region));
+    clients.set(key, client);
+  }
+  return client;
+}

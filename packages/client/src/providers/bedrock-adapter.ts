@@ -19,7 +19,7 @@ import type {
   ProviderStreamEvent,
   Target,
 } from '../types.js';
-import { type AwsProviderOptions, awsClientConfig } from './aws-config.js';
+import { type AwsProviderOptions, regionalClient } from './aws-config.js';
 import { mapAwsError } from './aws-errors.js';
 
 export type BedrockProviderOptions = AwsProviderOptions;
@@ -47,13 +47,7 @@ export class BedrockAdapter implements ProviderAdapter {
 
   /** One official client per region (a target may pin a region). */
   client(region?: string): BedrockRuntimeClient {
-    const key = region ?? '';
-    let client = this.clients.get(key);
-    if (!client) {
-      client = new BedrockRuntimeClient(awsClientConfig(this.options, region));
-      this.clients.set(key, client);
-    }
-    return client;
+    return regionalClient(this.clients, this.options, region, (config) => new BedrockRuntimeClient(config));
   }
 
   private converseInput(target: Target, req: NormalizedGenerateRequest): ConverseCommandInput {

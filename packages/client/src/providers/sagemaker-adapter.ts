@@ -16,7 +16,7 @@ import type {
   Target,
   Usage,
 } from '../types.js';
-import { type AwsProviderOptions, awsClientConfig } from './aws-config.js';
+import { type AwsProviderOptions, regionalClient } from './aws-config.js';
 import { mapAwsError } from './aws-errors.js';
 import { BUILT_IN_SAGEMAKER_ADAPTERS, type SageMakerAdapter } from './sagemaker-payloads.js';
 import { lines } from './sse.js';
@@ -48,13 +48,7 @@ export class SageMakerAdapterProvider implements ProviderAdapter {
   constructor(private readonly options: SageMakerProviderOptions = {}) {}
 
   client(region?: string): SageMakerRuntimeClient {
-    const key = region ?? '';
-    let client = this.clients.get(key);
-    if (!client) {
-      client = new SageMakerRuntimeClient(awsClientConfig(this.options, region));
-      this.clients.set(key, client);
-    }
-    return client;
+    return regionalClient(this.clients, this.options, region, (config) => new SageMakerRuntimeClient(config));
   }
 
   private adapter(endpoint: string, fallback: 'tgi' | 'embeddings'): SageMakerAdapter {
@@ -62,10 +56,17 @@ export class SageMakerAdapterProvider implements ProviderAdapter {
     return typeof chosen === 'string' ? BUILT_IN_SAGEMAKER_ADAPTERS[chosen] : chosen;
   }
 
-  /** `InferenceComponentName` for the endpoint, when one is configured. */
-  private component(endpoint: string): { InferenceComponentName?: string } {
-    const name = this.options.inferenceComponents?.[endpoint];
-    return name ? { InferenceComponentName: name } : {};
+  /** The request both InvokeEndpoint commands send: the JSON body, the adapter's content types and the
+   * endpoint's `InferenceComponentName`, when one is configured. */
+  private invokeInput(endpoint: string, adapter: SageMakerAdapter, body: unknown) {
+    const component = this.options.inferenceComponents?.[endpoint];
+    return {
+      EndpointName: endpoint,
+      ...(component ? { InferenceComponentName: component } : {}),
+      ContentType: adapter.contentType ?? 'application/json',
+      Accept: adapter.accept ?? 'application/json',
+      Body: new TextEncoder().encode(JSON.stringify(body)),
+    };
   }
 
   private missing(adapter: SageMakerAdapter, hook: string, endpoint: string): GenAiError {
@@ -85,13 +86,7 @@ export class SageMakerAdapterProvider implements ProviderAdapter {
       throw this.missing(adapter, 'generateBody/parseGenerate', target.model);
     try {
       const out = await this.client(target.region).send(
-        new InvokeEndpointCommand({
-          EndpointName: target.model,
-          ...this.component(target.model),
-          ContentType: adapter.contentType ?? 'application/json',
-          Accept: adapter.accept ?? 'application/json',
-          Body: new TextEncoder().encode(JSON.stringify(adapter.generateBody(req, false))),
-        }),
+        new InvokeEndpointCommand(this.invokeInput(target.model, adapter, adapter.generateBody(req, false))),
         { abortSignal: signal },
       );
       const parsed = adapter.parseGenerate(JSON.parse(decoder.decode(out.Body)));
@@ -121,13 +116,9 @@ export class SageMakerAdapterProvider implements ProviderAdapter {
     let text = '';
     try {
       const out = await this.client(target.region).send(
-        new InvokeEndpointWithResponseStreamCommand({
-          EndpointName: target.model,
-          ...this.component(target.model),
-          ContentType: adapter.contentType ?? 'application/json',
-          Accept: adapter.accept ?? 'application/json',
-          Body: new TextEncoder().encode(JSON.stringify(adapter.generateBody(req, true))),
-        }),
+        new InvokeEndpointWithResponseStreamCommand(
+          this.invokeInput(target.model, adapter, adapter.generateBody(req, true)),
+        ),
         { abortSignal: signal },
       );
       if (!out.Body) throw new GenAiError('sagemaker answered without a stream', { kind: 'unavailable' });
@@ -181,13 +172,7 @@ export class SageMakerAdapterProvider implements ProviderAdapter {
       throw this.missing(adapter, 'embedBody/parseEmbed', target.model);
     try {
       const out = await this.client(target.region).send(
-        new InvokeEndpointCommand({
-          EndpointName: target.model,
-          ...this.component(target.model),
-          ContentType: adapter.contentType ?? 'application/json',
-          Accept: adapter.accept ?? 'application/json',
-          Body: new TextEncoder().encode(JSON.stringify(adapter.embedBody(req.input, req))),
-        }),
+        new InvokeEndpointCommand(this.invokeInput(target.model, adapter, adapter.embedBody(req.input, req))),
         { abortSignal: signal },
       );
       const parsed = adapter.parseEmbed(JSON.parse(decoder.decode(out.Body)), req.input);
