@@ -131,11 +131,9 @@ export function createTgiAdapter(options: { readonly template?: PromptTemplate }
       };
     },
     parseStreamLine(line) {
-      const data = dataOf(line);
-      if (data === undefined) return undefined;
-      if (data === '[DONE]') return { done: true };
-      const json = parse(data);
-      if (!isRecord(json)) return undefined;
+      const json = sseJson(line);
+      if (json === 'done') return { done: true };
+      if (!json) return undefined;
       if (typeof json.error === 'string') {
         throw Object.assign(new Error(json.error), { name: 'ModelStreamError', OriginalMessage: json.error });
       }
@@ -194,11 +192,9 @@ export const messagesApiAdapter: SageMakerAdapter = {
     };
   },
   parseStreamLine(line) {
-    const data = dataOf(line);
-    if (data === undefined) return undefined;
-    if (data === '[DONE]') return { done: true };
-    const json = parse(data);
-    if (!isRecord(json)) return undefined;
+    const json = sseJson(line);
+    if (json === 'done') return { done: true };
+    if (!json) return undefined;
     const choices = Array.isArray(json.choices) ? (json.choices as Record<string, unknown>[]) : [];
     const choice = choices[0];
     const delta = isRecord(choice?.delta) ? choice.delta : undefined;
@@ -210,6 +206,18 @@ export const messagesApiAdapter: SageMakerAdapter = {
     };
   },
 };
+
+/**
+ * One SSE line of a JSON stream: its object, 'done' for `data: [DONE]`, or undefined for a comment, an
+ * `event:`/`id:` line, a blank line or data that is not a JSON object.
+ */
+function sseJson(line: string): Record<string, unknown> | 'done' | undefined {
+  const data = dataOf(line);
+  if (data === undefined) return undefined;
+  if (data === '[DONE]') return 'done';
+  const json = parse(data);
+  return isRecord(json) ? json : undefined;
+}
 
 function dataOf(line: string): string | undefined {
   const trimmed = line.trim();
