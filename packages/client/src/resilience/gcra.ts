@@ -21,6 +21,14 @@ export interface Reserve {
   readonly maxWaitMs: number;
 }
 
+/** A schedule move: `requestDelta`/`tokenDelta` units on the dimensions that have a limit. */
+export interface Adjust {
+  readonly requests?: GcraLimit | undefined;
+  readonly tokens?: GcraLimit | undefined;
+  readonly requestDelta: number;
+  readonly tokenDelta: number;
+}
+
 export type Reservation =
   | { readonly admitted: true; readonly waitMs: number }
   | { readonly admitted: false; readonly retryAfterMs: number };
@@ -29,15 +37,7 @@ export type Reservation =
 export interface RateLimitStore {
   reserve(key: string, spec: Reserve): Promise<Reservation>;
   /** Moves a key's token schedule by `tokens` (negative gives back: a refund or a smaller real usage). */
-  adjust(
-    key: string,
-    spec: {
-      readonly requests?: GcraLimit | undefined;
-      readonly tokens?: GcraLimit | undefined;
-      readonly requestDelta: number;
-      readonly tokenDelta: number;
-    },
-  ): Promise<void>;
+  adjust(key: string, spec: Adjust): Promise<void>;
   close?(): Promise<void>;
 }
 
@@ -91,15 +91,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
     return { admitted: true, waitMs: Math.ceil(wait) };
   }
 
-  async adjust(
-    key: string,
-    spec: {
-      requests?: GcraLimit | undefined;
-      tokens?: GcraLimit | undefined;
-      requestDelta: number;
-      tokenDelta: number;
-    },
-  ): Promise<void> {
+  async adjust(key: string, spec: Adjust): Promise<void> {
     const now = this.#now();
     if (spec.requests && spec.requestDelta !== 0) {
       this.#tats.set(

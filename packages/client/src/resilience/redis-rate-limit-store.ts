@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { GcraLimit, RateLimitStore, Reservation, Reserve } from './gcra.js';
+import type { Adjust, RateLimitStore, Reservation, Reserve } from './gcra.js';
 
 /**
  * The GCRA of gcra.ts as ONE Lua script, so N processes share one quota: it reads both schedules, books
@@ -102,15 +102,7 @@ export class RedisRateLimitStore implements RateLimitStore {
     return ok === 1 ? { admitted: true, waitMs: wait } : { admitted: false, retryAfterMs: wait };
   }
 
-  async adjust(
-    key: string,
-    spec: {
-      requests?: GcraLimit | undefined;
-      tokens?: GcraLimit | undefined;
-      requestDelta: number;
-      tokenDelta: number;
-    },
-  ): Promise<void> {
+  async adjust(key: string, spec: Adjust): Promise<void> {
     const [rk, tk] = this.#keys(key);
     await this.#redis.genaiGcra!(
       rk,
