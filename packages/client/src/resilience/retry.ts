@@ -105,35 +105,26 @@ export function createRetryLayer(options: RetryOptions = {}): RetryLayer {
 
   const succeeded = (lastCost: number | undefined) => budget?.recordSuccess(lastCost || undefined);
 
+  /** generate and embed: the call again after each retryable failure, until it succeeds or may not retry. */
+  async function unary<T>(call: () => Promise<T>, ctx: CallContext): Promise<T> {
+    let lastCost: number | undefined;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await call();
+        succeeded(lastCost);
+        return result;
+      } catch (e) {
+        lastCost = await beforeRetry(e, attempt, ctx);
+        if (lastCost === undefined) throw e;
+      }
+    }
+  }
+
   return {
     name: 'retry',
     budget,
-    async generate(req, ctx, next) {
-      let lastCost: number | undefined;
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const result = await next(req, ctx);
-          succeeded(lastCost);
-          return result;
-        } catch (e) {
-          lastCost = await beforeRetry(e, attempt, ctx);
-          if (lastCost === undefined) throw e;
-        }
-      }
-    },
-    async embed(req, ctx, next) {
-      let lastCost: number | undefined;
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const result = await next(req, ctx);
-          succeeded(lastCost);
-          return result;
-        } catch (e) {
-          lastCost = await beforeRetry(e, attempt, ctx);
-          if (lastCost === undefined) throw e;
-        }
-      }
-    },
+    generate: (req, ctx, next) => unary(() => next(req, ctx), ctx),
+    embed: (req, ctx, next) => unary(() => next(req, ctx), ctx),
     async *stream(req, ctx, next) {
       let lastCost: number | undefined;
       for (let attempt = 1; ; attempt++) {
