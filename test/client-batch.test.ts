@@ -1,28 +1,12 @@
-import type { ClientEvent, GenAiClient } from '@genai-deploy/client';
-import { type Emulator, startEmulator } from '@genai-deploy/emulator';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ClientEvent } from '@genai-deploy/client';
+import { describe, expect, it } from 'vitest';
 import { emulatorClient, resetEmulator, upstream } from './client-cache-helpers.js';
+import { emulatorSuite } from './client-emulator-suite.js';
 
 // Evidence for issue 6 (embedding micro-batching): createClient → official clients → the emulator.
 
-let emulator: Emulator;
-const clients: GenAiClient[] = [];
-function client(options: Parameters<typeof emulatorClient>[1] = {}): GenAiClient {
-  const c = emulatorClient(emulator.url, options);
-  clients.push(c);
-  return c;
-}
-
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0 });
-});
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await resetEmulator(emulator.url);
-});
-afterAll(async () => {
-  await emulator.close();
-});
+const emulator = emulatorSuite({ port: 0 });
+const client = emulator.client;
 
 const VERTEX = 'vertex/text-embedding-005';
 

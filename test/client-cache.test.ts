@@ -1,32 +1,17 @@
-import type { ClientEvent, GenAiClient, StreamEvent } from '@genai-deploy/client';
-import { type Emulator, startEmulator } from '@genai-deploy/emulator';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ClientEvent, StreamEvent } from '@genai-deploy/client';
+import { startEmulator } from '@genai-deploy/emulator';
+import { describe, expect, it } from 'vitest';
 import { startRedisChild } from '../packages/client/src/cache/redis-server.test-utils.js';
 import { CHAT } from './client.test-utils.js';
-import { emulatorClient, REDIS_URL, redisPrefix, resetEmulator, upstream } from './client-cache-helpers.js';
+import { emulatorClient, REDIS_URL, redisPrefix, upstream } from './client-cache-helpers.js';
+import { emulatorSuite } from './client-emulator-suite.js';
 
 // Evidence for issue 6 (caching and coalescing): createClient → official clients → the emulator over real
 // sockets, Redis over real connections. Upstream requests are counted by the emulator (/_emulator/requests).
 
-let emulator: Emulator;
-const clients: GenAiClient[] = [];
-function client(options: Parameters<typeof emulatorClient>[1] = {}): GenAiClient {
-  const c = emulatorClient(emulator.url, options);
-  clients.push(c);
-  return c;
-}
-
-beforeAll(async () => {
-  // 40 ms before every answer: concurrent calls really overlap in flight.
-  emulator = await startEmulator({ port: 0, latency: { baseMs: 40 } });
-});
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await resetEmulator(emulator.url);
-});
-afterAll(async () => {
-  await emulator.close();
-});
+// 40 ms before every answer: concurrent calls really overlap in flight.
+const emulator = emulatorSuite({ port: 0, latency: { baseMs: 40 } });
+const client = emulator.client;
 
 const ask = (content: string) => ({
   model: CHAT.vertex,
