@@ -4,6 +4,7 @@
  * over real sockets.
  */
 import { randomUUID } from 'node:crypto';
+import type { ClientOptions } from '@genai-deploy/client';
 import { startEmulator } from '@genai-deploy/emulator';
 import { createLogger, type RunningFront, startFront } from '@genai-deploy/front';
 import fc from 'fast-check';
@@ -24,6 +25,16 @@ const KEY = `sk-e2e-${randomUUID()}`;
 const silent = createLogger({ level: 'silent' });
 let platform: LocalPlatform;
 let openai: OpenAI;
+
+/** The local platform's client options with Azure also pointed at this file's emulator, plus `extra`. */
+function clientOptionsOnEmulator(extra: Omit<ClientOptions, 'providers'> = {}): ClientOptions {
+  const local = localClientOptions();
+  return {
+    ...local,
+    providers: { ...local.providers, azure: { endpoint: platform.emulator.url, apiKey: 'k' } },
+    ...extra,
+  };
+}
 
 beforeAll(async () => {
   platform = await startLocalPlatform({
@@ -259,13 +270,7 @@ describe('limits on a strict front', () => {
     strict = await startFront({
       config: { ...localConfig(platform.emulator.url), limits: { requestsPerMinute: 3, maxBodyBytes: 4096 } },
       apiKeys: [KEY],
-      clientOptions: {
-        ...localClientOptions(),
-        providers: {
-          ...localClientOptions().providers,
-          azure: { endpoint: platform.emulator.url, apiKey: 'k' },
-        },
-      },
+      clientOptions: clientOptionsOnEmulator(),
       logger: silent,
     });
     client = new OpenAI({ apiKey: KEY, baseURL: `${strict.url}/v1`, maxRetries: 0 });
@@ -416,14 +421,7 @@ describe('async jobs', () => {
       startFront({
         config: localConfig(platform.emulator.url),
         apiKeys: [KEY],
-        clientOptions: {
-          ...localClientOptions(),
-          providers: {
-            ...localClientOptions().providers,
-            azure: { endpoint: platform.emulator.url, apiKey: 'k' },
-          },
-          retry: false,
-        },
+        clientOptions: clientOptionsOnEmulator({ retry: false }),
         redis,
         keyPrefix: prefix,
         logger: silent,
