@@ -133,6 +133,30 @@ function startAttempt(ctx: CallContext, target: Target): void {
   ctx.emit?.({ type: 'attempt', target, attempt: ctx.attempts });
 }
 
+/** One generate or embed attempt through the target's adapter, stamped with the call's attempts and latency. */
+async function unaryAttempt<R>(
+  ctx: CallContext,
+  targets: readonly Target[],
+  adapterFor: (provider: ProviderName) => ProviderAdapter,
+  call: (adapter: ProviderAdapter, target: Target, signal: AbortSignal) => Promise<R>,
+): Promise<R & { cached: false; attempts: number; latencyMs: number }> {
+  const target = chosenTarget(ctx, targets);
+  const adapter = adapterFor(target.provider);
+  startAttempt(ctx, target);
+  // A signal of its own only when a layer set a per-attempt one (AbortSignals are costly to create).
+  const linked = ctx.attemptSignal ? linkSignals(ctx.signal, ctx.attemptSignal) : undefined;
+  const signal = linked?.signal ?? ctx.signal;
+  try {
+    if (signal.aborted) throw abortError(signal, target.provider);
+    const result = await call(adapter, target, signal);
+    return { ...result, cached: false, attempts: ctx.attempts, latencyMs: Date.now() - ctx.startedAt };
+  } catch (e) {
+    throw toGenAiError(e, target, signal);
+  } finally {
+    linked?.dispose();
+  }
+}
+
 /** The terminal step: one upstream request through the target's provider adapter, per call. */
 export function providerTerminal(adapterFor: (provider: ProviderName) => ProviderAdapter): {
   generate: GenerateNext;
@@ -140,23 +164,10 @@ export function providerTerminal(adapterFor: (provider: ProviderName) => Provide
   embed: EmbedNext;
 } {
   return {
-    async generate(req, ctx) {
-      const target = chosenTarget(ctx, req.targets);
-      const adapter = adapterFor(target.provider);
-      startAttempt(ctx, target);
-      // A signal of its own only when a layer set a per-attempt one (AbortSignals are costly to create).
-      const linked = ctx.attemptSignal ? linkSignals(ctx.signal, ctx.attemptSignal) : undefined;
-      const signal = linked?.signal ?? ctx.signal;
-      try {
-        if (signal.aborted) throw abortError(signal, target.provider);
-        const result = await adapter.generate(target, req, signal);
-        return { ...result, cached: false, attempts: ctx.attempts, latencyMs: Date.now() - ctx.startedAt };
-      } catch (e) {
-        throw toGenAiError(e, target, signal);
-      } finally {
-        linked?.dispose();
-      }
-    },
+    generate: (req, ctx) =>
+      unaryAttempt(ctx, req.targets, adapterFor, (adapter, target, signal) =>
+        adapter.generate(target, req, signal),
+      ),
 
     async *stream(req, ctx): AsyncGenerator<StreamEvent> {
       const target = chosenTarget(ctx, req.targets);
@@ -205,14 +216,8 @@ export function providerTerminal(adapterFor: (provider: ProviderName) => Provide
       }
     },
 
-    async embed(req, ctx) {
-      const target = chosenTarget(ctx, req.targets);
-      const adapter = adapterFor(target.provider);
-      startAttempt(ctx, target);
-      const linked = ctx.attemptSignal ? linkSignals(ctx.signal, ctx.attemptSignal) : undefined;
-      const signal = linked?.signal ?? ctx.signal;
-      try {
-        if (signal.aborted) throw abortError(signal, target.provider);
+    embed: (req, ctx) =>
+      unaryAttempt(ctx, req.targets, adapterFor, async (adapter, target, signal) => {
         const result = await adapter.embed(target, req, signal);
         if (result.embeddings.length !== req.input.length) {
           throw new GenAiError(
@@ -220,13 +225,8 @@ export function providerTerminal(adapterFor: (provider: ProviderName) => Provide
             { kind: 'model-error', provider: target.provider, retryable: false },
           );
         }
-        return { ...result, cached: false, attempts: ctx.attempts, latencyMs: Date.now() - ctx.startedAt };
-      } catch (e) {
-        throw toGenAiError(e, target, signal);
-      } finally {
-        linked?.dispose();
-      }
-    },
+        return result;
+      }),
   };
 }
 
