@@ -23,11 +23,14 @@ import type {
   GenerateRequest,
   GenerateResult,
   Layer,
+  NormalizedEmbedRequest,
+  NormalizedGenerateRequest,
   Operation,
   ProviderAdapter,
   ProviderName,
   StreamEvent,
   StreamFinish,
+  Target,
 } from './types.js';
 import { type ValidationContext, validateEmbed, validateGenerate } from './validate.js';
 
@@ -301,20 +304,36 @@ export function createClient(options: ClientOptions = {}): GenAiClient {
     });
   };
 
-  async function generate(request: GenerateRequest): Promise<GenerateResult> {
-    const call = begin('generate', request?.signal, request?.deadlineMs);
+  /**
+   * One generate or embed call, from validation to the request-end event: the chain's result stamped with the
+   * call's attempts and latency, its span ended, and any failure reported once.
+   */
+  async function unaryCall<
+    Req extends NormalizedGenerateRequest | NormalizedEmbedRequest,
+    Res extends GenerateResult | EmbedResult,
+  >(
+    operation: 'generate' | 'embed',
+    request:
+      | { readonly signal?: AbortSignal | undefined; readonly deadlineMs?: number | undefined }
+      | undefined,
+    validate: () => Req,
+    startSpan: (req: Req) => Span,
+    chain: (req: Req, ctx: CallContext) => Promise<Res>,
+    endSpan: (span: Span, result: Res, target: Target | undefined) => void,
+  ): Promise<Res> {
+    const call = begin(operation, request?.signal, request?.deadlineMs);
     let span: Span | undefined;
     try {
-      const req = validateGenerate(request, vctx);
+      const req = validate();
       started(call, req.model, req.route, req.targets);
-      span = telemetry.startGenerate('generate', req);
-      const raw = await generateChain(req, call.ctx);
-      const result: GenerateResult = {
+      span = startSpan(req);
+      const raw = await chain(req, call.ctx);
+      const result: Res = {
         ...raw,
         attempts: call.ctx.attempts,
         latencyMs: Date.now() - call.ctx.startedAt,
       };
-      telemetry.endGenerate(span, result, call.ctx.target);
+      endSpan(span, result, call.ctx.target);
       ended(call, result);
       return result;
     } catch (e) {
@@ -322,6 +341,17 @@ export function createClient(options: ClientOptions = {}): GenAiClient {
     } finally {
       call.dispose();
     }
+  }
+
+  function generate(request: GenerateRequest): Promise<GenerateResult> {
+    return unaryCall(
+      'generate',
+      request,
+      () => validateGenerate(request, vctx),
+      (req) => telemetry.startGenerate('generate', req),
+      generateChain,
+      (span, result, target) => telemetry.endGenerate(span, result, target),
+    );
   }
 
   async function* stream(request: GenerateRequest): AsyncGenerator<StreamEvent, void, undefined> {
@@ -367,27 +397,15 @@ export function createClient(options: ClientOptions = {}): GenAiClient {
     }
   }
 
-  async function embed(request: EmbedRequest): Promise<EmbedResult> {
-    const call = begin('embed', request?.signal, request?.deadlineMs);
-    let span: Span | undefined;
-    try {
-      const req = validateEmbed(request, vctx);
-      started(call, req.model, req.route, req.targets);
-      span = telemetry.startEmbed(req);
-      const raw = await embedChain(req, call.ctx);
-      const result: EmbedResult = {
-        ...raw,
-        attempts: call.ctx.attempts,
-        latencyMs: Date.now() - call.ctx.startedAt,
-      };
-      telemetry.endEmbed(span, result, call.ctx.target);
-      ended(call, result);
-      return result;
-    } catch (e) {
-      throw failed(call, e, span);
-    } finally {
-      call.dispose();
-    }
+  function embed(request: EmbedRequest): Promise<EmbedResult> {
+    return unaryCall(
+      'embed',
+      request,
+      () => validateEmbed(request, vctx),
+      (req) => telemetry.startEmbed(req),
+      embedChain,
+      (span, result, target) => telemetry.endEmbed(span, result, target),
+    );
   }
 
   function close(): Promise<void> {
