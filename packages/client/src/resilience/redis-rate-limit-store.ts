@@ -81,39 +81,34 @@ export class RedisRateLimitStore implements RateLimitStore {
     }
   }
 
-  #keys(key: string): [string, string] {
+  /** Runs the script on `key`'s two schedules with both dimensions' limits (0 for a dimension without one). */
+  #gcra(
+    key: string,
+    mode: 'reserve' | 'adjust',
+    spec: Pick<Reserve, 'requests' | 'tokens'>,
+    a: number,
+    b: number,
+  ): Promise<[number, number]> {
     // The hash tag keeps both keys in one Redis Cluster slot, as a multi-key script needs.
-    return [`${this.#prefix}{${key}}:r`, `${this.#prefix}{${key}}:t`];
-  }
-
-  async reserve(key: string, spec: Reserve): Promise<Reservation> {
-    const [rk, tk] = this.#keys(key);
-    const [ok, wait] = await this.#redis.genaiGcra!(
-      rk,
-      tk,
-      'reserve',
+    return this.#redis.genaiGcra!(
+      `${this.#prefix}{${key}}:r`,
+      `${this.#prefix}{${key}}:t`,
+      mode,
       spec.requests?.intervalMs ?? 0,
       spec.requests?.toleranceMs ?? 0,
       spec.tokens?.intervalMs ?? 0,
       spec.tokens?.toleranceMs ?? 0,
-      spec.tokenCost,
-      spec.maxWaitMs,
+      a,
+      b,
     );
+  }
+
+  async reserve(key: string, spec: Reserve): Promise<Reservation> {
+    const [ok, wait] = await this.#gcra(key, 'reserve', spec, spec.tokenCost, spec.maxWaitMs);
     return ok === 1 ? { admitted: true, waitMs: wait } : { admitted: false, retryAfterMs: wait };
   }
 
   async adjust(key: string, spec: Adjust): Promise<void> {
-    const [rk, tk] = this.#keys(key);
-    await this.#redis.genaiGcra!(
-      rk,
-      tk,
-      'adjust',
-      spec.requests?.intervalMs ?? 0,
-      spec.requests?.toleranceMs ?? 0,
-      spec.tokens?.intervalMs ?? 0,
-      spec.tokens?.toleranceMs ?? 0,
-      spec.tokenDelta,
-      spec.requestDelta,
-    );
+    await this.#gcra(key, 'adjust', spec, spec.tokenDelta, spec.requestDelta);
   }
 }
