@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // The constructs' own aws-cdk-lib (test/ has no copy of its own; see packages/aws/README.md).
@@ -14,9 +14,11 @@ describe('apps/aws synthesized with cdk-nag AwsSolutions on', () => {
   let json: Record<string, Record<string, { Type: string; Properties?: Record<string, unknown> }>>;
 
   beforeAll(() => {
-    // GIVEN the app as `cdk synth` runs it (bundling the real front handler once)
+    // GIVEN the app as `cdk synth` runs it: cdk.json's feature flags, the real front handler bundled once
     outdir = mkdtempSync(join(tmpdir(), 'genai-aws-app-'));
-    const app = buildApp({ outdir, region: 'us-east-1' });
+    const { context } = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'cdk.json'), 'utf8'));
+    expect(Object.keys(context).length).toBeGreaterThan(50);
+    const app = buildApp({ outdir, region: 'us-east-1', context });
     // WHEN it synthesizes: the AwsSolutions plugin throws ValidationFailed on any unacknowledged finding
     const assembly = app.synth();
     const stack = assembly.getStackByName(STACK_NAME);

@@ -7,6 +7,8 @@ export interface BuildAppOptions {
   readonly outdir?: string;
   /** @default process.env.CDK_DEFAULT_REGION ?? 'us-east-1' (CloudFront's WAF must live in us-east-1) */
   readonly region?: string;
+  /** Context (feature flags) for the app; the CDK CLI passes cdk.json's own. @default - none */
+  readonly context?: Record<string, unknown>;
 }
 
 export const STACK_NAME = 'GenAiPlatform';
@@ -16,7 +18,10 @@ export const STACK_NAME = 'GenAiPlatform';
  * Bedrock as the fallback, Titan embeddings, a Valkey cache, a vector store and CloudFront + WAF in front.
  */
 export function buildApp(options: BuildAppOptions = {}): cdk.App {
-  const app = new cdk.App({ ...(options.outdir ? { outdir: options.outdir } : {}) });
+  const app = new cdk.App({
+    ...(options.outdir ? { outdir: options.outdir } : {}),
+    ...(options.context ? { context: options.context } : {}),
+  });
   cdk.Validations.of(app).addPlugins(new nag.AwsSolutionsChecks(app));
 
   const stack = new cdk.Stack(app, STACK_NAME, {

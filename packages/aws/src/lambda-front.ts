@@ -364,7 +364,7 @@ export class LambdaFront extends Construct implements ec2.IConnectable, iam.IGra
         }),
       );
       this.wildcards.push({
-        finding: /^Resource::arn:<AWS::Partition>:bedrock:\*::foundation-model\/[^*]+$/,
+        finding: /^Resource::arn:(<AWS::Partition>|aws[a-z-]*):bedrock:\*::foundation-model\/[^*]+$/,
         reason:
           'a cross-region inference profile sends the request to a region Bedrock chooses; the caller needs the same ' +
           'foundation model (named exactly) in each destination region',
