@@ -1,6 +1,6 @@
 import { PROVIDERS, parseModelAddress } from '@genai-deploy/config';
 import { invalidRequest } from './errors.js';
-import type { Layer, ProviderName, Target } from './types.js';
+import type { ProviderName, Target } from './types.js';
 
 /** A named route: an ordered list of targets (same shape as the config's RouteConfig). */
 export interface RouteOptions {
@@ -93,23 +93,3 @@ function routeHint(routes: Readonly<Record<string, RouteOptions>>): string {
     ? 'No routes are configured (createClient({ routes }))'
     : `Configured routes: ${names.join(', ')}`;
 }
-
-/**
- * The route step as it stands before the fallback layer (issue 5): send the call to the first target only.
- * `resilience/fallback.ts` replaces it with a layer that walks `req.targets` in order.
- */
-export const firstTargetRoute: Layer = {
-  name: 'route',
-  generate(req, ctx, next) {
-    ctx.target = req.targets[0];
-    return next(req, ctx);
-  },
-  stream(req, ctx, next) {
-    ctx.target = req.targets[0];
-    return next(req, ctx);
-  },
-  embed(req, ctx, next) {
-    ctx.target = req.targets[0];
-    return next(req, ctx);
-  },
-};
