@@ -42,7 +42,7 @@ export interface ClientOptions extends ResilienceOptions, RequestLayerOptions {
   readonly onEvent?: ClientEventListener;
   /**
    * User middleware. `request` layers run after the built-in request layers (cache, coalesce, batch), before
-   * routing; `target` layers run after the built-in target layers (breaker, retry, rate limit, timeout), once
+   * routing; `target` layers run after the built-in target layers (retry, breaker, rate limit, timeout), once
    * per attempt, just before the provider. The first listed is the outermost. @default - none
    */
   readonly layers?: { readonly request?: readonly Layer[]; readonly target?: readonly Layer[] };

@@ -2,7 +2,7 @@
  * Pipeline composition. A call flows through an ordered list of layers around a terminal step:
  *
  *   validate → request layers (cache, coalesce, batch) → route/fallback → embedding split
- *            → target layers (breaker, retry, rate limit, timeout) → provider terminal
+ *            → target layers (retry, breaker, rate limit, timeout) → provider terminal
  *
  * The first layer listed is the outermost; a layer without a hook for an operation is skipped for it.
  */

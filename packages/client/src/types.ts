@@ -2,9 +2,9 @@
  * Public request/response types and the pipeline contract of @genai-deploy/client.
  *
  * The pipeline (docs/ARCHITECTURE.md) reads top to bottom:
- *   validate → cache → coalesce → batch → route/fallback → breaker → retry → rate limit → timeout → provider
+ *   validate → cache → coalesce → batch → route/fallback → retry → breaker → rate limit → timeout → provider
  * "Request layers" (cache, coalesce, batch) see the logical request before a target is chosen; the
- * route/fallback step picks targets in order; "target layers" (breaker, retry, rate limit, timeout) wrap
+ * route/fallback step picks targets in order; "target layers" (retry, breaker, rate limit, timeout) wrap
  * each call to one target; the provider adapter makes exactly one upstream request per call.
  */
 import type { ProviderName } from '@genai-deploy/config';
