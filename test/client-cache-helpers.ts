@@ -15,6 +15,8 @@ export interface UpstreamCounts {
   readonly total: number;
   readonly byOperation: Readonly<Record<string, number>>;
   readonly items: Readonly<Record<string, number>>;
+  /** Upstream requests being answered now. */
+  readonly inFlight: number;
 }
 
 /** Reads the emulator's request counters over HTTP, as an outside observer would. */

@@ -1,5 +1,6 @@
 import type { ClientEvent, StreamEvent } from '@genai-deploy/client';
 import { startEmulator } from '@genai-deploy/emulator';
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { startRedisChild } from '../packages/client/src/cache/redis-server.test-utils.js';
 import { CHAT } from './client.test-utils.js';
@@ -19,6 +20,32 @@ const ask = (content: string) => ({
   temperature: 0,
   maxTokens: 32,
 });
+
+const collect = async (stream: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> => {
+  const events: StreamEvent[] = [];
+  for await (const e of stream) events.push(e);
+  return events;
+};
+const text = (events: readonly StreamEvent[]) =>
+  events.map((e) => (e.type === 'delta' ? e.text : '')).join('');
+
+const setFaults = async (rules: readonly object[]) => {
+  const res = await fetch(`${emulator.url}/_emulator/faults`, {
+    method: 'POST',
+    body: JSON.stringify({ rules }),
+  });
+  if (!res.ok) throw new Error(`POST /_emulator/faults answered ${res.status}: ${await res.text()}`);
+};
+
+/** Fill locks left under a test's key prefix (none once every fill has ended). */
+async function lockKeys(prefix: string): Promise<string[]> {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  try {
+    return await redis.keys(`${prefix}*:lock`);
+  } finally {
+    redis.disconnect();
+  }
+}
 
 describe('in-process cache and coalescing', () => {
   it('100 identical concurrent deterministic calls make exactly 1 upstream request; the next is a cache hit', async () => {
@@ -46,7 +73,6 @@ describe('in-process cache and coalescing', () => {
       return events;
     };
     const runs = await Promise.all(Array.from({ length: 10 }, read));
-    const text = (events: StreamEvent[]) => events.map((e) => (e.type === 'delta' ? e.text : '')).join('');
     expect(new Set(runs.map(text)).size).toBe(1);
     expect((await upstream(emulator.url)).byOperation['vertex.streamGenerateContent']).toBe(1);
 
@@ -163,6 +189,87 @@ describe('shared Redis tier', () => {
       expect((await upstream(emulator.url)).total).toBe(1);
       expect(new Set(results.map((r) => r.text)).size).toBe(1);
       expect(results.filter((r) => r.cached)).toHaveLength(3);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('4 instances streaming the same question at once: 1 upstream stream under the Redis lock, the others replay its answer', async () => {
+    const { prefix, cleanup } = redisPrefix();
+    try {
+      const instances = Array.from({ length: 4 }, () =>
+        client({ cache: { redis: REDIS_URL, keyPrefix: prefix } }),
+      );
+      const runs = await Promise.all(instances.map((c) => collect(c.stream(ask('streamed everywhere')))));
+      const counts = await upstream(emulator.url);
+      expect(counts.byOperation['vertex.streamGenerateContent']).toBe(1);
+      expect(counts.total).toBe(1);
+      expect(text(runs[0]!).length).toBeGreaterThan(0);
+      expect(new Set(runs.map(text)).size).toBe(1);
+      const finishes = runs.map((r) => r.at(-1));
+      expect(finishes.filter((f) => f?.type === 'finish' && !f.cached && f.attempts === 1)).toHaveLength(1);
+      expect(finishes.filter((f) => f?.type === 'finish' && f.cached && f.attempts === 0)).toHaveLength(3);
+      expect(instances.reduce((n, c) => n + c.cacheStats().peerHits, 0)).toBe(3);
+      expect(await lockKeys(prefix)).toEqual([]);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('an instance waiting on another’s stream streams itself when the holder’s stream is cut or fails', async () => {
+    const { prefix, cleanup } = redisPrefix();
+    try {
+      const [a, b] = [0, 1].map(() => client({ cache: { redis: REDIS_URL, keyPrefix: prefix } }));
+      for (const [question, fault] of [
+        ['cut while streaming', { kind: 'stream-cut', afterChunks: 1 }],
+        ['failed before streaming', { status: 503 }],
+      ] as const) {
+        await setFaults([{ operation: 'vertex.streamGenerateContent', count: 1, ...fault }]);
+        const before = (await upstream(emulator.url)).byOperation['vertex.streamGenerateContent'] ?? 0;
+        const settled = await Promise.allSettled([a!, b!].map((c) => collect(c.stream(ask(question)))));
+        // The holder's caller sees its stream fail; the waiter finds the lock released without an answer
+        // and makes its own upstream call, which succeeds.
+        expect(settled.filter((s) => s.status === 'rejected')).toHaveLength(1);
+        const ok = settled.find((s) => s.status === 'fulfilled') as PromiseFulfilledResult<StreamEvent[]>;
+        expect(ok.value.at(-1)).toMatchObject({ type: 'finish', cached: false });
+        expect(text(ok.value).length).toBeGreaterThan(0);
+        const after = (await upstream(emulator.url)).byOperation['vertex.streamGenerateContent'];
+        expect(after! - before).toBe(2);
+        expect(await lockKeys(prefix)).toEqual([]);
+      }
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('a stream caller that aborts while waiting for another instance’s fill ends promptly, without an upstream call', {
+    timeout: 20_000,
+  }, async () => {
+    const { prefix, cleanup } = redisPrefix();
+    // Waits far longer than the test may run: only the abort can end the waiter in time.
+    const options = { cache: { redis: REDIS_URL, keyPrefix: prefix }, coalesce: { waitMs: 600_000 } };
+    const [holder, waiter] = [client(options), client(options)];
+    try {
+      await setFaults([
+        { operation: 'vertex.streamGenerateContent', kind: 'hang', hangMs: 60_000, count: 1 },
+      ]);
+      const holding = new AbortController();
+      const held = collect(holder.stream({ ...ask('held'), signal: holding.signal }));
+      held.catch(() => {});
+      await expect.poll(async () => (await upstream(emulator.url)).inFlight).toBe(1);
+      expect(await lockKeys(prefix)).toHaveLength(1);
+
+      const leaving = new AbortController();
+      const waiting = collect(waiter.stream({ ...ask('held'), signal: leaving.signal }));
+      await new Promise((r) => setTimeout(r, 100)); // the waiter is polling the lock by now
+      leaving.abort(new Error('the waiter left'));
+      await expect(waiting).rejects.toThrow('the waiter left');
+      expect((await upstream(emulator.url)).total).toBe(1); // only the holder's hanging call
+
+      holding.abort(new Error('the holder left'));
+      await expect(held).rejects.toThrow();
+      // The holder's lock goes with its aborted stream.
+      await expect.poll(() => lockKeys(prefix)).toEqual([]);
     } finally {
       await cleanup();
     }

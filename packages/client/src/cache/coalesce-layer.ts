@@ -7,7 +7,7 @@ import type {
   StreamEvent,
   StreamNext,
 } from '../types.js';
-import { fromCache, storeAnswer } from './cache-layer.js';
+import { fromCache, replay, storeAnswer } from './cache-layer.js';
 import { type CoalesceOptions, positive } from './cache-options.js';
 import { isCacheableRequest } from './cache-policy.js';
 import { answerCodec, type CacheRuntime, type StoredAnswer, toStored } from './cache-runtime.js';
@@ -25,8 +25,9 @@ interface Shared {
 /**
  * The coalesce step: identical cacheable requests in flight in this process share one upstream call
  * (streams too: late joiners replay what the first already received, then follow live). With a Redis
- * tier, instances coordinate through a short fill lock: the holder calls the provider and stores the
- * answer before releasing; the others poll for it (bounded) and fall back to their own call.
+ * tier, instances coordinate through a short fill lock, for generate and stream alike: the holder calls the
+ * provider and stores the answer before releasing; the others poll for it (bounded), replay it (as a stream
+ * when streaming), and fall back to their own call.
  * Non-deterministic requests are never coalesced: callers sampling at temperature > 0 want distinct answers.
  */
 export function createCoalesceLayer(runtime: CacheRuntime, options: CoalesceOptions = {}): Layer {
@@ -37,6 +38,8 @@ export function createCoalesceLayer(runtime: CacheRuntime, options: CoalesceOpti
   const pollMs = positive('coalesce.pollIntervalMs', options.pollIntervalMs, 20, 'ms');
   const flights = new SingleFlight<Shared>();
   const streams = new Map<string, SharedStream<StreamEvent>>();
+  /** Finish events replayed from another instance's fill (counted as peer hits by each consumer). */
+  const peerFinishes = new WeakSet<StreamEvent>();
 
   /** Polls for another instance's fill; undefined when it gave up, failed, or Redis is unavailable. */
   async function waitForPeer(
@@ -91,6 +94,55 @@ export function createCoalesceLayer(runtime: CacheRuntime, options: CoalesceOpti
     }
   }
 
+  /**
+   * The upstream side of a shared stream. With Redis it takes the same fill lock as `fill`: the holder
+   * streams from the provider (its callers get live deltas) and stores the answer before unlocking; an
+   * instance that finds the lock held waits for the stored answer and replays it, or streams itself when the
+   * holder fails, gives up or the wait ends. The lock goes on every path (finish, error, cut, abort).
+   */
+  async function* fillStream(
+    req: NormalizedGenerateRequest,
+    ctx: CallContext,
+    shared: CallContext,
+    next: StreamNext,
+    signal: AbortSignal,
+  ): AsyncGenerator<StreamEvent> {
+    const key = runtime.keyOf(req);
+    let token: string | null | undefined;
+    try {
+      if (distributed) {
+        token = await redis!.tryLock(runtime.lockKeyOf(key), lockTtlMs, runtime.reporter(ctx));
+        if (token === null) {
+          const answer = await waitForPeer(key, ctx, signal);
+          if (answer) {
+            for await (const event of replay(answer, shared)) {
+              if (event.type === 'finish') {
+                peerFinishes.add(event);
+                runtime.markHandled(event);
+              }
+              yield event;
+            }
+            return;
+          }
+        }
+      }
+      let text = '';
+      for await (const event of next(req, shared)) {
+        if (event.type === 'delta') {
+          text += event.text;
+        } else if (runtime.store && !runtime.isHandled(event)) {
+          // Stored before the finish event reaches any caller and before the lock goes: a waiting instance
+          // that sees the lock released finds the answer, and so does an identical call arriving just after.
+          await storeAnswer(runtime, ctx, key, req, toStored({ ...event, text }));
+          runtime.markHandled(event);
+        }
+        yield event;
+      }
+    } finally {
+      if (token) await redis!.unlock(runtime.lockKeyOf(key), token, runtime.reporter(ctx));
+    }
+  }
+
   return {
     name: 'coalesce',
 
@@ -129,11 +181,12 @@ export function createCoalesceLayer(runtime: CacheRuntime, options: CoalesceOpti
       const key = runtime.keyOf(req);
       let shared = streams.get(key);
       let leaderCtx: CallContext | undefined;
-      if (!shared || shared.closed) {
+      const leader = !shared || shared.closed;
+      if (leader) {
         const created = new SharedStream<StreamEvent>(
           (signal) => {
             leaderCtx = { ...ctx, signal, attempts: 0 };
-            return next(req, leaderCtx);
+            return fillStream(req, ctx, leaderCtx, next, signal);
           },
           () => {
             if (streams.get(key) === created) streams.delete(key);
@@ -141,22 +194,29 @@ export function createCoalesceLayer(runtime: CacheRuntime, options: CoalesceOpti
         );
         streams.set(key, created);
         shared = created;
-        for await (const event of shared.consume(ctx.signal)) {
-          if (event.type === 'finish' && leaderCtx) ctx.attempts += leaderCtx.attempts;
-          yield event;
-        }
-        return;
+      } else {
+        runtime.stats.coalesced++;
+        runtime.emit(ctx, { type: 'cache-coalesced', scope: 'process' });
       }
-      runtime.stats.coalesced++;
-      runtime.emit(ctx, { type: 'cache-coalesced', scope: 'process' });
-      for await (const event of shared.consume(ctx.signal)) {
+      for await (const event of shared!.consume(ctx.signal)) {
         if (event.type !== 'finish') {
           yield event;
-          continue;
+        } else if (peerFinishes.has(event)) {
+          runtime.stats.peerHits++;
+          runtime.emit(ctx, { type: 'cache-coalesced', scope: 'peer' });
+          runtime.emit(ctx, { type: 'cache-hit', tier: 'peer', count: 1 });
+          const finish = leader ? event : { ...event, latencyMs: Date.now() - ctx.startedAt };
+          runtime.markHandled(finish);
+          yield finish;
+        } else if (leader) {
+          if (leaderCtx) ctx.attempts += leaderCtx.attempts;
+          yield event;
+        } else {
+          // A follower made no upstream attempt of its own, and must not store the answer a second time.
+          const finish = { ...event, attempts: 0, latencyMs: Date.now() - ctx.startedAt };
+          runtime.markHandled(finish);
+          yield finish;
         }
-        const finish = { ...event, attempts: 0, latencyMs: Date.now() - ctx.startedAt };
-        runtime.markHandled(finish);
-        yield finish;
       }
     },
   };
