@@ -82,6 +82,17 @@ function checkClientOptions(options: ClientOptions): void {
         "expected 'grpc' or 'rest' (or leave it out: REST for an http(s) endpoint URL, else gRPC)",
       );
     }
+    if (
+      vertex.embedTransport !== undefined &&
+      vertex.embedTransport !== 'client' &&
+      vertex.embedTransport !== 'rest-json'
+    ) {
+      fail(
+        'providers.vertex.embedTransport',
+        vertex.embedTransport,
+        "expected 'client' (the official client on `transport`) or 'rest-json' (REST predict decoded as plain JSON)",
+      );
+    }
   }
   if (azure && (typeof azure.endpoint !== 'string' || !/^https?:\/\/\S+$/.test(azure.endpoint))) {
     fail(

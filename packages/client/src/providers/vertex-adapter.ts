@@ -38,8 +38,23 @@ export interface VertexProviderOptions {
    * @default - 'rest' when `endpoint` is an http(s) URL, else 'grpc'
    */
   readonly transport?: 'rest' | 'grpc';
+  /**
+   * How `embed` calls reach `predict`. `'client'`: through the official client on `transport`, which converts
+   * every vector component JSON → protobuf Value → object (about 1 ms of CPU per 768-dimension vector, measured:
+   * the bound on batched throughput). `'rest-json'`: the same documented REST call (URL, body, credentials and
+   * error body as the client's REST transport) sent through google-auth-library's authenticated `request` and
+   * decoded as plain JSON, about 5x less client CPU per vector. Generation always uses the client.
+   * @default 'client'
+   */
+  readonly embedTransport?: 'client' | 'rest-json';
   /** @default - Application Default Credentials (google-auth-library's GoogleAuth) */
   readonly authClient?: AuthClient;
+}
+
+/** The predict response of a text-embedding model, as JSON. */
+interface EmbedPrediction {
+  embeddings?: { values?: number[]; statistics?: { token_count?: number } };
+  values?: number[];
 }
 
 const SERVICE = 'google.cloud.aiplatform.v1.PredictionService';
@@ -144,6 +159,7 @@ export class VertexAdapter implements ProviderAdapter {
 
   /** REST transport (an http(s) endpoint override) rather than gRPC. */
   private readonly rest: boolean;
+  private defaultAuth: GoogleAuth | undefined;
 
   constructor(private readonly options: VertexProviderOptions) {
     this.rest = vertexTransport(options) === 'rest';
@@ -158,11 +174,8 @@ export class VertexAdapter implements ProviderAdapter {
     return client;
   }
 
-  private clientOptions(location: string): ClientOptions {
-    const base: ClientOptions = {
-      clientConfig: NO_RETRY_CLIENT_CONFIG,
-      ...(this.options.authClient ? { authClient: this.options.authClient as never } : {}),
-    };
+  /** Where the API is for a location: the endpoint override, else the regional (or global) host, TLS on. */
+  private address(location: string) {
     const endpoint = this.options.endpoint;
     const url = endpoint && /^https?:\/\//.test(endpoint) ? new URL(endpoint) : undefined;
     const host =
@@ -172,10 +185,33 @@ export class VertexAdapter implements ProviderAdapter {
     const secure = url ? url.protocol === 'https:' : true;
     const explicitPort = url?.port || /:(\d+)$/.exec(endpoint ?? '')?.[1];
     const port = explicitPort ? Number(explicitPort) : secure ? 443 : 80;
+    return { host, secure, explicitPort, port };
+  }
+
+  /**
+   * The credentials of REST calls: the given auth client, else one Application Default Credentials GoogleAuth
+   * shared by the client's REST transport and `rest-json` embeddings. Both send with Node's fetch (see useNodeFetch).
+   */
+  private restAuth(): AuthClient | GoogleAuth {
+    if (this.options.authClient) return useNodeFetch(this.options.authClient);
+    this.defaultAuth ??= new GoogleAuth({
+      scopes: ['https://www.googleapis.com/auth/cloud-platform'],
+      clientOptions: { transporterOptions: { fetchImplementation: globalThis.fetch } },
+    });
+    return this.defaultAuth;
+  }
+
+  private clientOptions(location: string): ClientOptions {
+    const base: ClientOptions = {
+      clientConfig: NO_RETRY_CLIENT_CONFIG,
+      ...(this.options.authClient ? { authClient: this.options.authClient as never } : {}),
+    };
+    const { host, secure, explicitPort, port } = this.address(location);
     if (this.rest) {
+      const auth = this.restAuth();
       return {
         ...base,
-        ...restAuth(this.options.authClient),
+        ...(auth instanceof GoogleAuth ? { auth: auth as never } : {}),
         apiEndpoint: host,
         port,
         protocol: secure ? 'https' : 'http',
@@ -402,41 +438,63 @@ export class VertexAdapter implements ProviderAdapter {
     req: NormalizedEmbedRequest,
     signal: AbortSignal,
   ): Promise<ProviderEmbedResult> {
-    const client = this.client(target.region);
-    const taskType = req.inputType === 'query' ? 'RETRIEVAL_QUERY' : 'RETRIEVAL_DOCUMENT';
+    const endpoint = this.resource(target);
+    const { instances, parameters } = predictBody(req);
     try {
-      const endpoint = this.resource(target);
-      const [response] = await unary<protos.google.cloud.aiplatform.v1.IPredictResponse>(
-        client,
-        'predict',
-        {
-          endpoint,
-          instances: req.input.map(
-            (content) => helpers.toValue({ content, task_type: taskType }) as protos.google.protobuf.IValue,
-          ),
-          parameters: helpers.toValue({
-            autoTruncate: false,
-            ...(req.dimensions !== undefined ? { outputDimensionality: req.dimensions } : {}),
-            ...req.providerOptions,
-          }) as protos.google.protobuf.IValue,
-        },
-        { endpoint },
-        this.callOptions(),
-        signal,
-      );
-      let inputTokens = 0;
-      const embeddings = (response.predictions ?? []).map((p) => {
-        const value = fromValue(p) as {
-          embeddings?: { values?: number[]; statistics?: { token_count?: number } };
-          values?: number[];
-        };
-        inputTokens += Number(value.embeddings?.statistics?.token_count ?? 0);
-        return value.embeddings?.values ?? value.values ?? [];
-      });
-      return { embeddings, usage: { inputTokens }, provider: 'vertex', model: target.model };
+      let predictions: readonly unknown[];
+      if (this.options.embedTransport === 'rest-json') {
+        predictions = await this.predictJson(target, endpoint, { instances, parameters }, signal);
+      } else {
+        const [response] = await unary<protos.google.cloud.aiplatform.v1.IPredictResponse>(
+          this.client(target.region),
+          'predict',
+          {
+            endpoint,
+            instances: instances.map((i) => helpers.toValue(i) as protos.google.protobuf.IValue),
+            parameters: helpers.toValue(parameters) as protos.google.protobuf.IValue,
+          },
+          { endpoint },
+          this.callOptions(),
+          signal,
+        );
+        predictions = (response.predictions ?? []).map(fromValue);
+      }
+      return embedResult(target, predictions);
     } catch (e) {
       throw mapGoogleError(e);
     }
+  }
+
+  /**
+   * `predict` as the REST API documents it (POST /v1/{endpoint}:predict, `{ instances, parameters }`), sent with
+   * the provider's credentials through google-auth-library and decoded as plain JSON. Errors are the same
+   * `{ error: google.rpc.Status }` body the client's REST transport surfaces (a GaxiosError), mapped alike.
+   */
+  private async predictJson(
+    target: Target,
+    endpoint: string,
+    body: object,
+    signal: AbortSignal,
+  ): Promise<readonly unknown[]> {
+    const { host, secure, port } = this.address(target.region ?? this.options.location);
+    const origin = `${secure ? 'https' : 'http'}://${host}${port === (secure ? 443 : 80) ? '' : `:${port}`}`;
+    const res = await this.restAuth().request<{ predictions?: unknown }>({
+      url: `${origin}/v1/${endpoint}:predict`,
+      method: 'POST',
+      data: body,
+      headers: { 'x-goog-request-params': `endpoint=${encodeURIComponent(endpoint)}` },
+      responseType: 'json',
+      retry: false,
+      signal,
+    });
+    const predictions = res.data?.predictions;
+    if (!Array.isArray(predictions)) {
+      throw new GenAiError(
+        `vertex predict on ${target.model} answered without a predictions array; expected { predictions: [...] }`,
+        { kind: 'model-error', provider: 'vertex', retryable: false },
+      );
+    }
+    return predictions;
   }
 
   close(): void {
@@ -449,24 +507,38 @@ export class VertexAdapter implements ProviderAdapter {
  * The REST transport sends through the auth client's gaxios, which uses node-fetch v3 by default. node-fetch
  * destroys the request body stream of a request aborted before it is written, with no 'error' listener on it:
  * cancelling a call in that window (an abort or a lost hedge right after the call starts) crashed the process
- * (seen here: 1 in 5 aborts within 1 ms of starting). Node's own fetch has no such window, so REST calls use it.
- * A given auth client gets it as its transporter default (unless it already has a fetch of its own); without
- * one, we create the default-chain GoogleAuth ourselves with it.
+ * (seen here: 1 in 5 aborts within 1 ms of starting). Node's own fetch has no such window, so REST calls use it:
+ * a given auth client gets it as its transporter default (unless it already has a fetch of its own).
  */
-function restAuth(authClient: AuthClient | undefined): Partial<ClientOptions> {
-  if (authClient) {
-    const defaults = (authClient as { transporter?: { defaults?: { fetchImplementation?: unknown } } })
-      .transporter?.defaults;
-    if (defaults && defaults.fetchImplementation === undefined)
-      defaults.fetchImplementation = globalThis.fetch;
-    return {};
-  }
+function useNodeFetch(authClient: AuthClient): AuthClient {
+  const defaults = (authClient as { transporter?: { defaults?: { fetchImplementation?: unknown } } })
+    .transporter?.defaults;
+  if (defaults && defaults.fetchImplementation === undefined) defaults.fetchImplementation = globalThis.fetch;
+  return authClient;
+}
+
+/** The JSON of a text-embedding `predict`: one instance per text, the task type from `inputType`. */
+function predictBody(req: NormalizedEmbedRequest) {
+  const taskType = req.inputType === 'query' ? 'RETRIEVAL_QUERY' : 'RETRIEVAL_DOCUMENT';
   return {
-    auth: new GoogleAuth({
-      scopes: ['https://www.googleapis.com/auth/cloud-platform'],
-      clientOptions: { transporterOptions: { fetchImplementation: globalThis.fetch } },
-    }) as never,
+    instances: req.input.map((content) => ({ content, task_type: taskType })),
+    parameters: {
+      autoTruncate: false,
+      ...(req.dimensions !== undefined ? { outputDimensionality: req.dimensions } : {}),
+      ...req.providerOptions,
+    },
   };
+}
+
+/** Vectors and token counts of text-embedding predictions (`{ embeddings: { values, statistics } }` each). */
+function embedResult(target: Target, predictions: readonly unknown[]): ProviderEmbedResult {
+  let inputTokens = 0;
+  const embeddings = predictions.map((p) => {
+    const value = (p ?? {}) as EmbedPrediction;
+    inputTokens += Number(value.embeddings?.statistics?.token_count ?? 0);
+    return value.embeddings?.values ?? value.values ?? [];
+  });
+  return { embeddings, usage: { inputTokens }, provider: 'vertex', model: target.model };
 }
 
 /**
