@@ -157,6 +157,43 @@ describe('in-process cache and coalescing', () => {
   });
 });
 
+describe('per-call cache scope (tenants)', () => {
+  it('tenant A’s cached or in-flight answer is never served to tenant B; the same tenant hits', async () => {
+    const c = client();
+    const as = (scope: string) => ({ ...ask('a question two tenants ask'), cache: { scope } });
+    // In flight at the same time: not coalesced across scopes.
+    const [a, b] = await Promise.all([c.generate(as('tenant-a')), c.generate(as('tenant-b'))]);
+    expect([a.cached, b.cached]).toEqual([false, false]);
+    expect((await upstream(emulator.url)).byOperation['vertex.generateContent']).toBe(2);
+    expect(c.cacheStats().coalesced).toBe(0);
+
+    expect(await c.generate(as('tenant-a'))).toMatchObject({ text: a.text, cached: true, attempts: 0 });
+    expect(await collect(c.stream(as('tenant-b')))).toContainEqual(
+      expect.objectContaining({ type: 'finish', cached: true }),
+    );
+    // Unscoped calls share neither tenant's entries.
+    expect((await c.generate(ask('a question two tenants ask'))).cached).toBe(false);
+    expect((await upstream(emulator.url)).byOperation['vertex.generateContent']).toBe(3);
+
+    const embed = (scope: string) =>
+      c.embed({ model: 'vertex/text-embedding-005', input: ['a text two tenants embed'], cache: { scope } });
+    const [ea, eb] = await Promise.all([embed('tenant-a'), embed('tenant-b')]);
+    expect(eb.embeddings).toEqual(ea.embeddings);
+    expect((await upstream(emulator.url)).items['vertex.predict']).toBe(2); // once per tenant
+    expect(await embed('tenant-a')).toMatchObject({ embeddings: ea.embeddings, cached: true });
+    expect((await upstream(emulator.url)).items['vertex.predict']).toBe(2);
+  });
+
+  it('refuses a bad scope at the boundary, before any network call', async () => {
+    const c = client();
+    await expect(c.generate({ ...ask('x'), cache: { scope: '' } })).rejects.toMatchObject({
+      kind: 'invalid-request',
+      message: expect.stringMatching(/invalid cache\.scope: got ""; expected a non-empty string/),
+    });
+    expect((await upstream(emulator.url)).total).toBe(0);
+  });
+});
+
 describe('shared Redis tier', () => {
   it('a second client instance gets the first one’s answer from Redis with no upstream call', async () => {
     const { prefix, cleanup } = redisPrefix();

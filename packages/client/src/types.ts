@@ -36,12 +36,31 @@ export interface GenerateRequest {
   readonly topP?: number;
   readonly stop?: readonly string[];
   readonly signal?: AbortSignal;
-  /** Cache this call's answer even if it is not deterministic (true), or never (false). @default - cache when temperature is 0 */
-  readonly cache?: boolean;
+  /**
+   * Cache this call's answer even if it is not deterministic (true), or never (false); or per-call cache
+   * options, e.g. `{ scope: tenantId }` to keep tenants' entries apart. @default - cache when temperature is 0
+   */
+  readonly cache?: boolean | CallCacheOptions;
   /** Overall deadline for the call, retries and fallbacks included, in ms. @default - the client's deadlineMs */
   readonly deadlineMs?: number;
   /** Provider-specific fields passed through to the provider (part of the cache key). */
   readonly providerOptions?: Readonly<Record<string, unknown>>;
+}
+
+/** Per-call cache options (the object form of a request's `cache` field). */
+export interface CallCacheOptions {
+  /**
+   * Cache this call's answer even if it is not deterministic (true), or never (false), like `cache: true/false`.
+   * @default - generate/stream: cache when temperature is 0; embed: cache every text
+   */
+  readonly enabled?: boolean;
+  /**
+   * Tenant scope of this call: it is part of every cache key and coalescing key, so an answer (or an answer in
+   * flight) of one scope is never given to a call of another. An opaque, non-secret id (e.g. an API key's id,
+   * never the key): 1 to 256 characters. It is hashed into the keys, never stored or logged as such.
+   * @default - none (the client's `cache.namespace` alone)
+   */
+  readonly scope?: string;
 }
 
 export interface GenerateResult {
@@ -84,6 +103,8 @@ export interface EmbedRequest {
   /** Overall deadline for the call, split calls, retries and fallbacks included, in ms. @default - the client's deadlineMs */
   readonly deadlineMs?: number;
   readonly providerOptions?: Readonly<Record<string, unknown>>;
+  /** `false` skips the per-text cache for this call; `{ scope }` keeps tenants' vectors apart. @default - cached per text */
+  readonly cache?: boolean | CallCacheOptions;
 }
 
 export interface EmbedResult {

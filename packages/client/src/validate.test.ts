@@ -165,3 +165,56 @@ describe('validateEmbed', () => {
     expect(e.message).toMatch(message);
   });
 });
+
+describe('the per-call cache field', () => {
+  const embedOk: EmbedRequest = { model: 'vertex/text-embedding-005', input: 'one' };
+
+  it('accepts booleans and { enabled?, scope? } on generate and embed, and keeps them on the request', () => {
+    for (const cache of [true, false, {}, { scope: 't' }, { enabled: false, scope: 'x'.repeat(256) }]) {
+      expect(validateGenerate({ ...ok, cache }, vctx).cache).toEqual(cache);
+      expect(validateEmbed({ ...embedOk, cache }, vctx).cache).toEqual(cache);
+    }
+  });
+
+  it.each([
+    [
+      'a string',
+      'yes',
+      /invalid cache: got "yes"; expected true, false or \{ enabled\?: boolean, scope\?: string \}/,
+    ],
+    ['null', null, /invalid cache: got null; expected true, false or/],
+    ['an array', ['t'], /invalid cache: got an array of 1; expected true, false or/],
+    [
+      'an empty scope',
+      { scope: '' },
+      /invalid cache\.scope: got ""; expected a non-empty string\. Pass a tenant id/,
+    ],
+    ['a number scope', { scope: 7 }, /invalid cache\.scope: got 7; expected a non-empty string/],
+    [
+      'a scope too long',
+      { scope: 'x'.repeat(257) },
+      /invalid cache\.scope: got "257 characters"; expected at most 256 characters\. Pass a short id/,
+    ],
+    [
+      'a misspelt scope',
+      { scop: 't' },
+      /invalid cache\.scop: got "t"; expected only "enabled" and "scope"\. Put a tenant id in `scope`/,
+    ],
+    [
+      'a ttl',
+      { ttlMs: 5 },
+      /invalid cache\.ttlMs: got 5; expected only "enabled" and "scope"\. .*per route \(`cacheTtlSeconds`\)/,
+    ],
+    ['a non-boolean enabled', { enabled: 'no' }, /invalid cache\.enabled: got "no"; expected true or false/],
+  ])('refuses %s, naming the field, the value and the rule', (_name, cache, message) => {
+    for (const e of [rejectGenerate({ ...ok, cache }), rejectEmbed({ ...embedOk, cache })]) {
+      expect(e.kind).toBe('invalid-request');
+      expect(e.message).toMatch(message);
+    }
+  });
+
+  it('does not echo a long scope back in the error', () => {
+    const scope = `secret-looking-${'x'.repeat(300)}`;
+    expect(rejectGenerate({ ...ok, cache: { scope } }).message).not.toContain('secret-looking');
+  });
+});

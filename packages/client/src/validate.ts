@@ -89,6 +89,7 @@ export function validateGenerate(req: GenerateRequest, vctx: ValidationContext):
   }
   checkDeadline(req.deadlineMs);
   checkProviderOptions(req.providerOptions);
+  checkCache(req.cache);
 
   const { signal: _signal, model, ...rest } = req;
   return { ...rest, model, targets, ...(route ? { route } : {}) };
@@ -157,6 +158,7 @@ export function validateEmbed(req: EmbedRequest, vctx: ValidationContext): Norma
   }
   checkDeadline(req.deadlineMs);
   checkProviderOptions(req.providerOptions);
+  checkCache(req.cache);
 
   const { signal: _signal, input: _input, model, ...rest } = req;
   return { ...rest, model, input: input as string[], targets, ...(route ? { route } : {}) };
@@ -181,5 +183,49 @@ function checkDeadline(deadlineMs: unknown): void {
 function checkProviderOptions(options: unknown): void {
   if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
     throw invalidRequest('providerOptions', options, 'expected an object of provider-specific fields');
+  }
+}
+
+/** Longest per-call cache scope, in characters: an id, not a document. */
+export const MAX_CACHE_SCOPE_LENGTH = 256;
+const CACHE_FIELDS = ['enabled', 'scope'];
+
+/** `cache`: a boolean or `{ enabled?, scope? }`; an unknown field is refused (a misspelt `scope` would mix tenants). */
+function checkCache(cache: unknown): void {
+  if (cache === undefined || typeof cache === 'boolean') return;
+  if (typeof cache !== 'object' || cache === null || Array.isArray(cache)) {
+    throw invalidRequest('cache', cache, 'expected true, false or { enabled?: boolean, scope?: string }');
+  }
+  const c = cache as Record<string, unknown>;
+  for (const field of Object.keys(c)) {
+    if (!CACHE_FIELDS.includes(field)) {
+      throw invalidRequest(
+        `cache.${field}`,
+        c[field],
+        'expected only "enabled" and "scope"',
+        'Put a tenant id in `scope`; TTLs are set per route (`cacheTtlSeconds`) or per client (`cache.ttlSeconds`)',
+      );
+    }
+  }
+  if (c.enabled !== undefined && typeof c.enabled !== 'boolean') {
+    throw invalidRequest('cache.enabled', c.enabled, 'expected true or false');
+  }
+  const scope = c.scope;
+  if (scope === undefined) return;
+  if (typeof scope !== 'string' || scope.length === 0) {
+    throw invalidRequest(
+      'cache.scope',
+      scope,
+      'expected a non-empty string',
+      "Pass a tenant id (e.g. an API key's id), or leave `scope` out for no per-call scope",
+    );
+  }
+  if (scope.length > MAX_CACHE_SCOPE_LENGTH) {
+    throw invalidRequest(
+      'cache.scope',
+      `${scope.length} characters`,
+      `expected at most ${MAX_CACHE_SCOPE_LENGTH} characters`,
+      "Pass a short id of the tenant (e.g. a hash prefix), not the tenant's data",
+    );
   }
 }

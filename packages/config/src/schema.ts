@@ -80,6 +80,11 @@ export const cacheSchema = z.strictObject({
     .int()
     .positive()
     .default(64 * 1024 * 1024),
+  /**
+   * Scope the cache per API key: a key's cached answers (and answers in flight) are never served to another
+   * key. The scope is the key's short hash id, never the key. Off, every key shares one cache. @default false
+   */
+  scopeByKey: z.boolean().optional(),
 });
 
 export const limitsSchema = z.strictObject({

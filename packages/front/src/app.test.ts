@@ -537,6 +537,42 @@ describe('embeddings, models, metrics, logs', () => {
   });
 });
 
+describe('cache scope per API key (cache.scopeByKey)', () => {
+  const ask = async (request: ReturnType<typeof make>['request'], key: string, body: object) => {
+    const res = await request('/v1/chat/completions', { key, body });
+    expect(res.status).toBe(200);
+    return res.headers.get('x-genai-cache');
+  };
+
+  it('two API keys asking the same deterministic question: two upstream calls with the switch on, one off', async () => {
+    const body = chat('the same question from two keys', { temperature: 0 });
+    const off = make();
+    expect([await ask(off.request, KEY, body), await ask(off.request, OTHER, body)]).toEqual(['miss', 'hit']);
+    expect(emulator.requests().byOperation['bedrock.converse']).toBe(1);
+
+    emulator.reset();
+    const on = make({ ...baseConfig, cache: { scopeByKey: true } });
+    expect([await ask(on.request, KEY, body), await ask(on.request, OTHER, body)]).toEqual(['miss', 'miss']);
+    expect(emulator.requests().byOperation['bedrock.converse']).toBe(2);
+    // Each key still hits its own entries, streams and embeddings included.
+    expect(await ask(on.request, KEY, body)).toBe('hit');
+    expect(await ask(on.request, OTHER, { ...body, stream: true })).toBe(null); // streamed: no cache header
+    expect(emulator.requests().byOperation['bedrock.converse']).toBe(2);
+    expect(emulator.requests().byOperation['bedrock.converseStream']).toBeUndefined(); // replayed from OTHER's entry
+    const embed = (key: string) =>
+      on.request('/v1/embeddings', { key, body: { model: 'vertex/text-embedding-005', input: 'one text' } });
+    for (const key of [KEY, OTHER, KEY]) expect((await embed(key)).status).toBe(200);
+    expect(emulator.requests().items['vertex.predict']).toBe(2); // once per key, then a hit
+  });
+
+  it('keeps the keys themselves out of the logs with the switch on', async () => {
+    const logs: string[] = [];
+    const { request } = make({ ...baseConfig, cache: { scopeByKey: true } }, { logs });
+    await ask(request, KEY, chat('logged call', { temperature: 0 }));
+    expect(logs.join('')).not.toContain(KEY);
+  });
+});
+
 describe('jobs (memory)', () => {
   it('runs a chat request in the background; only its key can read it', async () => {
     const { request } = make();

@@ -106,6 +106,13 @@ export function createFront(options: FrontOptions): Front {
     ? new RedisRateLimiter(redis, config.limits, prefix, redisError('rate-limit'))
     : new MemoryRateLimiter(config.limits);
   const store: JobStore = redis ? new RedisJobStore(redis, prefix) : new MemoryJobStore();
+  /**
+   * With `cache.scopeByKey`, every call is scoped by its caller's key id (a short hash tag, never the key):
+   * cached answers and answers in flight are never shared between API keys. Off, the request is unchanged.
+   */
+  const scoped: <R extends object>(request: R, keyId: string) => R = config.cache.scopeByKey
+    ? (request, keyId) => ({ ...request, cache: { scope: keyId } })
+    : (request) => request;
 
   let inFlight = 0;
   let draining = false;
@@ -402,10 +409,12 @@ export function createFront(options: FrontOptions): Front {
     const signal = c.req.raw.signal;
 
     if (!prepared.stream) {
-      const result = await client.generate({ ...prepared.request, signal }).catch((e: unknown) => {
-        settleTokens(caller.id, charged);
-        throw e;
-      });
+      const result = await client
+        .generate(scoped({ ...prepared.request, signal }, caller.id))
+        .catch((e: unknown) => {
+          settleTokens(caller.id, charged);
+          throw e;
+        });
       Object.assign(info, {
         provider: result.provider,
         inputTokens: result.usage.inputTokens,
@@ -427,7 +436,9 @@ export function createFront(options: FrontOptions): Front {
       return c.json(chatCompletion(result, id, created));
     }
 
-    const iterator = client.stream({ ...prepared.request, signal })[Symbol.asyncIterator]();
+    const iterator = client
+      .stream(scoped({ ...prepared.request, signal }, caller.id))
+      [Symbol.asyncIterator]();
     // Failures before the first token (throttled, unavailable, ...) become proper HTTP errors.
     const first: IteratorResult<StreamEvent> = await iterator.next().catch((e: unknown) => {
       settleTokens(caller.id, charged);
@@ -490,7 +501,7 @@ export function createFront(options: FrontOptions): Front {
     const { prepared, charged } = await admit(c, (raw) => prepareEmbeddings(raw, catalog));
     info.model = prepared.entry.name;
     const result = await client
-      .embed({ ...prepared.request, signal: c.req.raw.signal })
+      .embed(scoped({ ...prepared.request, signal: c.req.raw.signal }, c.get('caller').id))
       .catch((e: unknown) => {
         settleTokens(c.get('caller').id, charged);
         throw e;
@@ -532,7 +543,7 @@ export function createFront(options: FrontOptions): Front {
     }
     const model = prepared.entry.name;
     try {
-      const result = await client.generate({ ...prepared.request, signal });
+      const result = await client.generate(scoped({ ...prepared.request, signal }, job.owner));
       countUsage(
         model,
         result.provider,

@@ -1,4 +1,5 @@
 import type {} from '../cache/cache-events.js';
+import { scopeOf } from '../cache/cache-policy.js';
 import type { StatsRecorder } from '../cache/cache-stats.js';
 import { canonicalize } from '../cache/canonical.js';
 import { isGenAiError } from '../errors.js';
@@ -101,11 +102,13 @@ export function createEmbedBatchLayer(options: BatchOptions = {}, stats?: StatsR
   }
 
   function groupKey(req: NormalizedEmbedRequest): string {
+    // The per-call scope keeps tenants in separate batches: a text is never shared across scopes.
     return canonicalize([
       req.targets.map((t) => t.id),
       req.dimensions,
       req.inputType ?? 'document',
       req.providerOptions,
+      scopeOf(req.cache),
     ]);
   }
 

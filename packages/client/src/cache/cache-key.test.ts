@@ -169,6 +169,31 @@ describe('generateCacheKey', () => {
     expect(generateCacheKey(same)).toBe(generateCacheKey(base));
   });
 
+  it('separates per-call scopes: same request, different scope → different key (property)', () => {
+    const scope = fc.string({ minLength: 1, maxLength: 256 });
+    fc.assert(
+      fc.property(requestArb, scope, scope, fc.boolean(), (fields, a, b, enabled) => {
+        fc.pre(a !== b);
+        const req = { ...base, ...fields } as NormalizedGenerateRequest;
+        const scoped = (s: string) => generateCacheKey({ ...req, cache: { scope: s } });
+        expect(scoped(a)).not.toBe(scoped(b));
+        expect(scoped(a)).not.toBe(generateCacheKey(req));
+        // The same scope is the same key whatever else the cache field says (enabled is not an answer field).
+        expect(generateCacheKey({ ...req, cache: { scope: a, enabled } })).toBe(scoped(a));
+        // A scope never collides with a namespace of the same name.
+        expect(scoped(a)).not.toBe(generateCacheKey(req, { namespace: a }));
+      }),
+    );
+  });
+
+  it('keeps an unscoped key as it was, and never puts the scope in the readable prefix', () => {
+    expect(generateCacheKey({ ...base, cache: {} })).toBe(generateCacheKey(base));
+    expect(generateCacheKey({ ...base, cache: { enabled: true } })).toBe(generateCacheKey(base));
+    expect(generateCacheKey({ ...base, cache: { scope: 'tenant-a' } })).toMatch(
+      /^genai:v1:_:g:[A-Za-z0-9_-]{43}$/,
+    );
+  });
+
   it('scopes keys by namespace and version', () => {
     const a = generateCacheKey(base, { namespace: 'a' });
     expect(generateCacheKey(base, { namespace: 'b' })).not.toBe(a);
@@ -201,6 +226,19 @@ describe('embedding keys', () => {
       keyOf({ ...req, targets: [target('azure', 'text-embedding-005')] }, 'a'),
     ];
     expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it('separates per-call scopes for every text (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1 }), fc.string({ minLength: 1 }), fc.string(), (a, b, text) => {
+        fc.pre(a !== b);
+        const scoped = (s: string) => keyOf({ ...req, cache: { scope: s } }, text);
+        expect(scoped(a)).not.toBe(scoped(b));
+        expect(scoped(a)).not.toBe(keyOf(req, text));
+        expect(keyOf({ ...req, cache: { scope: a, enabled: true } }, text)).toBe(scoped(a));
+      }),
+    );
+    expect(keyOf({ ...req, cache: true }, 'a')).toBe(keyOf(req, 'a'));
   });
 
   it('cannot be confused by a text that looks like the separator', () => {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { NormalizedEmbedRequest, NormalizedGenerateRequest, Target } from '../types.js';
+import { scopeOf } from './cache-policy.js';
 import { canonicalize } from './canonical.js';
 
 /**
@@ -50,14 +51,17 @@ function keyPrefix(kind: 'g' | 'e', options: CacheKeyOptions): string {
 /**
  * Cache key of a generate or stream request: `<prefix>v<version>:<namespace>:g:<sha256 base64url>` over the
  * canonical form of the targets and every answer-changing field (messages, system, sampling parameters,
- * stop, tools and response format when present, providerOptions). Generate and stream share keys: the
- * same request gives the same answer either way.
+ * stop, tools and response format when present, providerOptions), and the per-call scope (`cache.scope`)
+ * when there is one. Generate and stream share keys: the same request gives the same answer either way.
+ * The scope is only hashed (never in the readable prefix), and an unscoped request's key is what it was
+ * before scopes existed (an undefined field is dropped by the canonical form).
  */
 export function generateCacheKey(req: NormalizedGenerateRequest, options: CacheKeyOptions = {}): string {
   const body = {
     op: 'generate',
     v: options.version ?? CACHE_KEY_VERSION,
     ns: options.namespace,
+    scope: scopeOf(req.cache),
     targets: targetsPart(req.targets),
     req: answerFields(req),
   };
@@ -73,6 +77,7 @@ export function embedKeyBase(req: NormalizedEmbedRequest, options: CacheKeyOptio
     op: 'embed',
     v: options.version ?? CACHE_KEY_VERSION,
     ns: options.namespace,
+    scope: scopeOf(req.cache),
     targets: targetsPart(req.targets),
     req: fields,
   });

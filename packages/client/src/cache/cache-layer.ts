@@ -12,7 +12,7 @@ import type {
   StreamNext,
 } from '../types.js';
 import { embedKeyBase, embedTextCacheKey } from './cache-key.js';
-import { isCacheableFinish, isCacheableRequest } from './cache-policy.js';
+import { isCacheableFinish, isCacheableRequest, isCacheOff } from './cache-policy.js';
 import { answerCodec, type CacheRuntime, type StoredAnswer, toStored, vectorCodec } from './cache-runtime.js';
 
 /** Stores a finished answer unless policy or size forbid it. Never throws (Redis fails open). */
@@ -109,8 +109,7 @@ export function createCacheLayer(runtime: CacheRuntime): Layer {
     },
 
     async embed(req: NormalizedEmbedRequest, ctx: CallContext, next: EmbedNext) {
-      if (!store || !runtime.embeddings || (req as { cache?: boolean }).cache === false)
-        return next(req, ctx);
+      if (!store || !runtime.embeddings || isCacheOff(req.cache)) return next(req, ctx);
       const base = embedKeyBase(req, runtime.keyOptions);
       // Identical texts in one call are looked up and sent once.
       const unique = [...new Set(req.input)];

@@ -6,9 +6,21 @@ import type { FinishReason, NormalizedGenerateRequest } from '../types.js';
  * temperature runs at the provider's default (usually 1), so it is not deterministic.
  */
 export function isCacheableRequest(req: Pick<NormalizedGenerateRequest, 'cache' | 'temperature'>): boolean {
-  if (req.cache === false) return false;
-  if (req.cache === true) return true;
+  const c = req.cache;
+  const enabled = typeof c === 'object' ? c.enabled : c;
+  if (enabled === false) return false;
+  if (enabled === true) return true;
   return req.temperature === 0;
+}
+
+/** Whether a request's `cache` field turns the cache off for it (`false` or `{ enabled: false }`). */
+export function isCacheOff(cache: NormalizedGenerateRequest['cache']): boolean {
+  return cache === false || (typeof cache === 'object' && cache.enabled === false);
+}
+
+/** The per-call tenant scope of a request's `cache` field, if any. */
+export function scopeOf(cache: NormalizedGenerateRequest['cache']): string | undefined {
+  return typeof cache === 'object' ? cache.scope : undefined;
 }
 
 /**
