@@ -1,4 +1,5 @@
 import type { ClientEvent } from '@genai-deploy/client';
+import { startEmulator } from '@genai-deploy/emulator';
 import { describe, expect, it } from 'vitest';
 import { emulatorClient, resetEmulator, upstream } from './client-cache-helpers.js';
 import { emulatorSuite } from './client-emulator-suite.js';
@@ -40,6 +41,88 @@ describe('embedding micro-batching', () => {
     expect(dispatches.map((e) => e.size).reduce((a, b) => a + b)).toBe(1000);
     expect(dispatches.every((e) => e.size <= 250)).toBe(true);
     expect(c.cacheStats().batchSizeHistogram.counts.reduce((a, b) => a + b)).toBe(dispatches.length);
+  });
+
+  it('1,000 concurrent single-text calls over 100 distinct texts send exactly 100 texts upstream; every vector equals an unbatched client’s', async () => {
+    const distinct = Array.from({ length: 100 }, (_, i) => `shared passage ${i} on subject ${i % 7}`);
+    const texts = Array.from({ length: 1000 }, (_, i) => distinct[(i * 37) % 100]!);
+    const plain = emulatorClient(emulator.url, { cache: false, batch: false });
+    const reference = new Map<string, number[]>();
+    try {
+      const { embeddings } = await plain.embed({ model: VERTEX, input: distinct });
+      for (const [i, t] of distinct.entries()) reference.set(t, embeddings[i]!);
+    } finally {
+      await plain.close();
+    }
+    // Without a cache (only the batch layer can share texts), then with the default memory cache.
+    for (const cache of [false, {}] as const) {
+      await resetEmulator(emulator.url);
+      const events: ClientEvent[] = [];
+      const c = client({ cache, onEvent: (e) => events.push(e) });
+      const results = await Promise.all(texts.map((text) => c.embed({ model: VERTEX, input: text })));
+      const counts = await upstream(emulator.url);
+      expect(counts.items['vertex.predict']).toBe(100);
+      for (const [i, r] of results.entries()) expect(r.embeddings).toEqual([reference.get(texts[i]!)]);
+      // Each caller has its own copy: changing one vector changes no other caller's.
+      results[0]!.embeddings[0]![0] = 42;
+      expect(results.filter((r) => r.embeddings[0]![0] === 42)).toHaveLength(1);
+      const coalesced = events.filter((e) => e.type === 'cache-coalesced');
+      expect(coalesced.reduce((n, e) => n + e.count, 0)).toBe(900);
+      expect(c.cacheStats()).toMatchObject({ coalesced: 900, batchedTexts: 100 });
+      const dispatches = events.filter((e) => e.type === 'batch-dispatch');
+      expect(dispatches.reduce((n, e) => n + e.size, 0)).toBe(100);
+      expect(dispatches.reduce((n, e) => n + e.callers, 0)).toBeGreaterThanOrEqual(100);
+    }
+  });
+
+  it('a text in flight in an earlier batch is awaited, not sent again; a caller that aborts does not fail the others sharing its text', async () => {
+    // 300 ms per upstream call: the second wave arrives while the first batch is on the wire.
+    const slow = await startEmulator({ port: 0, latency: { baseMs: 300 } });
+    const c = emulatorClient(slow.url, { cache: false });
+    try {
+      const first = Array.from({ length: 50 }, (_, i) => `early text ${i}`);
+      const quitter = new AbortController();
+      const wave1 = first.map((input, i) =>
+        c.embed({ model: VERTEX, input, ...(i === 0 ? { signal: quitter.signal } : {}) }),
+      );
+      wave1[0]!.catch(() => {});
+      await expect.poll(() => slow.requests().inFlight).toBe(1);
+      const wave2 = first.map((t) => c.embed({ model: VERTEX, input: [t, `late ${t}`] }));
+      quitter.abort(new Error('the first caller left'));
+      await expect(wave1[0]).rejects.toThrow('the first caller left');
+      const [one, two] = await Promise.all([Promise.all(wave1.slice(1)), Promise.all(wave2)]);
+      two.forEach((r, i) => {
+        expect(r.embeddings).toHaveLength(2);
+        if (i > 0) expect(r.embeddings[0]).toEqual(one[i - 1]!.embeddings[0]);
+      });
+      const counts = slow.requests();
+      expect(counts.byOperation['vertex.predict']).toBe(2);
+      expect(counts.items['vertex.predict']).toBe(100); // 50 early texts once, then the 50 late ones
+      expect(c.cacheStats().coalesced).toBe(50);
+    } finally {
+      await c.close();
+      await slow.close();
+    }
+  });
+
+  it('a bad text shared by several callers fails exactly those callers; the texts it shared a batch with succeed', async () => {
+    const c = client({ cache: false });
+    const bad = Array.from({ length: 2100 }, () => 'a').join(' ');
+    const texts = Array.from({ length: 30 }, (_, i) => `fine text ${i}`);
+    const calls = [
+      ...texts.map((t) => [t]),
+      ...texts.map((t) => [t]), // every fine text asked twice
+      [bad],
+      [bad],
+      ['fine text 3', bad], // a caller with one bad text among fine ones
+    ];
+    const settled = await Promise.allSettled(calls.map((input) => c.embed({ model: VERTEX, input })));
+    settled.forEach((s, i) => {
+      if (i >= 60) expect(s).toMatchObject({ status: 'rejected', reason: { kind: 'invalid-request' } });
+      else expect(s.status).toBe('fulfilled');
+    });
+    const ok = settled.slice(0, 60) as PromiseFulfilledResult<{ embeddings: number[][] }>[];
+    for (let i = 0; i < 30; i++) expect(ok[i + 30]!.value.embeddings).toEqual(ok[i]!.value.embeddings);
   });
 
   it('one text the provider rejects fails only its own caller', async () => {

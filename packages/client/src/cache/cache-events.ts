@@ -8,8 +8,11 @@ declare module '../events.js' {
     'cache-hit': { readonly tier: 'memory' | 'redis' | 'peer'; readonly count: number };
     /** A lookup found nothing (embeddings count the texts not found). */
     'cache-miss': { readonly count: number };
-    /** The call shared another identical call's upstream request: in this process, or another instance's fill. */
-    'cache-coalesced': { readonly scope: 'process' | 'peer' };
+    /**
+     * The call shared another identical call's upstream request: in this process, or another instance's fill.
+     * `count` is 1 for generate/stream; embeddings count the texts shared with other calls' texts in flight.
+     */
+    'cache-coalesced': { readonly scope: 'process' | 'peer'; readonly count: number };
     /** Redis was down, slow or erroring, and the call went on without it. */
     'cache-fail-open': { readonly redisOperation: RedisOperationName; readonly reason: string };
     /** An answer was not stored, and why. */

@@ -14,6 +14,7 @@ import type {
 import { embedKeyBase, embedTextCacheKey } from './cache-key.js';
 import { isCacheableFinish, isCacheableRequest, isCacheOff } from './cache-policy.js';
 import { answerCodec, type CacheRuntime, type StoredAnswer, toStored, vectorCodec } from './cache-runtime.js';
+import type { TieredCache } from './tiered-cache.js';
 
 /** Stores a finished answer unless policy or size forbid it. Never throws (Redis fails open). */
 export async function storeAnswer(
@@ -119,7 +120,11 @@ export function createCacheLayer(runtime: CacheRuntime): Layer {
       let memoryHits = 0;
       let redisHits = 0;
       const missing: number[] = [];
-      hits.forEach((hit, i) => {
+      // With Redis the lookup spanned a round trip, during which a concurrent call may have received and
+      // stored a text (its share in the batch layer is over by then): look in memory once more before sending.
+      const recheck = store.redis !== undefined && store.memory !== undefined;
+      hits.forEach((found, i) => {
+        const hit = found ?? (recheck ? memoryHit(store, keys[i]!) : undefined);
         if (!hit) missing.push(i);
         else {
           vectors.set(unique[i]!, hit.value);
@@ -171,6 +176,11 @@ export function createCacheLayer(runtime: CacheRuntime): Layer {
       };
     },
   };
+}
+
+function memoryHit(store: TieredCache, key: string): { value: number[]; tier: 'memory' } | undefined {
+  const value = store.memory?.get(key) as number[] | undefined;
+  return value === undefined ? undefined : { value, tier: 'memory' };
 }
 
 function countHit(runtime: CacheRuntime, ctx: CallContext, tier: 'memory' | 'redis', n: number) {

@@ -10,7 +10,7 @@ export interface CacheStats {
   /** Answers received from another instance's fill. */
   readonly peerHits: number;
   readonly misses: number;
-  /** Calls that joined an identical in-flight call. */
+  /** Calls that joined an identical in-flight call (embeddings count texts shared with other calls in flight). */
   readonly coalesced: number;
   /** Redis operations that failed open. */
   readonly failOpen: number;

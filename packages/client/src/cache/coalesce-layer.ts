@@ -152,12 +152,12 @@ export function createCoalesceLayer(runtime: CacheRuntime, options: CoalesceOpti
       const { promise, leader } = flights.run(key, ctx.signal, (signal) => fill(req, ctx, next, signal));
       if (!leader) {
         runtime.stats.coalesced++;
-        runtime.emit(ctx, { type: 'cache-coalesced', scope: 'process' });
+        runtime.emit(ctx, { type: 'cache-coalesced', scope: 'process', count: 1 });
       }
       const shared = await promise;
       if (shared.peer) {
         runtime.stats.peerHits++;
-        runtime.emit(ctx, { type: 'cache-coalesced', scope: 'peer' });
+        runtime.emit(ctx, { type: 'cache-coalesced', scope: 'peer', count: 1 });
         runtime.emit(ctx, { type: 'cache-hit', tier: 'peer', count: 1 });
         const result = leader ? shared.result : fromCache(toStored(shared.result), ctx);
         runtime.markHandled(result);
@@ -196,14 +196,14 @@ export function createCoalesceLayer(runtime: CacheRuntime, options: CoalesceOpti
         shared = created;
       } else {
         runtime.stats.coalesced++;
-        runtime.emit(ctx, { type: 'cache-coalesced', scope: 'process' });
+        runtime.emit(ctx, { type: 'cache-coalesced', scope: 'process', count: 1 });
       }
       for await (const event of shared!.consume(ctx.signal)) {
         if (event.type !== 'finish') {
           yield event;
         } else if (peerFinishes.has(event)) {
           runtime.stats.peerHits++;
-          runtime.emit(ctx, { type: 'cache-coalesced', scope: 'peer' });
+          runtime.emit(ctx, { type: 'cache-coalesced', scope: 'peer', count: 1 });
           runtime.emit(ctx, { type: 'cache-hit', tier: 'peer', count: 1 });
           const finish = leader ? event : { ...event, latencyMs: Date.now() - ctx.startedAt };
           runtime.markHandled(finish);
