@@ -59,7 +59,13 @@ export const providersSchema = z.strictObject({
   bedrock: z.strictObject({ region: z.string().min(1), endpoint: z.url().optional() }).optional(),
   sagemaker: z.strictObject({ region: z.string().min(1), endpoint: z.url().optional() }).optional(),
   vertex: z
-    .strictObject({ project: z.string().min(1), location: z.string().min(1), endpoint: z.url().optional() })
+    .strictObject({
+      project: z.string().min(1),
+      location: z.string().min(1),
+      endpoint: z.url().optional(),
+      /** How embeddings reach `predict`: the official client, or the same REST call decoded as plain JSON. @default 'client' */
+      embedTransport: z.enum(['client', 'rest-json']).optional(),
+    })
     .optional(),
   azure: z.strictObject({ endpoint: z.url() }).optional(),
 });

@@ -33,6 +33,24 @@ describe('toClientOptions', () => {
     expect(options.cache.redis).toEqual({ url: 'rediss://:p%40ss@cache.internal:6379' });
   });
 
+  it("passes Vertex's embedTransport through, and refuses an unknown one naming the choices", () => {
+    const vertex = { project: 'p', location: 'us-central1', embedTransport: 'rest-json' as const };
+    const options = toClientOptions(
+      parseFrontConfig({
+        models: [{ id: 'vertex/text-embedding-005', kind: 'embedding' }],
+        providers: { vertex },
+      }),
+      {},
+    );
+    expect(options.providers.vertex).toEqual(vertex);
+    expect(() =>
+      parseFrontConfig({
+        models: [{ id: 'vertex/text-embedding-005' }],
+        providers: { vertex: { ...vertex, embedTransport: 'json' } },
+      }),
+    ).toThrow(/providers\.vertex\.embedTransport[\s\S]*"client"[\s\S]*"rest-json"/);
+  });
+
   it('sends no inference components when no model has one', () => {
     const options = toClientOptions(parseFrontConfig({ models: [{ id: 'sagemaker/llama-tgi' }] }), {});
     expect(options.providers.sagemaker).toEqual({ adapters: { 'llama-tgi': 'tgi' } });
