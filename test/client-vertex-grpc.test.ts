@@ -1,7 +1,8 @@
-import { createClient, type GenAiClient, type GenAiError } from '@genai-deploy/client';
+import { createClient, type GenAiClient } from '@genai-deploy/client';
 import { type Emulator, startEmulator } from '@genai-deploy/emulator';
 import { OAuth2Client } from 'google-auth-library';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { failure } from './client.test-utils.js';
 
 // The Vertex provider over gRPC (the official client's default transport) against the emulator, which serves
 // PredictionService on the same port. An http:// endpoint with transport 'grpc' is an insecure channel.
@@ -28,14 +29,6 @@ afterAll(async () => {
   await emulator?.close();
 });
 beforeEach(() => emulator.reset());
-
-const failure = (p: Promise<unknown>) =>
-  p.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (e: unknown) => e as GenAiError,
-  );
 
 describe('Vertex over gRPC', () => {
   it('generate answers with the same text and usage as REST, one upstream request', async () => {

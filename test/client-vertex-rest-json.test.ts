@@ -1,7 +1,7 @@
-import { createClient, type GenAiClient, type GenAiError } from '@genai-deploy/client';
+import { createClient, type GenAiClient } from '@genai-deploy/client';
 import { type Emulator, startEmulator } from '@genai-deploy/emulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { emulatorProviders } from './client.test-utils.js';
+import { emulatorProviders, failure } from './client.test-utils.js';
 
 // Vertex embeddings with `embedTransport: 'rest-json'`: the documented REST predict call sent through
 // google-auth-library's authenticated request and decoded as plain JSON, against the emulator. Every answer
@@ -34,14 +34,6 @@ afterAll(async () => {
   await emulator?.close();
 });
 beforeEach(() => emulator.reset());
-
-const failure = (p: Promise<unknown>) =>
-  p.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (e: unknown) => e as GenAiError,
-  );
 
 describe("Vertex embed with embedTransport 'rest-json'", () => {
   it('createClient rejects an unknown embedTransport, naming the choices', () => {

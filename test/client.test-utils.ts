@@ -2,6 +2,7 @@ import {
   type ClientOptions,
   createClient,
   type GenAiClient,
+  type GenAiError,
   type ProvidersOptions,
 } from '@genai-deploy/client';
 import { type Emulator, type EmulatorOptions, startEmulator } from '@genai-deploy/emulator';
@@ -86,3 +87,12 @@ export async function eventually(check: () => boolean, ms = 5000, what = 'condit
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** The GenAiError a call fails with; fails the test if the call succeeds. */
+export const failure = (p: Promise<unknown>): Promise<GenAiError> =>
+  p.then(
+    () => {
+      throw new Error('expected the call to fail');
+    },
+    (e: unknown) => e as GenAiError,
+  );
