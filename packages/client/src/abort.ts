@@ -43,6 +43,92 @@ export function linkSignals(...parents: readonly (AbortSignal | undefined)[]): L
   };
 }
 
+/**
+ * The signal of one client call: it aborts on the caller's signal, at the call's deadline, or through
+ * `abort()` (close(), a stream consumer that stops). Nothing is created until a step reads `signal`: a call
+ * answered from the cache never needs it, and an AbortController, a listener on the caller's signal and a
+ * deadline timer cost more than the rest of such a call. Read late, the signal is already aborted when the
+ * caller's signal aborted, the deadline passed or `abort()` ran before; afterwards it aborts as they happen.
+ */
+export class CallSignal implements LinkedSignal {
+  readonly #parent: AbortSignal | undefined;
+  readonly #deadline: number;
+  readonly #deadlineMs: number;
+  #controller: AbortController | undefined;
+  #reason: unknown;
+  #aborted = false;
+  #timer: NodeJS.Timeout | undefined;
+  #detach: (() => void) | undefined;
+  #disposed = false;
+
+  /** `deadline` is epoch ms; `deadlineMs` the budget it came from (for the TimeoutError message). */
+  constructor(parent: AbortSignal | undefined, deadline: number, deadlineMs: number) {
+    this.#parent = parent;
+    this.#deadline = deadline;
+    this.#deadlineMs = deadlineMs;
+  }
+
+  get signal(): AbortSignal {
+    return (this.#controller ?? this.#materialize()).signal;
+  }
+
+  /** Whether the call is aborted, without creating its signal. */
+  get aborted(): boolean {
+    if (this.#controller) return this.#controller.signal.aborted;
+    if (this.#aborted) return true;
+    return !this.#disposed && (this.#parent?.aborted === true || Date.now() >= this.#deadline);
+  }
+
+  abort(reason?: unknown): void {
+    if (this.#controller) {
+      if (!this.#controller.signal.aborted) {
+        this.#controller.abort(reason ?? abortReason('the operation was aborted'));
+      }
+    } else if (!this.#aborted) {
+      this.#aborted = true;
+      this.#reason = reason ?? abortReason('the operation was aborted');
+    }
+    this.dispose();
+  }
+
+  dispose(): void {
+    this.#disposed = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#detach?.();
+    this.#detach = undefined;
+  }
+
+  #materialize(): AbortController {
+    const controller = new AbortController();
+    this.#controller = controller;
+    const parent = this.#parent;
+    if (this.#aborted) controller.abort(this.#reason);
+    else if (this.#disposed) {
+      // Read after the call ended (a layer keeping the context): nothing aborts it any more.
+    } else if (parent?.aborted) controller.abort(parent.reason);
+    else if (Date.now() >= this.#deadline) controller.abort(this.#timeoutReason());
+    else {
+      if (parent) {
+        this.#detach = subscribe(parent, () => {
+          controller.abort(parent.reason);
+          this.dispose();
+        });
+      }
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.abort(this.#timeoutReason());
+      }, this.#deadline - Date.now());
+      this.#timer.unref?.();
+    }
+    return controller;
+  }
+
+  #timeoutReason(): DOMException {
+    return timeoutReason(`the call's deadline of ${this.#deadlineMs} ms expired`);
+  }
+}
+
 interface Fanout {
   readonly listeners: Set<() => void>;
   readonly onAbort: () => void;

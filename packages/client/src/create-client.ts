@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Span } from '@opentelemetry/api';
-import { abortReason, type LinkedSignal, linkSignals, timeoutReason } from './abort.js';
+import { abortReason, CallSignal } from './abort.js';
 import { createRequestLayers } from './cache/request-layers.js';
 import type { ClientOptions, GenAiClient } from './client-options.js';
 import { GenAiError, isGenAiError } from './errors.js';
@@ -143,6 +143,53 @@ function checkClientOptions(options: ClientOptions): void {
   }
 }
 
+const noEmit = (): void => {};
+
+/** `ctx.emit` of a call when `onEvent` is set: tags each event with the call's id, operation and time. */
+function eventEmitter(
+  onEvent: (event: ClientEvent) => void,
+  requestId: string,
+  operation: Operation,
+): (event: ClientEventInput) => void {
+  // Object.assign, not `{ ...event, requestId, ... }`: in Node 20 a spread copy grown by new keys costs ~1 µs
+  // per key.
+  return (event) =>
+    deliver(
+      onEvent,
+      Object.assign({}, event, { requestId, operation, timestamp: Date.now() }) as ClientEvent,
+    );
+}
+
+/**
+ * The context of one client call. A class with `signal` as a getter: the call's AbortSignal is only created
+ * when a step reads it (see CallSignal); `{ ...ctx, signal }` copies every other field.
+ */
+class RootContext implements CallContext {
+  attempts = 0;
+  target?: Target;
+  readonly #link: CallSignal;
+
+  constructor(
+    readonly operation: Operation,
+    link: CallSignal,
+    readonly deadline: number,
+    readonly startedAt: number,
+    readonly requestId: string,
+    readonly emit: (event: ClientEventInput) => void,
+  ) {
+    this.#link = link;
+  }
+
+  get signal(): AbortSignal {
+    return this.#link.signal;
+  }
+
+  /** The call's signal state (kept off the instance's own fields, so that spreads do not copy it). */
+  get link(): CallSignal {
+    return this.#link;
+  }
+}
+
 /**
  * Creates a client over Bedrock, SageMaker, Vertex AI and Azure AI inference.
  *
@@ -157,7 +204,7 @@ export function createClient(options: ClientOptions = {}): GenAiClient {
   const onEvent = options.onEvent;
   const closing = new AbortController();
   /** Calls in flight, aborted by close(). */
-  const inFlight = new Set<LinkedSignal>();
+  const inFlight = new Set<CallSignal>();
   let closed: Promise<void> | undefined;
 
   // Official clients are created (and their SDKs loaded) on first use of each provider.
@@ -207,18 +254,11 @@ export function createClient(options: ClientOptions = {}): GenAiClient {
   const streamChain = composeStream(layers, terminal.stream);
   const embedChain = composeEmbed(layers, terminal.embed);
 
-  interface Call {
-    readonly ctx: CallContext;
-    readonly linked: LinkedSignal;
-    readonly emit: (event: ClientEventInput) => void;
-    dispose(): void;
-  }
-
   const begin = (
     operation: Operation,
     signal: AbortSignal | undefined,
     deadlineMs: number | undefined,
-  ): Call => {
+  ): RootContext => {
     if (closing.signal.aborted) {
       throw new GenAiError('the client is closed; create a new one with createClient()', { kind: 'aborted' });
     }
@@ -228,46 +268,26 @@ export function createClient(options: ClientOptions = {}): GenAiClient {
       typeof deadlineMs === 'number' && deadlineMs > 0 ? deadlineMs : defaultDeadlineMs,
       MAX_TIMER_MS,
     );
-    // One AbortController per call: the caller's signal, the deadline timer and close() all abort it.
-    // (AbortSignals are costly to create in Node; close() reaches calls through the `inFlight` set instead of
-    // a listener per call on a client-wide signal.)
-    const linked = linkSignals(signal);
-    const timer = setTimeout(
-      () => linked.abort(timeoutReason(`the call's deadline of ${ms} ms expired`)),
-      ms,
-    );
-    timer.unref?.();
-    inFlight.add(linked);
+    // The caller's signal, the deadline and close() all abort the call's signal, created when a step first
+    // reads it (a cache hit never does). close() reaches calls through the `inFlight` set instead of a
+    // listener per call on a client-wide signal.
+    const link = new CallSignal(signal, startedAt + ms, ms);
+    inFlight.add(link);
     const requestId = `${idPrefix}${(++idCounter).toString(36)}`;
-    const emit = (event: ClientEventInput) => {
-      if (onEvent) deliver(onEvent, { ...event, requestId, operation, timestamp: Date.now() } as ClientEvent);
-    };
-    const ctx: CallContext = {
-      operation,
-      signal: linked.signal,
-      deadline: startedAt + ms,
-      startedAt,
-      attempts: 0,
-      requestId,
-      emit,
-    };
-    return {
-      ctx,
-      linked,
-      emit,
-      dispose() {
-        clearTimeout(timer);
-        inFlight.delete(linked);
-        linked.dispose();
-      },
-    };
+    const emit = onEvent ? eventEmitter(onEvent, requestId, operation) : noEmit;
+    return new RootContext(operation, link, startedAt + ms, startedAt, requestId, emit);
   };
 
-  const failed = (call: Call, e: unknown, span: Span | undefined): GenAiError => {
+  const dispose = (ctx: RootContext): void => {
+    inFlight.delete(ctx.link);
+    ctx.link.dispose();
+  };
+
+  const failed = (ctx: RootContext, e: unknown, span: Span | undefined): GenAiError => {
     const error = isGenAiError(e)
       ? e
-      : call.ctx.signal.aborted
-        ? new GenAiError(String((call.ctx.signal.reason as Error)?.message ?? 'aborted'), {
+      : ctx.link.aborted
+        ? new GenAiError(String((ctx.signal.reason as Error)?.message ?? 'aborted'), {
             kind: 'aborted',
             cause: e,
           })
@@ -276,24 +296,28 @@ export function createClient(options: ClientOptions = {}): GenAiClient {
             retryable: false,
             cause: e,
           });
-    if (span) telemetry.fail(span, error, call.ctx.attempts);
-    call.emit({
-      type: 'error',
-      error,
-      latencyMs: Date.now() - call.ctx.startedAt,
-      attempts: call.ctx.attempts,
-      ...(error.target ? { target: error.target } : {}),
-    });
+    if (span) telemetry.fail(span, error, ctx.attempts);
+    if (onEvent) {
+      ctx.emit({
+        type: 'error',
+        error,
+        latencyMs: Date.now() - ctx.startedAt,
+        attempts: ctx.attempts,
+        ...(error.target ? { target: error.target } : {}),
+      });
+    }
     return error;
   };
 
+  // Events are built only when someone listens (a cache hit is cheap enough for their cost to show).
   const started = (
-    call: Call,
+    ctx: RootContext,
     model: string,
     route: string | undefined,
     targets: readonly { id: string }[],
   ) => {
-    call.emit({
+    if (!onEvent) return;
+    ctx.emit({
       type: 'request-start',
       model,
       ...(route ? { route } : {}),
@@ -301,8 +325,9 @@ export function createClient(options: ClientOptions = {}): GenAiClient {
     });
   };
 
-  const ended = (call: Call, result: Omit<GenerateResult, 'text'> | EmbedResult) => {
-    call.emit({
+  const ended = (ctx: RootContext, result: Omit<GenerateResult, 'text'> | EmbedResult) => {
+    if (!onEvent) return;
+    ctx.emit({
       type: 'request-end',
       usage:
         'outputTokens' in result.usage
@@ -311,9 +336,18 @@ export function createClient(options: ClientOptions = {}): GenAiClient {
       latencyMs: result.latencyMs,
       attempts: result.attempts,
       cached: result.cached,
-      ...(call.ctx.target ? { target: call.ctx.target } : {}),
+      ...(ctx.target ? { target: ctx.target } : {}),
     });
   };
+
+  /** The steps of one unary operation, built once per client (no closures per call). */
+  interface UnaryOperation<Req, Res> {
+    readonly name: 'generate' | 'embed';
+    validate(request: unknown): Req;
+    startSpan(req: Req): Span;
+    readonly chain: (req: Req, ctx: CallContext) => Promise<Res>;
+    endSpan(span: Span, result: Res, target: Target | undefined): void;
+  }
 
   /**
    * One generate or embed call, from validation to the request-end event: the chain's result stamped with the
@@ -323,58 +357,63 @@ export function createClient(options: ClientOptions = {}): GenAiClient {
     Req extends NormalizedGenerateRequest | NormalizedEmbedRequest,
     Res extends GenerateResult | EmbedResult,
   >(
-    operation: 'generate' | 'embed',
+    op: UnaryOperation<Req, Res>,
     request:
       | { readonly signal?: AbortSignal | undefined; readonly deadlineMs?: number | undefined }
       | undefined,
-    validate: () => Req,
-    startSpan: (req: Req) => Span,
-    chain: (req: Req, ctx: CallContext) => Promise<Res>,
-    endSpan: (span: Span, result: Res, target: Target | undefined) => void,
   ): Promise<Res> {
-    const call = begin(operation, request?.signal, request?.deadlineMs);
+    const ctx = begin(op.name, request?.signal, request?.deadlineMs);
     let span: Span | undefined;
     try {
-      const req = validate();
-      started(call, req.model, req.route, req.targets);
-      span = startSpan(req);
-      const raw = await chain(req, call.ctx);
+      const req = op.validate(request);
+      started(ctx, req.model, req.route, req.targets);
+      span = op.startSpan(req);
+      const raw = await op.chain(req, ctx);
       const result: Res = {
         ...raw,
-        attempts: call.ctx.attempts,
-        latencyMs: Date.now() - call.ctx.startedAt,
+        attempts: ctx.attempts,
+        latencyMs: Date.now() - ctx.startedAt,
       };
-      endSpan(span, result, call.ctx.target);
-      ended(call, result);
+      op.endSpan(span, result, ctx.target);
+      ended(ctx, result);
       return result;
     } catch (e) {
-      throw failed(call, e, span);
+      throw failed(ctx, e, span);
     } finally {
-      call.dispose();
+      dispose(ctx);
     }
   }
 
+  const generateOp: UnaryOperation<NormalizedGenerateRequest, GenerateResult> = {
+    name: 'generate',
+    validate: (request) => validateGenerate(request as GenerateRequest, vctx),
+    startSpan: (req) => telemetry.startGenerate('generate', req),
+    chain: generateChain,
+    endSpan: (span, result, target) => telemetry.endGenerate(span, result, target),
+  };
+
+  const embedOp: UnaryOperation<NormalizedEmbedRequest, EmbedResult> = {
+    name: 'embed',
+    validate: (request) => validateEmbed(request as EmbedRequest, vctx),
+    startSpan: (req) => telemetry.startEmbed(req),
+    chain: embedChain,
+    endSpan: (span, result, target) => telemetry.endEmbed(span, result, target),
+  };
+
   function generate(request: GenerateRequest): Promise<GenerateResult> {
-    return unaryCall(
-      'generate',
-      request,
-      () => validateGenerate(request, vctx),
-      (req) => telemetry.startGenerate('generate', req),
-      generateChain,
-      (span, result, target) => telemetry.endGenerate(span, result, target),
-    );
+    return unaryCall(generateOp, request);
   }
 
   async function* stream(request: GenerateRequest): AsyncGenerator<StreamEvent, void, undefined> {
-    const call = begin('stream', request?.signal, request?.deadlineMs);
+    const ctx = begin('stream', request?.signal, request?.deadlineMs);
     let span: Span | undefined;
     let finished = false;
     let text = options.telemetry?.recordContent ? '' : undefined;
     try {
       const req = validateGenerate(request, vctx);
-      started(call, req.model, req.route, req.targets);
+      started(ctx, req.model, req.route, req.targets);
       span = telemetry.startGenerate('stream', req);
-      for await (const event of streamChain(req, call.ctx)) {
+      for await (const event of streamChain(req, ctx)) {
         if (event.type === 'delta') {
           if (text !== undefined) text += event.text;
           yield event;
@@ -382,12 +421,16 @@ export function createClient(options: ClientOptions = {}): GenAiClient {
         }
         const finish: StreamFinish = {
           ...event,
-          attempts: call.ctx.attempts,
-          latencyMs: Date.now() - call.ctx.startedAt,
+          attempts: ctx.attempts,
+          latencyMs: Date.now() - ctx.startedAt,
         };
         finished = true;
-        telemetry.endGenerate(span, text === undefined ? finish : { ...finish, text }, call.ctx.target);
-        ended(call, finish);
+        telemetry.endGenerate(
+          span,
+          text === undefined ? finish : Object.assign({}, finish, { text }),
+          ctx.target,
+        );
+        ended(ctx, finish);
         yield finish;
         return;
       }
@@ -397,26 +440,19 @@ export function createClient(options: ClientOptions = {}): GenAiClient {
       });
     } catch (e) {
       finished = true;
-      throw failed(call, e, span);
+      throw failed(ctx, e, span);
     } finally {
       if (!finished) {
         // The consumer stopped reading (break/return): abort the upstream request and say so.
-        call.linked.abort(abortReason('the stream consumer stopped reading'));
-        failed(call, new GenAiError('the stream consumer stopped reading', { kind: 'aborted' }), span);
+        ctx.link.abort(abortReason('the stream consumer stopped reading'));
+        failed(ctx, new GenAiError('the stream consumer stopped reading', { kind: 'aborted' }), span);
       }
-      call.dispose();
+      dispose(ctx);
     }
   }
 
   function embed(request: EmbedRequest): Promise<EmbedResult> {
-    return unaryCall(
-      'embed',
-      request,
-      () => validateEmbed(request, vctx),
-      (req) => telemetry.startEmbed(req),
-      embedChain,
-      (span, result, target) => telemetry.endEmbed(span, result, target),
-    );
+    return unaryCall(embedOp, request);
   }
 
   function close(): Promise<void> {
