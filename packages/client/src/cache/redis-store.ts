@@ -223,26 +223,28 @@ export class RedisStore {
     command: (client: Redis) => Promise<R>,
     map: (reply: R) => T,
   ): Promise<T | F> {
-    const failOpen = (reason: string): F => {
-      this.#onFailOpen(operation, reason);
-      report?.(operation, reason);
-      return fallback;
-    };
     if (this.client.status !== 'ready') {
       // Only the very first connection is waited for (bounded): later outages fail at once.
       const first = this.#firstConnect;
-      if (!first) return Promise.resolve(failOpen(`redis not connected (status ${this.client.status})`));
+      if (!first) {
+        return Promise.resolve(
+          this.#failOpen(operation, report, fallback, `redis not connected (status ${this.client.status})`),
+        );
+      }
       return within(first, this.#firstConnectWaitMs).then(() =>
         this.ready
           ? this.#run(operation, report, fallback, command, map)
-          : failOpen(`redis not connected (status ${this.client.status})`),
+          : this.#failOpen(operation, report, fallback, `redis not connected (status ${this.client.status})`),
       );
     }
+    // Inline arrows only, no named helper closures: this runs for every cache read.
     return new Promise<T | F>((resolve) => {
       let done = false;
       const timer = this.#deadlines.add(this.#timeoutMs, () => {
         done = true;
-        resolve(failOpen(`redis did not answer within ${this.#timeoutMs} ms`));
+        resolve(
+          this.#failOpen(operation, report, fallback, `redis did not answer within ${this.#timeoutMs} ms`),
+        );
       });
       let pending: Promise<R>;
       try {
@@ -258,17 +260,33 @@ export class RedisStore {
           try {
             resolve(map(reply));
           } catch (e) {
-            resolve(failOpen(`unreadable redis reply: ${(e as Error).message}`));
+            resolve(
+              this.#failOpen(operation, report, fallback, `unreadable redis reply: ${(e as Error).message}`),
+            );
           }
         },
         (e: unknown) => {
           if (done) return;
           done = true;
           this.#deadlines.cancel(timer);
-          resolve(failOpen(`redis error: ${(e as Error)?.message ?? String(e)}`));
+          resolve(
+            this.#failOpen(operation, report, fallback, `redis error: ${(e as Error)?.message ?? String(e)}`),
+          );
         },
       );
     });
+  }
+
+  /** Reports an operation that failed open (store-wide and to the call) and gives its fallback value. */
+  #failOpen<F>(
+    operation: RedisOperation,
+    report: FailOpenReporter | undefined,
+    fallback: F,
+    reason: string,
+  ): F {
+    this.#onFailOpen(operation, reason);
+    report?.(operation, reason);
+    return fallback;
   }
 }
 
