@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalize } from './canonical.js';
+import { canonicalize, canonicalizeFields } from './canonical.js';
 
 /** JSON with every object's keys sorted by code unit: what the canonical form of a JSON value must equal. */
 function sortedJson(v: unknown): string {
@@ -72,5 +72,26 @@ describe('canonicalize: the stored form', () => {
     const a: Record<string, unknown> = {};
     a['self'] = [a];
     expect(() => canonicalize(a)).toThrow('cannot build a cache key from a value with a cycle');
+  });
+});
+
+describe('canonicalizeFields', () => {
+  it('writes what canonicalize writes for a copy without the omitted fields', () => {
+    const omit = new Set(['signal', 'model', 'b']);
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.constantFrom('a', 'b', 'model', 'signal', 'z', 'é'), fc.jsonValue()),
+        (obj) => {
+          const copy = Object.fromEntries(Object.entries(obj).filter(([k]) => !omit.has(k)));
+          expect(canonicalizeFields(obj, omit)).toBe(canonicalize(copy));
+        },
+      ),
+    );
+  });
+
+  it('rejects a cycle through the object itself', () => {
+    const a: Record<string, unknown> = { x: 1 };
+    a['self'] = { back: a };
+    expect(() => canonicalizeFields(a, new Set(['x']))).toThrow(/cycle/);
   });
 });

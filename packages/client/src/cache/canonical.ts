@@ -13,6 +13,15 @@ export function canonicalize(value: unknown): string {
   return write(value, []);
 }
 
+/**
+ * The canonical form of `obj` without its fields named in `omit`: what `canonicalize` writes for a copy of
+ * the object that leaves them out, without making the copy (a cache key hashes a request minus a few fields).
+ */
+export function canonicalizeFields(obj: object, omit: ReadonlySet<string>): string {
+  const ancestors = [obj];
+  return writeFields(obj as Record<string, unknown>, ancestors, omit);
+}
+
 // Written for speed (it runs on every cacheable call, before the cache lookup): one string built by
 // appending, no intermediate arrays, the ancestors of the current value in a small array for the cycle check.
 function write(value: unknown, ancestors: object[]): string {
@@ -52,20 +61,29 @@ function write(value: unknown, ancestors: object[]): string {
       return `${out}]`;
     }
     const source = obj instanceof Map ? Object.fromEntries(obj) : (obj as Record<string, unknown>);
-    const keys = sortedKeys(source);
-    let out = '{';
-    let first = true;
-    for (const key of keys) {
-      const v = source[key];
-      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
-      if (!first) out += ',';
-      first = false;
-      out += `${quote(key)}:${write(v, ancestors)}`;
-    }
-    return `${out}}`;
+    return writeFields(source, ancestors, undefined);
   } finally {
     ancestors.pop();
   }
+}
+
+function writeFields(
+  source: Record<string, unknown>,
+  ancestors: object[],
+  omit: ReadonlySet<string> | undefined,
+): string {
+  const keys = sortedKeys(source);
+  let out = '{';
+  let first = true;
+  for (const key of keys) {
+    const v = source[key];
+    if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+    if (omit?.has(key)) continue;
+    if (!first) out += ',';
+    first = false;
+    out += `${quote(key)}:${write(v, ancestors)}`;
+  }
+  return `${out}}`;
 }
 
 /** Characters JSON.stringify escapes (controls, quote, backslash, surrogates): strings without any need none. */
