@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { NormalizedEmbedRequest, NormalizedGenerateRequest, Target } from '../types.js';
@@ -102,6 +103,45 @@ describe('generateCacheKey', () => {
     expect(generateCacheKey(base, { prefix: 'app:', namespace: 'tenant a' })).toMatch(
       /^app:v1:tenant%20a:g:[A-Za-z0-9_-]{43}$/,
     );
+  });
+
+  it('is the SHA-256 of the canonical body { op, v, ns, scope, targets, req } (property; keys stored in Redis stay valid)', () => {
+    // The reference derivation: the key body written directly by generateCacheKey must stay this string.
+    const NOT_IN_KEY = new Set(['signal', 'cache', 'deadlineMs', 'route', 'model', 'targets', 'input']);
+    const reference = (req: NormalizedGenerateRequest, namespace?: string) => {
+      const scope = typeof req.cache === 'object' ? req.cache.scope : undefined;
+      const body = canonicalize({
+        op: 'generate',
+        v: 1,
+        ns: namespace,
+        scope,
+        targets: req.targets.map((t) => [t.provider, t.model, t.region]),
+        req: Object.fromEntries(Object.entries(req).filter(([k]) => !NOT_IN_KEY.has(k))),
+      });
+      return `genai:v1:${namespace === undefined ? '_' : encodeURIComponent(namespace)}:g:${createHash('sha256').update(body).digest('base64url')}`;
+    };
+    fc.assert(
+      fc.property(
+        requestArb,
+        fc.option(fc.string({ minLength: 1, maxLength: 20 }), { nil: undefined }),
+        fc.option(fc.string(), { nil: undefined }),
+        (fields, scope, namespace) => {
+          const req = {
+            ...base,
+            ...fields,
+            ...(scope !== undefined ? { cache: { scope } } : {}),
+          } as NormalizedGenerateRequest;
+          expect(generateCacheKey(req, namespace === undefined ? {} : { namespace })).toBe(
+            reference(req, namespace),
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+    // A fixed key, so a change of derivation cannot pass unnoticed (bump CACHE_KEY_VERSION instead).
+    expect(generateCacheKey(base)).toBe(reference(base));
+    // Computed by the derivation released before this one: entries already in Redis keep their keys.
+    expect(generateCacheKey(base)).toBe('genai:v1:_:g:NSm6ps-UY8z_udz_LaXojEVRLBiP6C7os677IBrLKxk');
   });
 
   it('does not depend on key order anywhere in the request (property)', () => {
