@@ -38,7 +38,7 @@ const MODELS: readonly Target[] = [
 ];
 const SWEEP_MODEL = MODELS[2]!;
 const CALLS = 1000;
-const ROUNDS = 3;
+const ROUNDS = 5;
 const WINDOWS = [0, 2, 5, 10, 20];
 const ARRIVALS_PER_MS = 5;
 
