@@ -8,14 +8,8 @@
  */
 import { type ClientEvent, createClient } from '@genai-deploy/client';
 import { H100_ENCODER_MS, interpolate } from '../../packages/emulator/src/latency.js';
-import {
-  median,
-  quantile,
-  resetEmulator,
-  startEmulatorProcess,
-  upstream,
-} from '../client-cache-helpers.js';
 import { emulatorProviders } from '../client.test-utils.js';
+import { median, quantile, resetEmulator, startEmulatorProcess, upstream } from '../client-cache-helpers.js';
 
 interface Target {
   readonly label: string;
