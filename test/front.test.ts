@@ -178,6 +178,38 @@ describe('embeddings through the openai client', () => {
   });
 });
 
+describe("the client's cache and batching counters in /metrics", () => {
+  it('counts batched texts, cache lookups by result and coalesced texts', async () => {
+    const model = 'vertex/text-embedding-005';
+    const metricsText = async () =>
+      (await fetch(`${platform.front.url}/metrics`, { headers: { authorization: `Bearer ${KEY}` } })).text();
+    const value = (text: string, series: string) => {
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+      return line === undefined ? 0 : Number(line.slice(series.length + 1));
+    };
+    const batched = `genai_client_embedding_batch_size_sum{target="${model}"}`;
+    const before = await metricsText();
+    const texts = Array.from({ length: 5 }, (_, i) => `metrics text ${randomUUID()} ${i}`);
+    // The same new text asked twice at once: one of them shares the other's upstream slot.
+    await Promise.all([...texts, texts[0]!].map((input) => openai.embeddings.create({ model, input })));
+    await openai.embeddings.create({ model, input: texts[1]! }); // now cached
+    const after = await metricsText();
+    expect(value(after, batched) - value(before, batched)).toBe(5);
+    expect(platform.emulator.requests().items['vertex.predict']).toBe(5);
+    const lookups = (result: string) =>
+      value(after, `genai_client_cache_lookups_total{result="${result}"}`) -
+      value(before, `genai_client_cache_lookups_total{result="${result}"}`);
+    expect(lookups('miss')).toBeGreaterThanOrEqual(5);
+    // The last call is a memory hit; the duplicate either shared the first one's slot or, arriving after its
+    // answer, was a hit too: either way it is counted, and it never went upstream (5 texts above).
+    const coalesced = 'genai_client_coalesced_total{scope="process"}';
+    expect(lookups('memory_hit') + value(after, coalesced) - value(before, coalesced)).toBeGreaterThanOrEqual(
+      2,
+    );
+    expect(after).toContain('# TYPE genai_client_cache_fail_open_total counter');
+  });
+});
+
 describe('models, auth and validation', () => {
   it('lists configured models and routes', async () => {
     const ids = [];

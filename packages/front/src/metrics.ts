@@ -1,3 +1,4 @@
+import { BATCH_SIZE_BUCKETS, type ClientEvent } from '@genai-deploy/client';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The front's Prometheus metrics, on a registry of its own (several fronts can live in one process). */
@@ -13,6 +14,11 @@ export class FrontMetrics {
   readonly inFlight: Gauge;
   readonly jobs: Counter<'status'>;
   readonly redisErrors: Counter<'use'>;
+  readonly clientCache: Counter<'result'>;
+  readonly clientCoalesced: Counter<'scope'>;
+  readonly clientCacheFailOpen: Counter<'operation'>;
+  readonly clientCacheSkipped: Counter<'reason'>;
+  readonly clientBatchSize: Histogram<'target'>;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     this.registry = new Registry();
@@ -78,5 +84,61 @@ export class FrontMetrics {
       labelNames: ['use'],
       registers,
     });
+    // The client's cache, coalescing and batching layers, from its typed events (observeClientEvent).
+    this.clientCache = new Counter({
+      name: 'genai_client_cache_lookups_total',
+      help: 'Cache lookups of the client (embeddings count texts), by result: memory_hit, redis_hit, peer_hit, miss.',
+      labelNames: ['result'],
+      registers,
+    });
+    this.clientCoalesced = new Counter({
+      name: 'genai_client_coalesced_total',
+      help: 'Calls (embeddings: texts) that shared an identical in-flight upstream call, in this process or another instance.',
+      labelNames: ['scope'],
+      registers,
+    });
+    this.clientCacheFailOpen = new Counter({
+      name: 'genai_client_cache_fail_open_total',
+      help: 'Redis cache operations that failed or were too slow, after which the call went on without Redis.',
+      labelNames: ['operation'],
+      registers,
+    });
+    this.clientCacheSkipped = new Counter({
+      name: 'genai_client_cache_skipped_total',
+      help: 'Answers not stored in the cache, by reason (too-large, content-filter, not-final).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.clientBatchSize = new Histogram({
+      name: 'genai_client_embedding_batch_size',
+      help: 'Texts per upstream embedding call made by the micro-batcher, by target.',
+      labelNames: ['target'],
+      buckets: [...BATCH_SIZE_BUCKETS],
+      registers,
+    });
+  }
+
+  /** Counts one of the client's cache, coalescing and batching events. */
+  observeClientEvent(event: ClientEvent): void {
+    switch (event.type) {
+      case 'cache-hit':
+        this.clientCache.inc({ result: `${event.tier}_hit` }, event.count);
+        break;
+      case 'cache-miss':
+        this.clientCache.inc({ result: 'miss' }, event.count);
+        break;
+      case 'cache-coalesced':
+        this.clientCoalesced.inc({ scope: event.scope }, event.count);
+        break;
+      case 'cache-fail-open':
+        this.clientCacheFailOpen.inc({ operation: event.redisOperation });
+        break;
+      case 'cache-skip':
+        this.clientCacheSkipped.inc({ reason: event.reason }, event.count);
+        break;
+      case 'batch-dispatch':
+        this.clientBatchSize.observe({ target: event.target }, event.size);
+        break;
+    }
   }
 }

@@ -63,13 +63,13 @@ export async function createFrontFromEnv(
   const metrics = options.metrics ?? new FrontMetrics();
   const userOptions = options.clientOptions ?? {};
   const userListener = userOptions.onEvent;
-  // Every upstream request, failed calls included, from the client's typed events.
+  // Every upstream request, failed calls included, and the cache/batching counters, from the client's typed events.
   const clientOptions: ClientOptions = {
     ...userOptions,
     onEvent: (event) => {
       if (event.type === 'attempt') {
         metrics.upstreamRequests.inc({ target: event.target.id, provider: event.target.provider });
-      }
+      } else metrics.observeClientEvent(event);
       userListener?.(event);
     },
   };
