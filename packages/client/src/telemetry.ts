@@ -57,18 +57,12 @@ export class Telemetry {
     const first = req.targets[0];
     const model = first?.model ?? req.model;
     // What samplers need is given at start; the rest only when the span records (no SDK: a no-op span).
-    // One literal, no spreads: without an SDK this is all a call pays for its span.
-    const system = first ? GEN_AI_SYSTEM[first.provider] : undefined;
+    const startAttributes = systemAttributes(first);
+    startAttributes['gen_ai.operation.name'] = 'chat';
+    startAttributes['gen_ai.request.model'] = model;
     const span = this.tracer.startSpan(`chat ${model}`, {
       kind: SpanKind.CLIENT,
-      attributes: system
-        ? {
-            'gen_ai.system': system.system,
-            'gen_ai.provider.name': system.providerName,
-            'gen_ai.operation.name': 'chat',
-            'gen_ai.request.model': model,
-          }
-        : { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': model },
+      attributes: startAttributes,
     });
     if (!span.isRecording()) return span;
     const attributes: Attributes = {};
