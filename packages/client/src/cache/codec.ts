@@ -43,14 +43,6 @@ export function encodeJson(value: unknown, options: CodecOptions = {}): Buffer {
 
 /** Decodes a JSON entry; undefined when the bytes are not one (treated as a miss). */
 export function decodeJson(bytes: Uint8Array): unknown {
-  if (bytes[0] === JSON_UTF8 && Buffer.isBuffer(bytes)) {
-    // The common case (an uncompressed answer read from Redis): parse straight from the bytes read, no copy.
-    try {
-      return JSON.parse(bytes.toString('utf8', 1));
-    } catch {
-      return undefined;
-    }
-  }
   const opened = safeOpen(bytes);
   if (opened?.format !== JSON_UTF8) return undefined;
   try {
