@@ -12,14 +12,13 @@ let json: GenAiClient;
 let viaClient: GenAiClient;
 
 function vertexClient(url: string, embedTransport: 'client' | 'rest-json', extra = {}): GenAiClient {
-  const providers = emulatorProviders(url);
   return createClient({
     retry: false,
     circuitBreaker: false,
     cache: false,
     batch: false,
     ...extra,
-    providers: { vertex: { ...providers.vertex!, embedTransport } },
+    providers: { vertex: emulatorProviders(url, { embedTransport }).vertex! },
   });
 }
 

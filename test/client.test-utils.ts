@@ -12,13 +12,17 @@ import { OAuth2Client } from 'google-auth-library';
 
 export const AWS_CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
 
-export function emulatorProviders(url: string): ProvidersOptions {
+/** Every provider pointed at the emulator; `vertex` adds Vertex options (e.g. `embedTransport`). */
+export function emulatorProviders(
+  url: string,
+  vertex: Partial<NonNullable<ProvidersOptions['vertex']>> = {},
+): ProvidersOptions {
   const authClient = new OAuth2Client();
   authClient.setCredentials({ access_token: 'test-token' });
   return {
     bedrock: { region: 'us-east-1', endpoint: url, credentials: AWS_CREDENTIALS },
     sagemaker: { region: 'us-east-1', endpoint: url, credentials: AWS_CREDENTIALS },
-    vertex: { project: 'test-project', location: 'us-central1', endpoint: url, authClient },
+    vertex: { project: 'test-project', location: 'us-central1', endpoint: url, authClient, ...vertex },
     azure: { endpoint: url, apiKey: 'test-key' },
   };
 }

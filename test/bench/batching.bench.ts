@@ -56,17 +56,13 @@ async function run(
   arrivalsPerMs?: number,
 ): Promise<Run> {
   const events: ClientEvent[] = [];
-  const providers = emulatorProviders(emulator.url);
   const client = createClient({
     retry: false,
     circuitBreaker: false,
     cache: false,
     batch,
     onEvent: (e) => events.push(e),
-    providers: {
-      ...providers,
-      vertex: { ...providers.vertex!, embedTransport: vertexEmbedTransport ?? 'client' },
-    },
+    providers: emulatorProviders(emulator.url, { embedTransport: vertexEmbedTransport ?? 'client' }),
   });
   await client.embed({ model, input: 'warm-up' }); // loads the Vertex client outside the measurement
   await resetEmulator(emulator.url);
