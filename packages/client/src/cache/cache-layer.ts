@@ -54,6 +54,31 @@ export function fromCache(answer: StoredAnswer, ctx: CallContext): GenerateResul
   });
 }
 
+/**
+ * Passes a provider stream on, storing its answer (the deltas' text and the finish event) unless a layer below
+ * already did. Stored before the finish event goes on, so a caller that stops right after it still leaves the
+ * answer in the cache (and a coalescing holder stores it before its lock goes). A stream that ends without a
+ * finish event is partial and never stored.
+ */
+export async function* storingStream(
+  runtime: CacheRuntime,
+  ctx: CallContext,
+  key: string,
+  req: NormalizedGenerateRequest,
+  events: AsyncIterable<StreamEvent>,
+): AsyncGenerator<StreamEvent> {
+  let text = '';
+  for await (const event of events) {
+    if (event.type === 'delta') {
+      text += event.text;
+    } else if (runtime.store && !runtime.isHandled(event)) {
+      await storeAnswer(runtime, ctx, key, req, toStored({ ...event, text }));
+      runtime.markHandled(event);
+    }
+    yield event;
+  }
+}
+
 /** Replays a cached answer as a stream: the text as one delta, then the finish event with `cached: true`. */
 export async function* replay(answer: StoredAnswer, ctx: CallContext): AsyncGenerator<StreamEvent> {
   if (answer.text.length > 0) yield { type: 'delta', text: answer.text };
@@ -101,17 +126,7 @@ export function createCacheLayer(runtime: CacheRuntime): Layer {
         return;
       }
       countMiss(runtime, ctx, 1);
-      let text = '';
-      for await (const event of next(req, ctx)) {
-        if (event.type === 'delta') {
-          text += event.text;
-        } else if (!runtime.isHandled(event)) {
-          // Stored before the finish event reaches the caller, so a caller that stops right after it
-          // still leaves the answer in the cache. A stream that ends without a finish event is partial.
-          await storeAnswer(runtime, ctx, key, req, toStored({ ...event, text }));
-        }
-        yield event;
-      }
+      yield* storingStream(runtime, ctx, key, req, next(req, ctx));
     },
 
     async embed(req: NormalizedEmbedRequest, ctx: CallContext, next: EmbedNext) {

@@ -7,7 +7,7 @@ import type {
   StreamEvent,
   StreamNext,
 } from '../types.js';
-import { fromCache, replay, storeAnswer } from './cache-layer.js';
+import { fromCache, replay, storeAnswer, storingStream } from './cache-layer.js';
 import { type CoalesceOptions, positive } from './cache-options.js';
 import { isCacheableRequest } from './cache-policy.js';
 import { answerCodec, type CacheRuntime, type StoredAnswer, toStored } from './cache-runtime.js';
@@ -126,18 +126,9 @@ export function createCoalesceLayer(runtime: CacheRuntime, options: CoalesceOpti
           }
         }
       }
-      let text = '';
-      for await (const event of next(req, shared)) {
-        if (event.type === 'delta') {
-          text += event.text;
-        } else if (runtime.store && !runtime.isHandled(event)) {
-          // Stored before the finish event reaches any caller and before the lock goes: a waiting instance
-          // that sees the lock released finds the answer, and so does an identical call arriving just after.
-          await storeAnswer(runtime, ctx, key, req, toStored({ ...event, text }));
-          runtime.markHandled(event);
-        }
-        yield event;
-      }
+      // Stored before the finish event reaches any caller and before the lock goes: a waiting instance
+      // that sees the lock released finds the answer, and so does an identical call arriving just after.
+      yield* storingStream(runtime, ctx, key, req, next(req, shared));
     } finally {
       if (token) await redis!.unlock(runtime.lockKeyOf(key), token, runtime.reporter(ctx));
     }
