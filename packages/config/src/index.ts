@@ -1,1 +1,10 @@
+export {
+  FRONT_ENV,
+  FRONT_ENV_NAMES,
+  type FrontEnvKey,
+  type FrontEnvName,
+  type FrontEnvSetter,
+  type FrontEnvVariable,
+  frontEnvName,
+} from './front-env.js';
 export * from './schema.js';
