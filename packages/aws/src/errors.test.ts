@@ -1,3 +1,4 @@
+import { CONSTRUCT_ERROR_CODE, isConstructError } from '@genai-deploy/config';
 import { App, Stack } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { type AwsConstructError, errors, isAwsConstructError } from './errors.js';
@@ -48,9 +49,12 @@ describe('errors', () => {
     expect(samples).toHaveLength(Object.keys(errors).length);
     for (const e of samples) {
       expect(isAwsConstructError(e)).toBe(true);
+      expect(isConstructError(e)).toBe(true);
+      expect(e.constructPath).toBe('S');
       expect(e.message.startsWith('[S] ')).toBe(true);
       expect(e.message).toMatch(/Fix:/);
-      expect(e.code).toMatch(/^[A-Z][A-Za-z0-9]+$/);
+      expect(e.code).toMatch(CONSTRUCT_ERROR_CODE);
+      expect(e.legacyCode).toMatch(/^[A-Z][A-Za-z0-9]+$/);
     }
     expect(errors.frontHandlerMissing(scope, 'not installed').message).toMatch(
       /cannot find the front's Lambda handler \(@genai-deploy\/front\/lambda\): not installed\. Fix: .*pass `entry`.*or `code`/,

@@ -1,22 +1,26 @@
+import { ConstructError } from '@genai-deploy/config';
 import type { IConstruct } from 'constructs';
 
 /**
  * Thrown at synth when construct props cannot deploy. Each message says what was received, what is expected
  * and how to fix it, and names the construct path so the failing construct is easy to find in a large app.
  */
-export class AwsConstructError extends Error {
+export class AwsConstructError extends ConstructError {
   override readonly name = 'AwsConstructError';
   readonly isAwsConstructError = true;
   constructor(
-    /** Stable identifier of the failed check, e.g. `NvmeVolumeSize`. */
-    readonly code: string,
+    /** Stable identifier of the failed check, in kebab-case, e.g. `nvme-volume-size`. */
+    code: string,
     message: string,
     /** Path of the construct that failed validation. */
-    readonly constructPath: string | undefined,
+    constructPath: string | undefined,
   ) {
-    super(constructPath ? `[${constructPath}] ${message}` : message);
+    super(code, constructPath ? `[${constructPath}] ${message}` : message, constructPath, pascalCase(code));
   }
 }
+
+/** This package spelled its codes in PascalCase (`NvmeVolumeSize`) before codes shared one convention. */
+const pascalCase = (code: string) => code.replace(/(?:^|-)([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 /** Type guard that survives two copies of this package in one app. */
 export const isAwsConstructError = (e: unknown): e is AwsConstructError =>
@@ -30,7 +34,7 @@ const quote = (v: unknown) => JSON.stringify(v);
 export const errors = {
   unknownInstanceType: (scope: IConstruct, received: string, known: readonly string[]) =>
     make(
-      'UnknownInstanceType',
+      'unknown-instance-type',
       scope,
       `instanceType ${quote(received)} is not in the GPU instance catalog. Expected one of: ${known.join(', ')}. ` +
         'Fix: pick a catalog type, or pass `gpu: { count, memoryGib, nvme }` to describe an instance the catalog lacks.',
@@ -38,7 +42,7 @@ export const errors = {
 
   notAnMlInstance: (scope: IConstruct, received: string) =>
     make(
-      'NotAnMlInstance',
+      'not-an-ml-instance',
       scope,
       `instanceType ${quote(received)} is not a SageMaker hosting instance type. Expected the "ml." form, ` +
         `e.g. "ml.g5.2xlarge". Fix: use ${quote(`ml.${received.replace(/^ml\./, '')}`)}.`,
@@ -46,7 +50,7 @@ export const errors = {
 
   nvmeVolumeSize: (scope: IConstruct, instanceType: string, volumeSizeGb: number) =>
     make(
-      'NvmeVolumeSize',
+      'nvme-volume-size',
       scope,
       `volumeSizeGb is ${volumeSizeGb}, but ${instanceType} has local NVMe storage and SageMaker rejects ` +
         'VolumeSizeInGB for NVMe-backed instances at deploy time. Expected: no volumeSizeGb for this family. ' +
@@ -55,7 +59,7 @@ export const errors = {
 
   nvmeKmsKey: (scope: IConstruct, instanceType: string) =>
     make(
-      'NvmeKmsKey',
+      'nvme-kms-key',
       scope,
       `encryptionKey is set, but ${instanceType} has local NVMe storage, which SageMaker encrypts with a hardware ` +
         'module and rejects an endpoint-config KmsKeyId for at deploy time. Expected: no encryptionKey for this ' +
@@ -74,7 +78,7 @@ export const errors = {
     },
   ) =>
     make(
-      'ModelTooLarge',
+      'model-too-large',
       scope,
       `modelSizeGib is ${args.modelSizeGib} GiB${args.quantization ? ` (after ${args.quantization} quantization)` : ''}, ` +
         `but ${args.gpus} GPU(s) of ${args.instanceType} leave about ${args.usableGib.toFixed(1)} GiB for weights ` +
@@ -85,7 +89,7 @@ export const errors = {
 
   tooManyGpus: (scope: IConstruct, requested: number, instanceType: string, available: number) =>
     make(
-      'TooManyGpus',
+      'too-many-gpus',
       scope,
       `numGpus is ${requested}, but ${instanceType} has ${available} GPU(s). Expected 1..${available}. ` +
         `Fix: set numGpus to at most ${available} or choose a larger instance.`,
@@ -98,7 +102,7 @@ export const errors = {
     supported: readonly string[],
   ) =>
     make(
-      'QuantizationUnsupported',
+      'quantization-unsupported',
       scope,
       `quantization ${quote(quantization)} is not supported by the ${container} container. ` +
         `Expected one of: ${supported.length ? supported.join(', ') : '(none: this container takes no quantization option)'}. ` +
@@ -107,7 +111,7 @@ export const errors = {
 
   fp8NeedsHopperOrAda: (scope: IConstruct, instanceType: string) =>
     make(
-      'Fp8Unsupported',
+      'fp8-unsupported',
       scope,
       `quantization "fp8" needs FP8 tensor cores (Ada L4/L40S or Hopper H100/H200), but ${instanceType} has none. ` +
         'Fix: use ml.g6, ml.g6e, ml.p5 or ml.p5e, or pick "awq"/"gptq" with pre-quantized weights.',
@@ -115,14 +119,14 @@ export const errors = {
 
   invalidRange: (scope: IConstruct, prop: string, received: number, min: number, max: number, hint: string) =>
     make(
-      'InvalidRange',
+      'invalid-range',
       scope,
       `${prop} is ${received}; expected an integer from ${min} to ${max}. Fix: ${hint}`,
     ),
 
   minAboveMax: (scope: IConstruct, prop: string, min: number, max: number) =>
     make(
-      'MinAboveMax',
+      'min-above-max',
       scope,
       `${prop}.minCapacity (${min}) is greater than ${prop}.maxCapacity (${max}). Expected min <= max. ` +
         'Fix: raise maxCapacity or lower minCapacity.',
@@ -130,7 +134,7 @@ export const errors = {
 
   realtimeMinZero: (scope: IConstruct) =>
     make(
-      'RealtimeMinZero',
+      'realtime-min-zero',
       scope,
       'autoScaling.minCapacity is 0 on a real-time endpoint without inference components; SageMaker keeps at least ' +
         'one instance per variant, so the policy would fail at deploy time. Expected minCapacity >= 1. Fix: set ' +
@@ -139,7 +143,7 @@ export const errors = {
 
   conflictingModes: (scope: IConstruct, a: string, b: string) =>
     make(
-      'ConflictingModes',
+      'conflicting-modes',
       scope,
       `${a} and ${b} are both set, but an endpoint is either asynchronous or hosts inference components. ` +
         `Expected at most one of them. Fix: remove ${b} (or ${a}).`,
@@ -147,7 +151,7 @@ export const errors = {
 
   invalidName: (scope: IConstruct, prop: string, received: string, pattern: string, maxLength: number) =>
     make(
-      'InvalidName',
+      'invalid-name',
       scope,
       `${prop} ${quote(received)} does not match ${pattern} (max ${maxLength} characters). ` +
         `Fix: use letters, digits and hyphens, starting with a letter, at most ${maxLength} characters.`,
@@ -155,7 +159,7 @@ export const errors = {
 
   plaintextSecret: (scope: IConstruct, variable: string) =>
     make(
-      'PlaintextSecret',
+      'plaintext-secret',
       scope,
       `environment.${variable} looks like a credential passed in plain text; it would be stored in the template. ` +
         'Fix: put it in Secrets Manager and pass the secret (e.g. hfTokenSecret) instead.',
@@ -163,7 +167,7 @@ export const errors = {
 
   invalidFrontConfig: (scope: IConstruct, detail: string) =>
     make(
-      'InvalidFrontConfig',
+      'invalid-front-config',
       scope,
       `the front configuration built for GENAI_CONFIG is invalid:\n${detail}\n` +
         'Fix: correct the models/routes passed to the construct (they follow @genai-deploy/config).',
@@ -171,7 +175,7 @@ export const errors = {
 
   secretInFrontConfig: (scope: IConstruct, path: string) =>
     make(
-      'SecretInFrontConfig',
+      'secret-in-front-config',
       scope,
       `the front configuration holds a credential at ${path}; GENAI_CONFIG is a plain environment variable. ` +
         'Expected: no passwords or keys in it. Fix: keep API keys in apiKeysSecret and Redis AUTH in Secrets Manager.',
@@ -179,7 +183,7 @@ export const errors = {
 
   frontHandlerMissing: (scope: IConstruct, detail: string) =>
     make(
-      'FrontHandlerMissing',
+      'front-handler-missing',
       scope,
       `cannot find the front's Lambda handler (@genai-deploy/front/lambda): ${detail}. ` +
         'Fix: install @genai-deploy/front next to @genai-deploy/aws, or pass `entry` (a handler file to bundle) ' +
@@ -188,7 +192,7 @@ export const errors = {
 
   unknownModelTarget: (scope: IConstruct, target: string, known: readonly string[]) =>
     make(
-      'UnknownModelTarget',
+      'unknown-model-target',
       scope,
       `route target ${quote(target)} is not a model of this platform. Expected one of: ${known.join(', ') || '(none)'}. ` +
         'Fix: add the model (sagemakerEndpoints or bedrockModels) or correct the route.',
@@ -196,7 +200,7 @@ export const errors = {
 
   frontCannotInvoke: (scope: IConstruct, key: string) =>
     make(
-      'FrontCannotInvoke',
+      'front-cannot-invoke',
       scope,
       `sagemakerModels.${key} sets asyncInference, but the front answers synchronously and an asynchronous endpoint ` +
         'only takes InvokeEndpointAsync with S3 inputs. Expected a real-time endpoint (optionally with autoScaling or ' +
@@ -206,7 +210,7 @@ export const errors = {
 
   noModels: (scope: IConstruct) =>
     make(
-      'NoModels',
+      'no-models',
       scope,
       'no model targets were given. Expected at least one SageMaker endpoint or Bedrock model id. ' +
         'Fix: pass sagemakerEndpoints and/or bedrockModels.',
@@ -214,7 +218,7 @@ export const errors = {
 
   invalidBedrockModelId: (scope: IConstruct, received: string) =>
     make(
-      'InvalidBedrockModelId',
+      'invalid-bedrock-model-id',
       scope,
       `Bedrock model id ${quote(received)} is not a foundation model id ("anthropic.claude-3-5-haiku-20241022-v1:0"), ` +
         'an inference profile id ("us.anthropic.claude-3-5-haiku-20241022-v1:0") or an inference profile ARN. ' +
@@ -223,7 +227,7 @@ export const errors = {
 
   wafRegion: (scope: IConstruct, region: string) =>
     make(
-      'WafRegion',
+      'waf-region',
       scope,
       `a CloudFront web ACL must be created in us-east-1, but this stack is in ${region}. ` +
         'Fix: create the web ACL in a us-east-1 stack and pass its ARN as cloudFront.webAclArn, ' +
@@ -232,7 +236,7 @@ export const errors = {
 
   vectorDimension: (scope: IConstruct, received: number, engine: string, max: number) =>
     make(
-      'VectorDimension',
+      'vector-dimension',
       scope,
       `dimension is ${received}; the ${engine} engine accepts 1..${max}. ` +
         'Fix: set dimension to your embedding model size (1024 for Titan Text Embeddings v2, 1536 for OpenAI ada-002).',
@@ -240,7 +244,7 @@ export const errors = {
 
   vectorEngineSpace: (scope: IConstruct, engine: string, space: string, supported: readonly string[]) =>
     make(
-      'VectorEngineSpace',
+      'vector-engine-space',
       scope,
       `spaceType ${quote(space)} is not supported by the ${engine} engine. Expected one of: ${supported.join(', ')}. ` +
         'Fix: choose a supported space type or switch engine ("faiss" supports l2 and innerproduct, "nmslib" cosinesimil).',
@@ -248,21 +252,21 @@ export const errors = {
 
   cacheUsageLimits: (scope: IConstruct, what: string, received: number, min: number, max: number) =>
     make(
-      'CacheUsageLimits',
+      'cache-usage-limits',
       scope,
       `${what} is ${received}; ElastiCache Serverless accepts ${min}..${max}. Fix: set it within that range.`,
     ),
 
   snapshotTime: (scope: IConstruct, received: string) =>
     make(
-      'SnapshotTime',
+      'snapshot-time',
       scope,
       `dailySnapshotTime ${quote(received)} is not "HH:MM" (UTC). Fix: e.g. "03:00".`,
     ),
 
   unknownDlcRegion: (scope: IConstruct, region: string, known: readonly string[]) =>
     make(
-      'UnknownDlcRegion',
+      'unknown-dlc-region',
       scope,
       `no Deep Learning Container registry account is known for region ${quote(region)}. Expected one of: ` +
         `${known.join(', ')}. Fix: pass repositoryAccount (listed on the aws/deep-learning-containers ` +
@@ -271,7 +275,7 @@ export const errors = {
 
   isolationNeedsS3: (scope: IConstruct) =>
     make(
-      'IsolationNeedsS3',
+      'isolation-needs-s3',
       scope,
       'networkIsolation is true, but the model comes from the Hugging Face Hub, which an isolated container cannot ' +
         'reach. Expected: S3 model artifacts with network isolation. Fix: use ModelSource.fromBucket(...) or set ' +
@@ -280,7 +284,7 @@ export const errors = {
 
   invalidS3Key: (scope: IConstruct, received: string) =>
     make(
-      'InvalidS3Key',
+      'invalid-s3-key',
       scope,
       `model key ${quote(received)} is neither a prefix ending in "/" (uncompressed weights, recommended for LLMs) ` +
         'nor a ".tar.gz" archive. Fix: pass "models/llama-3-8b/" or "models/llama-3-8b/model.tar.gz".',
@@ -288,7 +292,7 @@ export const errors = {
 
   grantNeedsArn: (scope: IConstruct) =>
     make(
-      'GrantNeedsArn',
+      'grant-needs-arn',
       scope,
       "the grantee's principal has no role or user ARN, which the OpenSearch Serverless data-access policy needs. " +
         'Fix: grant to an IAM role (a Lambda function, an ECS task role) or an IAM user.',
@@ -296,7 +300,7 @@ export const errors = {
 
   emptyAccessPolicy: (scope: IConstruct) =>
     make(
-      'EmptyAccessPolicy',
+      'empty-access-policy',
       scope,
       'the data-access policy has no principal: no grants were made and no index admin is known (the stack does ' +
         'not use the default synthesizer). Fix: pass indexAdminPrincipalArns or call grantRead/grantReadWrite.',
@@ -304,7 +308,7 @@ export const errors = {
 
   vpcRequired: (scope: IConstruct, what: string) =>
     make(
-      'VpcRequired',
+      'vpc-required',
       scope,
       `${what} needs a VPC, but none was given. Fix: pass vpc (an ec2.IVpc with private subnets).`,
     ),

@@ -1,7 +1,7 @@
 import { Testing } from 'cdktf';
 import type { Construct } from 'constructs';
 import { expect } from 'vitest';
-import { isAzureConstructError } from './errors.js';
+import { type AzureConstructError, isAzureConstructError } from './errors.js';
 import type { ResourceGroupRef } from './resource-group-ref.js';
 
 export const RG: ResourceGroupRef = {
@@ -22,7 +22,10 @@ export function resources(json: any, type: string): any[] {
   return Object.values(json.resource?.[type] ?? {});
 }
 
-/** Asserts that building the scope throws an AzureConstructError with this code and message. */
+/**
+ * Asserts that building the scope throws an AzureConstructError with this code (kebab-case, or the former
+ * UPPER_SNAKE_CASE spelling these tables were written with) and message.
+ */
 export function expectConstructError(fn: (scope: Construct) => void, code: string, message: RegExp): void {
   let error: unknown;
   try {
@@ -31,6 +34,9 @@ export function expectConstructError(fn: (scope: Construct) => void, code: strin
     error = e;
   }
   expect(isAzureConstructError(error), `expected an AzureConstructError, got ${String(error)}`).toBe(true);
-  expect((error as { code: string }).code).toBe(code);
+  const { code: actual, legacyCode } = error as AzureConstructError;
+  expect(code === actual || code === legacyCode, `expected code ${code}, got ${actual} (${legacyCode})`).toBe(
+    true,
+  );
   expect((error as Error).message).toMatch(message);
 }

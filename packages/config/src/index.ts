@@ -1,3 +1,4 @@
+export { CONSTRUCT_ERROR_CODE, ConstructError, isConstructError } from './construct-error.js';
 export {
   FRONT_ENV,
   FRONT_ENV_NAMES,

@@ -1,3 +1,4 @@
+import { CONSTRUCT_ERROR_CODE, isConstructError } from '@genai-deploy/config';
 import { describe, expect, it } from 'vitest';
 import { errors, GcpConstructError, isGcpConstructError } from './errors.js';
 
@@ -51,6 +52,9 @@ describe('errors', () => {
     expect(error).toBeInstanceOf(GcpConstructError);
     expect(error.message.startsWith(`${P}: `)).toBe(true);
     expect(error.message).toMatch(/Fix: \S/);
+    expect(error.constructPath).toBe(P);
+    expect(error.code).toMatch(CONSTRUCT_ERROR_CODE);
+    expect(isConstructError(error)).toBe(true);
   });
 
   it('gives each rule its own code', () => {
