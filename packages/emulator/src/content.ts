@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { lexicalEmbedding } from './lexical-embedding.js';
 
 /** Deterministic content: the same prompt and parameters always give the same text or vector. */
 
@@ -38,9 +39,11 @@ export function countTokens(text: string): number {
 }
 
 export interface Completion {
-  /** Output words; join with ' ' for the text. */
+  /** Output tokens (words for prose, 4-character slices for JSON); their count is the usage's output tokens. */
   readonly words: readonly string[];
   readonly text: string;
+  /** Stream deltas; their concatenation is `text`. */
+  readonly pieces: readonly string[];
   /** Why generation ended: the answer is complete, maxTokens cut it, or a stop sequence was generated. */
   readonly finish: 'stop' | 'length' | 'stop_sequence';
   /** The stop sequence that ended the answer. */
@@ -82,12 +85,62 @@ export function complete(
   }
   if (maxTokens !== undefined && maxTokens < end) {
     const words = all.slice(0, Math.max(0, maxTokens));
-    return { words, text: words.join(' '), finish: 'length' };
+    return { words, text: words.join(' '), pieces: deltas(words), finish: 'length' };
   }
   const words = all.slice(0, end);
   if (stopSequence !== undefined)
-    return { words, text: words.join(' '), finish: 'stop_sequence', stopSequence };
-  return { words, text: words.join(' '), finish: 'stop' };
+    return { words, text: words.join(' '), pieces: deltas(words), finish: 'stop_sequence', stopSequence };
+  return { words, text: words.join(' '), pieces: deltas(words), finish: 'stop' };
+}
+
+/** A word of the answer vocabulary, drawn from `rand` (schema samples use it for their strings). */
+export function pickWord(rand: () => number): string {
+  return WORDS[Math.floor(rand() * WORDS.length)]!;
+}
+
+/**
+ * A fixed prose answer (a tool result echoed back, an image note before the generated words): whitespace
+ * tokens, streamed one word at a time with its leading whitespace kept, so the text stays verbatim.
+ */
+export function textCompletion(text: string, maxTokens?: number): Completion {
+  const all = text.match(/\s*\S+/g) ?? [];
+  const cut = maxTokens !== undefined && maxTokens < all.length;
+  const pieces = cut ? all.slice(0, Math.max(0, maxTokens)) : all;
+  const joined = cut ? pieces.join('') : text;
+  return { words: pieces.map((p) => p.trim()), text: joined, pieces, finish: cut ? 'length' : 'stop' };
+}
+
+/** Characters per token of JSON answers and tool arguments (what BPE tokenizers give on JSON, roughly). */
+export const JSON_CHARS_PER_TOKEN = 4;
+
+/** Tokens of JSON text: one per 4 characters, at least 1. */
+export function jsonTokens(json: string): number {
+  return Math.max(1, Math.ceil(json.length / JSON_CHARS_PER_TOKEN));
+}
+
+/**
+ * A JSON answer: tokens are 4-character slices, streamed 4 tokens per delta; maxTokens cuts the text (the
+ * JSON is then incomplete, as a real model's is).
+ */
+export function jsonCompletion(json: string, maxTokens?: number): Completion {
+  const tokens: string[] = [];
+  for (let i = 0; i < json.length; i += JSON_CHARS_PER_TOKEN)
+    tokens.push(json.slice(i, i + JSON_CHARS_PER_TOKEN));
+  const cut = maxTokens !== undefined && maxTokens < tokens.length;
+  const words = cut ? tokens.slice(0, Math.max(0, maxTokens)) : tokens;
+  return {
+    words,
+    text: words.join(''),
+    pieces: fragments(words.join(''), 16),
+    finish: cut ? 'length' : 'stop',
+  };
+}
+
+/** Splits text into fragments of `size` characters (the last may be shorter); one empty text gives none. */
+export function fragments(text: string, size: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+  return out;
 }
 
 /** Splits an answer into stream deltas of one word each (the first without a leading space). */
@@ -95,18 +148,10 @@ export function deltas(words: readonly string[]): string[] {
   return words.map((w, i) => (i === 0 ? w : ` ${w}`));
 }
 
-/** A deterministic unit vector of `dimensions` seeded by the text (and the model). */
+/**
+ * A deterministic unit vector of `dimensions` for the text (and the model): a lexical model, so texts that share
+ * words are close (lexical-embedding.ts).
+ */
 export function embed(text: string, dimensions: number, model = ''): number[] {
-  const rand = prng(seedOf('embedding', model, text));
-  const v = new Array<number>(dimensions);
-  let norm = 0;
-  for (let i = 0; i < dimensions; i++) {
-    // Sum of uniforms approximates a Gaussian, so directions are spread evenly on the sphere.
-    const x = rand() + rand() + rand() - 1.5;
-    v[i] = x;
-    norm += x * x;
-  }
-  norm = Math.sqrt(norm) || 1;
-  for (let i = 0; i < dimensions; i++) v[i] = v[i]! / norm;
-  return v;
+  return lexicalEmbedding(text, dimensions, model);
 }
