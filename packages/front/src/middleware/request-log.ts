@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import type { Context, MiddlewareHandler } from 'hono';
+import { type AppEnv, type FrontState, type RequestInfo, whenSent } from '../context.js';
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/**
+ * The outermost middleware: the request id (the caller's when well-formed), the request metrics and one log
+ * line per request, written when the response is over (a stream's last byte), so latency covers all of it.
+ */
+export function requestLog(
+  front: Pick<FrontState, 'config' | 'logger' | 'metrics'>,
+): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const incoming = c.req.header('x-request-id');
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const info: RequestInfo = { endpoint: routeName(c.req.path) };
+    c.set('requestId', requestId);
+    c.set('info', info);
+    c.header('x-request-id', requestId);
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      whenSent(info, () => record(front, c, info, started));
+    }
+  };
+}
+
+function record(
+  front: Pick<FrontState, 'config' | 'logger' | 'metrics'>,
+  c: Context<AppEnv>,
+  info: RequestInfo,
+  started: number,
+): void {
+  const status = c.res.status;
+  const latencyMs = Math.round((performance.now() - started) * 10) / 10;
+  const model = info.model ?? 'none';
+  front.metrics.requests.inc({ endpoint: info.endpoint, model, status });
+  front.metrics.duration.observe({ endpoint: info.endpoint, model, status }, latencyMs / 1000);
+  // Scrapes and probes would drown the request log.
+  if (info.endpoint === 'metrics' || info.endpoint === 'health') return;
+  const line: Record<string, unknown> = {
+    requestId: c.get('requestId'),
+    method: c.req.method,
+    path: c.req.path,
+    status,
+    latencyMs,
+    model: info.model,
+    provider: info.provider,
+    tokensIn: info.inputTokens,
+    tokensOut: info.outputTokens,
+    cache: info.cached === undefined ? undefined : info.cached ? 'hit' : 'miss',
+    attempts: info.attempts,
+    key: info.keyId,
+  };
+  if (front.config.logPrompts) {
+    line.prompt = info.prompt;
+    line.completion = info.completion;
+  }
+  if (info.error !== undefined && status >= 500) {
+    const e = info.error as { name?: string; message?: string; kind?: string; stack?: string };
+    line.err = { name: e.name, message: e.message, kind: e.kind, stack: e.stack };
+    front.logger.error(line, 'request failed');
+  } else {
+    front.logger.info(line, 'request');
+  }
+}
+
+/** The `endpoint` label: a closed set, so metrics stay bounded whatever paths callers try. */
+export function routeName(path: string): string {
+  if (path === '/v1/chat/completions') return 'chat';
+  if (path === '/v1/embeddings') return 'embeddings';
+  if (path === '/v1/models') return 'models';
+  if (path.startsWith('/v1/jobs')) return 'jobs';
+  if (path === '/health' || path === '/ready' || path === '/metrics') return path.slice(1);
+  return 'other';
+}
