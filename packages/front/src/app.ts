@@ -14,7 +14,6 @@ import { Drain } from './middleware/drain.js';
 import { notFound, onError } from './middleware/errors.js';
 import { requestLog } from './middleware/request-log.js';
 import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from './rate-limit.js';
-import { connectRedis } from './redis.js';
 import { chatRoutes } from './routes/chat.js';
 import { embeddingsRoutes } from './routes/embeddings.js';
 import { healthRoutes } from './routes/health.js';
@@ -28,9 +27,13 @@ export interface FrontOptions {
   readonly apiKeys: ApiKeys;
   /** The client that reaches the providers; the front closes it on close(). */
   readonly client: GatewayClient;
-  /** Redis for jobs and shared rate limits. @default - a connection to config.cache.redisUrl when set, else memory */
+  /**
+   * Redis for jobs and shared rate limits. The front opens no connection itself: `createFrontFromEnv` and
+   * `startFront` open the one to config.cache.redisUrl and share it with the client's cache.
+   * @default - none: jobs and rate limits in this process
+   */
   readonly redis?: Redis;
-  /** Whether close() quits `redis`. @default false for a given connection (true for the one the front opens) */
+  /** Whether close() quits `redis`. @default false */
   readonly ownsRedis?: boolean;
   /** Prefix of every Redis key the front writes. @default 'genai:front:' */
   readonly keyPrefix?: string;
@@ -62,9 +65,8 @@ export interface Front {
  */
 export function createFront(options: FrontOptions): Front {
   const { config, apiKeys, client } = options;
-  const ownsRedis = options.redis ? (options.ownsRedis ?? false) : !!config.cache.redisUrl;
-  const redis = options.redis ?? (config.cache.redisUrl ? connectRedis(config.cache.redisUrl) : undefined);
-  const front = frontState(options, redis);
+  const { redis, ownsRedis = false } = options;
+  const front = frontState(options);
   const drain = new Drain(front.metrics);
   const jobs = startJobWorkers(front, options.jobs);
 
@@ -109,12 +111,17 @@ export function createFront(options: FrontOptions): Front {
 }
 
 /** The state every route and middleware shares: limits and jobs in Redis when the front has it, else in memory. */
-function frontState(options: FrontOptions, redis: Redis | undefined): FrontState {
-  const { config } = options;
+function frontState(options: FrontOptions): FrontState {
+  const { config, redis } = options;
   const logger = options.logger ?? createLogger();
   const metrics = options.metrics ?? new FrontMetrics();
   const prefix = options.keyPrefix ?? 'genai:front:';
   redis?.on('error', (e) => logger.warn({ err: { message: e.message } }, 'redis error'));
+  if (!redis && config.cache.redisUrl) {
+    logger.warn(
+      'config.cache.redisUrl is set but the front was given no Redis connection: jobs and rate limits stay in this process; pass `redis` (openRedis(url)) or start it with createFrontFromEnv or startFront, which open it',
+    );
+  }
   const redisError = (use: string) => (e: unknown) => {
     metrics.redisErrors.inc({ use });
     logger.warn({ err: { message: (e as Error)?.message }, use }, 'redis failure tolerated');

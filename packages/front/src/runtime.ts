@@ -1,9 +1,10 @@
 import { type ClientOptions, createClient } from '@genai-deploy/client';
 import type { FrontConfig } from '@genai-deploy/config';
+import type { Redis } from 'ioredis';
 import { createFront, type Front, type FrontOptions } from './app.js';
 import type { ApiKeys } from './auth.js';
 import type { GatewayClient } from './client.js';
-import { toClientOptions } from './client-options.js';
+import { type ClientOptionsFromConfig, toClientOptions } from './client-options.js';
 import { ENV, loadApiKeys, loadConfig } from './environment.js';
 import { createLogger } from './logger.js';
 import { FrontMetrics } from './metrics.js';
@@ -17,7 +18,10 @@ export function createGatewayClient(
   overrides: ClientOptions = {},
   env: Env = process.env,
 ): GatewayClient {
-  const mapped = toClientOptions(config, env);
+  return clientFrom(toClientOptions(config, env), overrides);
+}
+
+function clientFrom(mapped: ClientOptionsFromConfig, overrides: ClientOptions): GatewayClient {
   return createClient({
     ...mapped,
     ...overrides,
@@ -56,32 +60,11 @@ export async function createFrontFromEnv(
       `no API keys: set ${ENV.apiKeys} (comma-separated), ${ENV.apiKeyHashes}, ${ENV.apiKeysFile} or ${ENV.apiKeysSecretArn}`,
     );
   }
-  // One Redis connection (AUTH or IAM token, private CA) for the front and the client's cache.
-  const redis =
-    options.redis ??
-    (config.cache.redisUrl && !options.client ? await openRedis(config.cache.redisUrl, env) : undefined);
   const metrics = options.metrics ?? new FrontMetrics();
-  const userOptions = options.clientOptions ?? {};
-  const userListener = userOptions.onEvent;
-  // Every upstream request, failed calls included, and the cache/batching counters, from the client's typed events.
-  const clientOptions: ClientOptions = {
-    ...userOptions,
-    onEvent: (event) => {
-      if (event.type === 'attempt') {
-        metrics.upstreamRequests.inc({ target: event.target.id, provider: event.target.provider });
-      } else metrics.observeClientEvent(event);
-      userListener?.(event);
-    },
-  };
+  const shared = await frontRedis(config, env, options);
   const client =
     options.client ??
-    createGatewayClient(
-      config,
-      redis && clientOptions.cache === undefined
-        ? { ...clientOptions, cache: { ...toClientOptions(config, env).cache, redis: { client: redis } } }
-        : clientOptions,
-      env,
-    );
+    frontClient(config, env, shared?.redis, withMetrics(options.clientOptions ?? {}, metrics));
   const { clientOptions: _clientOptions, env: _env, ...frontOptions } = options;
   return createFront({
     ...frontOptions,
@@ -89,8 +72,52 @@ export async function createFrontFromEnv(
     apiKeys,
     client,
     metrics,
-    ...(redis ? { redis, ownsRedis: options.redis ? (options.ownsRedis ?? false) : true } : {}),
+    ...shared,
     logger: options.logger ?? createLogger({ level: env[ENV.logLevel] ?? 'info' }),
     keyPrefix: options.keyPrefix ?? env[ENV.redisKeyPrefix] ?? 'genai:front:',
   });
+}
+
+/**
+ * The front's one Redis connection, decided here and nowhere else: the given one, else one to
+ * config.cache.redisUrl (AUTH or IAM token, private CA: see openRedis), else none. The front (jobs, limits)
+ * and the client's cache share it.
+ */
+async function frontRedis(
+  config: FrontConfig,
+  env: Env,
+  options: Pick<FrontOptions, 'redis' | 'ownsRedis'>,
+): Promise<{ redis: Redis; ownsRedis: boolean } | undefined> {
+  if (options.redis) return { redis: options.redis, ownsRedis: options.ownsRedis ?? false };
+  const url = config.cache.redisUrl;
+  return url ? { redis: await openRedis(url, env), ownsRedis: true } : undefined;
+}
+
+/**
+ * The front's client: the configuration mapped once, the cache's Redis tier on the front's connection
+ * instead of a second one to the URL, then the caller's options over it (their `cache` replaces ours).
+ */
+function frontClient(
+  config: FrontConfig,
+  env: Env,
+  redis: Redis | undefined,
+  options: ClientOptions,
+): GatewayClient {
+  const mapped = toClientOptions(config, env);
+  const cache = options.cache ?? (redis ? { ...mapped.cache, redis: { client: redis } } : mapped.cache);
+  return clientFrom(mapped, { ...options, cache });
+}
+
+/** Every upstream request, failed calls included, and the cache/batching counters, from the client's typed events. */
+function withMetrics(options: ClientOptions, metrics: FrontMetrics): ClientOptions {
+  const listener = options.onEvent;
+  return {
+    ...options,
+    onEvent: (event) => {
+      if (event.type === 'attempt') {
+        metrics.upstreamRequests.inc({ target: event.target.id, provider: event.target.provider });
+      } else metrics.observeClientEvent(event);
+      listener?.(event);
+    },
+  };
 }
