@@ -1,21 +1,21 @@
 import { EVENT_STREAM_CONTENT_TYPE, encodeEvent, requestId } from './aws.js';
 import { bedrockStreamException, sendBedrockError, validation } from './bedrock-errors.js';
+import { readConversation } from './bedrock-messages.js';
 import { isEmbeddingModel, textModel } from './bedrock-models.js';
-import { countTokens, deltas } from './content.js';
+import { constraint, parseOutputConfig, parseToolConfig } from './bedrock-tools.js';
+import { fragments } from './content.js';
 import { type EmulatorContext, isObject, parseJson } from './context.js';
 import type { Exchange } from './exchange.js';
-import { answerTo, awaitGeneration, type GenerationInput, streamDeltas } from './generation.js';
+import { awaitGeneration, streamDeltas } from './generation.js';
 import { pause } from './latency.js';
+import { type ChatRequest, type Reply, replyTo, replyTokens } from './reply.js';
+import { callId, declarationTokens, type PlannedCall } from './tools.js';
 import type { FaultRule } from './types.js';
 
 /** Bedrock Runtime Converse and ConverseStream. */
 
-function constraint(value: unknown, path: string, rule: string): string {
-  return `1 validation error detected: Value '${typeof value === 'string' ? value : JSON.stringify(value)}' at '${path}' failed to satisfy constraint: ${rule}`;
-}
-
 /** Validates a Converse body like the service; answers and returns undefined when it is invalid. */
-export function parseConverse(ex: Exchange, modelId: string): GenerationInput | undefined {
+export function parseConverse(ex: Exchange, modelId: string): ChatRequest | undefined {
   if (isEmbeddingModel(modelId)) {
     validation(
       ex,
@@ -41,76 +41,16 @@ export function parseConverse(ex: Exchange, modelId: string): GenerationInput | 
     );
     return undefined;
   }
-  const parts: string[] = [];
-  let inputTokens = 0;
-  if (body.system !== undefined) {
-    if (!Array.isArray(body.system)) {
-      validation(ex, constraint(body.system, 'system', 'Member must be a list of SystemContentBlock'));
-      return undefined;
-    }
-    for (const block of body.system) {
-      if (isObject(block) && typeof block.text === 'string') {
-        parts.push(`system: ${block.text}`);
-        inputTokens += countTokens(block.text);
-      }
-    }
-  }
-  for (let i = 0; i < messages.length; i++) {
-    const message: unknown = messages[i];
-    if (!isObject(message) || (message.role !== 'user' && message.role !== 'assistant')) {
-      validation(
-        ex,
-        constraint(
-          isObject(message) ? message.role : message,
-          `messages.${i + 1}.member.role`,
-          'Member must satisfy enum value set: [user, assistant]',
-        ),
-      );
-      return undefined;
-    }
-    if (
-      i > 0 &&
-      isObject(messages[i - 1]) &&
-      (messages[i - 1] as Record<string, unknown>).role === message.role
-    ) {
-      validation(
-        ex,
-        'A conversation must alternate between user and assistant roles. Make sure the conversation alternates between user and assistant roles and try again.',
-      );
-      return undefined;
-    }
-    if (!Array.isArray(message.content) || message.content.length === 0) {
-      validation(
-        ex,
-        `The content field in the Message object at messages.${i}.content is empty. Add a ContentBlock object to the content field and try again.`,
-      );
-      return undefined;
-    }
-    for (const block of message.content) {
-      if (!isObject(block) || Object.keys(block).length !== 1) {
-        validation(
-          ex,
-          `A ContentBlock in messages.${i}.content must set exactly one member (text, image, document, toolUse, toolResult, ...).`,
-        );
-        return undefined;
-      }
-      if (typeof block.text === 'string') {
-        if (block.text.trim() === '') {
-          validation(
-            ex,
-            `The text field in the ContentBlock object at messages.${i}.content.${message.content.indexOf(block)} is blank. Add text to the text field, and try again.`,
-          );
-          return undefined;
-        }
-        parts.push(`${message.role}: ${block.text}`);
-        inputTokens += countTokens(block.text);
-      } else {
-        // Non-text blocks still change the answer; they count as one token each.
-        parts.push(`${message.role}: ${JSON.stringify(block)}`);
-        inputTokens += 1;
-      }
-    }
-  }
+  const tools = parseToolConfig(ex, body.toolConfig, modelId);
+  if (tools === undefined) return undefined;
+  const output = parseOutputConfig(ex, body.outputConfig, modelId);
+  if (output === undefined) return undefined;
+  const conversation = readConversation(ex, body.system, messages, tools !== null);
+  if (!conversation) return undefined;
+  const { parts } = conversation;
+  const inputTokens =
+    conversation.inputTokens +
+    declarationTokens(isObject(body.toolConfig) ? body.toolConfig.tools : undefined);
   const config = body.inferenceConfig ?? {};
   if (!isObject(config)) {
     validation(ex, constraint(config, 'inferenceConfig', 'Member must be an InferenceConfiguration object'));
@@ -183,6 +123,11 @@ export function parseConverse(ex: Exchange, modelId: string): GenerationInput | 
     temperature: temperature as number | undefined,
     topP: topP as number | undefined,
     stop: (stopSequences as string[] | undefined) ?? [],
+    lastUserText: conversation.lastUserText,
+    toolResults: conversation.toolResults,
+    images: conversation.images,
+    ...(tools ? { tools } : {}),
+    ...(output ? { output } : {}),
   };
 }
 
@@ -192,22 +137,63 @@ function usage(inputTokens: number, outputTokens: number) {
   return { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens };
 }
 
+/** Converse's toolUseId form: `tooluse_` and 22 characters. */
+function toolUseId(input: ChatRequest, call: PlannedCall): string {
+  return callId('tooluse_', input.prompt, call, 22);
+}
+
+function stopReason(reply: Reply): string {
+  return reply.kind === 'tools' ? 'tool_use' : STOP_REASON[reply.answer.finish];
+}
+
+function content(input: ChatRequest, reply: Reply): unknown[] {
+  if (reply.kind === 'text') return [{ text: reply.answer.text }];
+  return reply.calls.map((call) => ({
+    toolUse: { toolUseId: toolUseId(input, call), name: call.name, input: call.args },
+  }));
+}
+
 export async function converse(ex: Exchange, ctx: EmulatorContext, modelId: string): Promise<void> {
   const input = parseConverse(ex, modelId);
   if (!input) return;
   const started = Date.now();
-  const answer = answerTo(input);
-  await awaitGeneration(ex, ctx, input.inputTokens, answer.words.length);
+  const reply = replyTo(input);
+  const outputTokens = replyTokens(reply);
+  await awaitGeneration(ex, ctx, input.inputTokens, outputTokens);
   ex.json(
     200,
     {
-      output: { message: { role: 'assistant', content: [{ text: answer.text }] } },
-      stopReason: STOP_REASON[answer.finish],
-      usage: usage(input.inputTokens, answer.words.length),
+      output: { message: { role: 'assistant', content: content(input, reply) } },
+      stopReason: stopReason(reply),
+      usage: usage(input.inputTokens, outputTokens),
       metrics: { latencyMs: Date.now() - started },
     },
     { 'x-amzn-requestid': requestId() },
   );
+}
+
+/**
+ * The content events of a streamed reply: text deltas in block 0 (its stop comes after), or per tool call a
+ * contentBlockStart with the id and name, the input JSON in fragments and a contentBlockStop.
+ */
+function contentEvents(input: ChatRequest, reply: Reply): Uint8Array[] {
+  if (reply.kind === 'text')
+    return reply.answer.pieces.map((text) =>
+      encodeEvent('contentBlockDelta', { contentBlockIndex: 0, delta: { text } }),
+    );
+  return reply.calls.flatMap((call) => [
+    encodeEvent('contentBlockStart', {
+      contentBlockIndex: call.index,
+      start: { toolUse: { toolUseId: toolUseId(input, call), name: call.name } },
+    }),
+    ...fragments(call.json, 12).map((piece) =>
+      encodeEvent('contentBlockDelta', {
+        contentBlockIndex: call.index,
+        delta: { toolUse: { input: piece } },
+      }),
+    ),
+    encodeEvent('contentBlockStop', { contentBlockIndex: call.index }),
+  ]);
 }
 
 export async function converseStream(
@@ -219,7 +205,7 @@ export async function converseStream(
   const input = parseConverse(ex, modelId);
   if (!input) return;
   const started = Date.now();
-  const answer = answerTo(input);
+  const reply = replyTo(input);
   const done = ctx.latency.beginGeneration();
   try {
     await pause(ctx.latency.firstTokenMs(input.inputTokens), ex);
@@ -228,18 +214,18 @@ export async function converseStream(
     const stopped = await streamDeltas(
       ex,
       ctx,
-      deltas(answer.words),
+      contentEvents(input, reply),
       fault,
-      (text) => ex.write(encodeEvent('contentBlockDelta', { contentBlockIndex: 0, delta: { text } })),
+      (event) => ex.write(event),
       bedrockStreamException,
     );
     if (stopped === 'cut') return ex.cut();
     if (stopped) return;
-    await ex.write(encodeEvent('contentBlockStop', { contentBlockIndex: 0 }));
-    await ex.write(encodeEvent('messageStop', { stopReason: STOP_REASON[answer.finish] }));
+    if (reply.kind === 'text') await ex.write(encodeEvent('contentBlockStop', { contentBlockIndex: 0 }));
+    await ex.write(encodeEvent('messageStop', { stopReason: stopReason(reply) }));
     await ex.write(
       encodeEvent('metadata', {
-        usage: usage(input.inputTokens, answer.words.length),
+        usage: usage(input.inputTokens, replyTokens(reply)),
         metrics: { latencyMs: Date.now() - started },
       }),
     );

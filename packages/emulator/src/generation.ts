@@ -51,12 +51,12 @@ export async function awaitGeneration(
  * provider's error event was written and the response ended, undefined when every delta went out (or the
  * client went away).
  */
-export async function streamDeltas(
+export async function streamDeltas<T = string>(
   ex: Exchange,
   ctx: EmulatorContext,
-  pieces: readonly string[],
+  pieces: readonly T[],
   fault: FaultRule | undefined,
-  writeDelta: (piece: string, index: number) => Promise<void>,
+  writeDelta: (piece: T, index: number) => Promise<void>,
   errorEvent: (rule: FaultRule) => string | Uint8Array,
 ): Promise<'cut' | 'ended' | undefined> {
   for (let i = 0; i <= pieces.length; i++) {
