@@ -1,7 +1,6 @@
 import type { FrontConfig } from '@genai-deploy/config';
-import { parseModelAddress } from '@genai-deploy/config';
+import { FRONT_ENV, parseModelAddress } from '@genai-deploy/config';
 import type { ClientOptions } from './client.js';
-import { ENV } from './environment.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -23,7 +22,7 @@ export function toClientOptions(config: FrontConfig, env: Env = process.env): Cl
   if (p.bedrock) providers.bedrock = { ...p.bedrock };
   if (p.vertex) providers.vertex = { ...p.vertex };
   if (p.azure) {
-    const apiKey = env[ENV.azureApiKey];
+    const apiKey = env[FRONT_ENV.azureApiKey.name];
     providers.azure = { ...p.azure, ...(apiKey ? { apiKey } : {}) };
   }
   const adapters: Record<string, 'tgi' | 'embeddings'> = {};
@@ -55,8 +54,8 @@ export function toClientOptions(config: FrontConfig, env: Env = process.env): Cl
       maxEntryBytes,
       memory: { maxBytes: memoryBytes },
       // Every key the front's process writes shares one prefix (jobs, limits, cache): one variable isolates a deployment.
-      keyPrefix: `${env[ENV.redisKeyPrefix] || 'genai:front:'}cache:`,
-      ...(redisUrl ? { redis: { url: withPassword(redisUrl, env[ENV.redisPassword]) } } : {}),
+      keyPrefix: `${env[FRONT_ENV.redisKeyPrefix.name] || 'genai:front:'}cache:`,
+      ...(redisUrl ? { redis: { url: withPassword(redisUrl, env[FRONT_ENV.redisPassword.name]) } } : {}),
     },
     ...(Object.keys(contextWindows).length > 0 ? { contextWindows } : {}),
   };

@@ -1,52 +1,34 @@
 import { readFile } from 'node:fs/promises';
-import { type FrontConfig, parseFrontConfig } from '@genai-deploy/config';
+import { FRONT_ENV, type FrontConfig, type FrontEnvKey, parseFrontConfig } from '@genai-deploy/config';
 import { ApiKeys, parseKeyList } from './auth.js';
 
 /**
- * Environment variables the front reads. The constructs set these; none of them is required locally
- * except an API key.
+ * The front's variable names by key, e.g. `ENV.config` is `'GENAI_CONFIG'`.
+ * @deprecated Use `FRONT_ENV` from `@genai-deploy/config` (each variable's name, meaning and who sets it):
+ * `ENV.x` is `FRONT_ENV.x.name`.
  */
-export const ENV = {
-  /** The configuration as JSON (validated with @genai-deploy/config's schema). */
-  config: 'GENAI_CONFIG',
-  /** A file holding the configuration as JSON; used when GENAI_CONFIG is unset. */
-  configFile: 'GENAI_CONFIG_FILE',
-  /** Comma-separated API keys (Cloud Run and Container Apps inject them from Secret Manager / Key Vault). */
-  apiKeys: 'GENAI_API_KEYS',
-  /** Comma-separated SHA-256 hex hashes of API keys, for stores that keep only hashes. */
-  apiKeyHashes: 'GENAI_API_KEY_HASHES',
-  /** A file holding API keys (a Cloud Run secret mounted as a volume). */
-  apiKeysFile: 'GENAI_API_KEYS_FILE',
-  /** AWS Secrets Manager secret (ARN or name) whose string holds the API keys; read with the AWS SDK. */
-  apiKeysSecretArn: 'GENAI_API_KEYS_SECRET_ARN',
-  /** Redis AUTH password or token (from the secret store); never put it in the config's redisUrl. */
-  redisPassword: 'GENAI_REDIS_PASSWORD',
-  /** Azure AI inference key, when the front does not authenticate with a managed identity. */
-  azureApiKey: 'GENAI_AZURE_API_KEY',
-  /** Prefix of every Redis key the front writes (jobs, rate limits). */
-  redisKeyPrefix: 'GENAI_REDIS_PREFIX',
-  /** pino log level. */
-  logLevel: 'LOG_LEVEL',
-} as const;
+export const ENV = Object.fromEntries(Object.entries(FRONT_ENV).map(([key, v]) => [key, v.name])) as {
+  readonly [K in FrontEnvKey]: (typeof FRONT_ENV)[K]['name'];
+};
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** Loads and validates the configuration from GENAI_CONFIG or GENAI_CONFIG_FILE; errors list every problem. */
 export async function loadConfig(env: Env = process.env): Promise<FrontConfig> {
-  const inline = env[ENV.config];
-  if (inline !== undefined && inline.trim() !== '') return parseFrontConfig(inline, ENV.config);
-  const file = env[ENV.configFile];
+  const inline = env[FRONT_ENV.config.name];
+  if (inline !== undefined && inline.trim() !== '') return parseFrontConfig(inline, FRONT_ENV.config.name);
+  const file = env[FRONT_ENV.configFile.name];
   if (file) {
     let text: string;
     try {
       text = await readFile(file, 'utf8');
     } catch (e) {
-      throw new Error(`${ENV.configFile}=${file} cannot be read: ${(e as Error).message}`);
+      throw new Error(`${FRONT_ENV.configFile.name}=${file} cannot be read: ${(e as Error).message}`);
     }
     return parseFrontConfig(text, file);
   }
   throw new Error(
-    `no configuration: set ${ENV.config} to the JSON configuration or ${ENV.configFile} to a file holding it ` +
+    `no configuration: set ${FRONT_ENV.config.name} to the JSON configuration or ${FRONT_ENV.configFile.name} to a file holding it ` +
       '(see packages/front/README.md)',
   );
 }
@@ -65,7 +47,7 @@ async function readAwsSecret(secretId: string): Promise<string> {
     sdk = (await import(moduleName)) as typeof sdk;
   } catch {
     throw new Error(
-      `${ENV.apiKeysSecretArn} is set but ${moduleName} is not installed; install it or inject the keys as ${ENV.apiKeys}`,
+      `${FRONT_ENV.apiKeysSecretArn.name} is set but ${moduleName} is not installed; install it or inject the keys as ${FRONT_ENV.apiKeys.name}`,
     );
   }
   const client = new sdk.SecretsManagerClient({});
@@ -83,12 +65,12 @@ export async function loadApiKeys(
   readSecret: (id: string) => Promise<string> = readAwsSecret,
 ): Promise<ApiKeys> {
   const keys: string[] = [];
-  const inline = env[ENV.apiKeys];
+  const inline = env[FRONT_ENV.apiKeys.name];
   if (inline) keys.push(...parseKeyList(inline));
-  const file = env[ENV.apiKeysFile];
+  const file = env[FRONT_ENV.apiKeysFile.name];
   if (file) keys.push(...parseKeyList(await readFile(file, 'utf8')));
-  const secret = env[ENV.apiKeysSecretArn];
+  const secret = env[FRONT_ENV.apiKeysSecretArn.name];
   if (secret) keys.push(...parseKeyList(await readSecret(secret)));
-  const hashes = env[ENV.apiKeyHashes] ? parseKeyList(env[ENV.apiKeyHashes]!) : [];
+  const hashes = env[FRONT_ENV.apiKeyHashes.name] ? parseKeyList(env[FRONT_ENV.apiKeyHashes.name]!) : [];
   return ApiKeys.from({ keys, hashes });
 }

@@ -1,3 +1,4 @@
+import { FRONT_ENV } from '@genai-deploy/config';
 import { type Logger, pino } from 'pino';
 
 export type { Logger };
@@ -9,7 +10,7 @@ export type { Logger };
 export function createLogger(options: { level?: string; destination?: NodeJS.WritableStream } = {}): Logger {
   return pino(
     {
-      level: options.level ?? process.env.LOG_LEVEL ?? 'info',
+      level: options.level ?? process.env[FRONT_ENV.logLevel.name] ?? 'info',
       base: { service: 'genai-front' },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: {

@@ -1,3 +1,4 @@
+import { FRONT_ENV } from '@genai-deploy/config';
 import { Redis } from 'ioredis';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -16,8 +17,8 @@ export function connectRedis(
   options: { lazyConnect?: boolean } = {},
 ): Redis {
   return new Redis(url, {
-    password: env.GENAI_REDIS_PASSWORD || undefined,
-    ...(env.GENAI_REDIS_CA_PEM && { tls: { ca: env.GENAI_REDIS_CA_PEM } }),
+    password: env[FRONT_ENV.redisPassword.name] || undefined,
+    ...(env[FRONT_ENV.redisCaPem.name] && { tls: { ca: env[FRONT_ENV.redisCaPem.name] } }),
     maxRetriesPerRequest: 1,
     commandTimeout: 2000,
     lazyConnect: options.lazyConnect ?? false,
@@ -31,7 +32,9 @@ async function googleAccessToken(): Promise<string> {
   try {
     lib = (await import(moduleName)) as typeof lib;
   } catch {
-    throw new Error(`GENAI_REDIS_IAM_AUTH=true needs ${moduleName}; install it next to @genai-deploy/front`);
+    throw new Error(
+      `${FRONT_ENV.redisIamAuth.name}=true needs ${moduleName}; install it next to @genai-deploy/front`,
+    );
   }
   const token = await new lib.GoogleAuth({
     scopes: ['https://www.googleapis.com/auth/cloud-platform'],
@@ -53,8 +56,12 @@ export async function openRedis(
   env: Env = process.env,
   getToken: AccessTokenProvider = googleAccessToken,
 ): Promise<Redis> {
-  if (env.GENAI_REDIS_IAM_AUTH !== 'true') return connectRedis(url, env);
-  const redis = connectRedis(url, { ...env, GENAI_REDIS_PASSWORD: await getToken() }, { lazyConnect: true });
+  if (env[FRONT_ENV.redisIamAuth.name] !== 'true') return connectRedis(url, env);
+  const redis = connectRedis(
+    url,
+    { ...env, [FRONT_ENV.redisPassword.name]: await getToken() },
+    { lazyConnect: true },
+  );
   const refresh = setInterval(() => {
     getToken().then(
       (token) => {

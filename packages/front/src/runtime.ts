@@ -1,11 +1,11 @@
 import { type ClientOptions, createClient } from '@genai-deploy/client';
-import type { FrontConfig } from '@genai-deploy/config';
+import { FRONT_ENV, type FrontConfig } from '@genai-deploy/config';
 import type { Redis } from 'ioredis';
 import { createFront, type Front, type FrontOptions } from './app.js';
 import type { ApiKeys } from './auth.js';
 import type { GatewayClient } from './client.js';
 import { type ClientOptionsFromConfig, toClientOptions } from './client-options.js';
-import { ENV, loadApiKeys, loadConfig } from './environment.js';
+import { loadApiKeys, loadConfig } from './environment.js';
 import { createLogger } from './logger.js';
 import { FrontMetrics } from './metrics.js';
 import { openRedis } from './redis.js';
@@ -57,7 +57,7 @@ export async function createFrontFromEnv(
   const apiKeys = options.apiKeys ?? (await loadApiKeys(env));
   if (apiKeys.size === 0) {
     throw new Error(
-      `no API keys: set ${ENV.apiKeys} (comma-separated), ${ENV.apiKeyHashes}, ${ENV.apiKeysFile} or ${ENV.apiKeysSecretArn}`,
+      `no API keys: set ${FRONT_ENV.apiKeys.name} (comma-separated), ${FRONT_ENV.apiKeyHashes.name}, ${FRONT_ENV.apiKeysFile.name} or ${FRONT_ENV.apiKeysSecretArn.name}`,
     );
   }
   const metrics = options.metrics ?? new FrontMetrics();
@@ -73,8 +73,8 @@ export async function createFrontFromEnv(
     client,
     metrics,
     ...shared,
-    logger: options.logger ?? createLogger({ level: env[ENV.logLevel] ?? 'info' }),
-    keyPrefix: options.keyPrefix ?? env[ENV.redisKeyPrefix] ?? 'genai:front:',
+    logger: options.logger ?? createLogger({ level: env[FRONT_ENV.logLevel.name] ?? 'info' }),
+    keyPrefix: options.keyPrefix ?? env[FRONT_ENV.redisKeyPrefix.name] ?? 'genai:front:',
   });
 }
 

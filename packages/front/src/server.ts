@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import type { ClientOptions } from '@genai-deploy/client';
 import type { FrontConfig, FrontConfigInput } from '@genai-deploy/config';
-import { parseFrontConfig } from '@genai-deploy/config';
+import { FRONT_ENV, parseFrontConfig } from '@genai-deploy/config';
 import { type ServerType, serve } from '@hono/node-server';
 import type { Front, FrontOptions } from './app.js';
 import { ApiKeys } from './auth.js';
@@ -109,12 +109,13 @@ export async function startFront(options: StartFrontOptions = {}): Promise<Runni
 export async function main(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<RunningFront> {
-  const port = Number(env.PORT ?? 8080);
+  const given = env[FRONT_ENV.port.name];
+  const port = Number(given ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`PORT must be a TCP port number (0-65535); got "${env.PORT}"`);
+    throw new Error(`${FRONT_ENV.port.name} must be a TCP port number (0-65535); got "${given}"`);
   }
-  const drainMs = Number(env.GENAI_DRAIN_MS ?? 10_000);
-  const running = await startFront({ env, port, host: env.HOST ?? '0.0.0.0' });
+  const drainMs = Number(env[FRONT_ENV.drainMs.name] ?? 10_000);
+  const running = await startFront({ env, port, host: env[FRONT_ENV.host.name] ?? '0.0.0.0' });
   running.front.logger.info({ url: running.url, port: running.port }, 'front listening');
   const stop = (signal: string) => {
     running.front.logger.info({ signal, inFlight: running.front.inFlight, drainMs }, 'draining');
