@@ -240,7 +240,9 @@ describe('chat completions', () => {
     expect(routed.headers.get('x-genai-provider')).toBeNull();
     expect(await routed.text()).toContain('data: [DONE]');
   });
+});
 
+describe('chat completions: upstream errors', () => {
   it('turns upstream errors into OpenAI errors with the right status, without leaking details', async () => {
     const { request } = make();
     const secret = 'secret-account-123';
