@@ -7,11 +7,9 @@ import { Construct } from 'constructs';
 import { errors } from './errors.js';
 import { LambdaFront, type LambdaFrontProps } from './lambda-front.js';
 import { RedisCache, type RedisCacheProps } from './redis-cache.js';
-import {
-  type ISageMakerGpuEndpoint,
-  SageMakerGpuEndpoint,
-  type SageMakerGpuEndpointProps,
-} from './sagemaker-gpu-endpoint.js';
+import { SageMakerGpuEndpoint } from './sagemaker-gpu-endpoint.js';
+import type { ISageMakerGpuEndpoint } from './sagemaker-gpu-endpoint-base.js';
+import type { SageMakerGpuEndpointProps } from './sagemaker-gpu-endpoint-props.js';
 import { VectorStore, type VectorStoreProps } from './vector-store.js';
 
 type ModelKind = 'chat' | 'embedding';

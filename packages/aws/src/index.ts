@@ -9,4 +9,12 @@ export * from './model-source.js';
 export * from './nag.js';
 export * from './redis-cache.js';
 export * from './sagemaker-gpu-endpoint.js';
+// The base class stays private: ISageMakerGpuEndpoint and fromEndpointName are the way to other endpoints.
+export {
+  endpointArnFor,
+  type ISageMakerGpuEndpoint,
+  inferenceComponentArnFor,
+  VARIANT_NAME,
+} from './sagemaker-gpu-endpoint-base.js';
+export type * from './sagemaker-gpu-endpoint-props.js';
 export * from './vector-store.js';

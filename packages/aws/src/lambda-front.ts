@@ -25,7 +25,7 @@ import {
   endpointArnFor,
   type ISageMakerGpuEndpoint,
   inferenceComponentArnFor,
-} from './sagemaker-gpu-endpoint.js';
+} from './sagemaker-gpu-endpoint-base.js';
 import type { VectorStore } from './vector-store.js';
 
 /** Lambda caps the environment of a function at 4 KB in total. */

@@ -15,7 +15,8 @@ import { GpuContainerImage } from './container-image.js';
 import { isAwsConstructError } from './errors.js';
 import { ModelSource } from './model-source.js';
 import { flat, nagFindings } from './nag.test-utils.js';
-import { SageMakerGpuEndpoint, type SageMakerGpuEndpointProps } from './sagemaker-gpu-endpoint.js';
+import { SageMakerGpuEndpoint } from './sagemaker-gpu-endpoint.js';
+import type { SageMakerGpuEndpointProps } from './sagemaker-gpu-endpoint-props.js';
 
 const env = { account: '111122223333', region: 'us-east-1' };
 const hub = ModelSource.huggingFace('meta-llama/Llama-3.1-8B-Instruct');
