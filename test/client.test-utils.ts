@@ -3,6 +3,7 @@ import {
   createClient,
   type GenAiClient,
   type GenAiError,
+  type ProviderName,
   type ProvidersOptions,
 } from '@genai-deploy/client';
 import { type Emulator, type EmulatorOptions, startEmulator } from '@genai-deploy/emulator';
@@ -12,7 +13,10 @@ import { OAuth2Client } from 'google-auth-library';
 
 export const AWS_CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
 
-/** Every provider pointed at the emulator; `vertex` adds Vertex options (e.g. `embedTransport`). */
+/**
+ * Every provider pointed at the emulator; `vertex` adds Vertex options (e.g. `embedTransport`). Typed per
+ * provider name, like CHAT and EMBED: a new provider fails the type check here until the tests cover it.
+ */
 export function emulatorProviders(
   url: string,
   vertex: Partial<NonNullable<ProvidersOptions['vertex']>> = {},
@@ -24,7 +28,7 @@ export function emulatorProviders(
     sagemaker: { region: 'us-east-1', endpoint: url, credentials: AWS_CREDENTIALS },
     vertex: { project: 'test-project', location: 'us-central1', endpoint: url, authClient, ...vertex },
     azure: { endpoint: url, apiKey: 'test-key' },
-  };
+  } satisfies Required<ProvidersOptions>;
 }
 
 /** Chat models, one per provider. */
@@ -33,7 +37,7 @@ export const CHAT = {
   sagemaker: 'sagemaker/llama-tgi',
   vertex: 'vertex/gemini-2.0-flash',
   azure: 'azure/gpt-4o-mini',
-} as const;
+} as const satisfies Record<ProviderName, string>;
 
 /** Embedding models, one per provider (Bedrock: Cohere; Titan is tested on its own). */
 export const EMBED = {
@@ -41,9 +45,9 @@ export const EMBED = {
   sagemaker: 'sagemaker/bge-embed',
   vertex: 'vertex/text-embedding-005',
   azure: 'azure/text-embedding-3-small',
-} as const;
+} as const satisfies Record<ProviderName, string>;
 
-export const PROVIDERS = ['bedrock', 'sagemaker', 'vertex', 'azure'] as const;
+export { PROVIDERS } from '@genai-deploy/config';
 
 export interface ClientEmulator {
   readonly emulator: Emulator;

@@ -1,10 +1,7 @@
 import type { CacheStats } from './cache/cache-stats.js';
 import type { RequestLayerOptions } from './cache/request-layers.js';
 import type { ClientEventListener } from './events.js';
-import type { AwsProviderOptions } from './providers/aws-config.js';
-import type { AzureProviderOptions } from './providers/azure-adapter.js';
-import type { SageMakerProviderOptions } from './providers/sagemaker-adapter.js';
-import type { VertexProviderOptions } from './providers/vertex-adapter.js';
+import type { ProvidersOptions } from './providers/registry.js';
 import type { ResilienceOptions } from './resilience/resilience-options.js';
 import type { RouteOptions } from './route.js';
 import type { TelemetryOptions } from './telemetry.js';
@@ -17,17 +14,7 @@ import type {
   StreamEvent,
 } from './types.js';
 
-/** Provider settings. A provider left out can still be used when its defaults suffice (Bedrock, SageMaker). */
-export interface ProvidersOptions {
-  /** @default - region and credentials from the AWS SDK's default chains */
-  readonly bedrock?: AwsProviderOptions;
-  /** @default - region and credentials from the AWS SDK's default chains, the 'tgi' adapter */
-  readonly sagemaker?: SageMakerProviderOptions;
-  /** Required to use `vertex/...` models (project and location have no default). */
-  readonly vertex?: VertexProviderOptions;
-  /** Required to use `azure/...` models (the endpoint has no default). */
-  readonly azure?: AzureProviderOptions;
-}
+export type { ProvidersOptions };
 
 export interface ClientOptions extends ResilienceOptions, RequestLayerOptions {
   /** @default {} */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { PROVIDERS } from '@genai-deploy/config';
 import type { Span } from '@opentelemetry/api';
 import { abortReason, CallSignal } from './abort.js';
 import { createRequestLayers } from './cache/request-layers.js';
@@ -13,6 +14,8 @@ import {
   providerTerminal,
 } from './pipeline.js';
 import { lazyAdapter } from './providers/lazy-adapter.js';
+import type { ProviderAdapter } from './providers/provider-definition.js';
+import { providerDefinition } from './providers/registry.js';
 import { createResilienceLayers } from './resilience/resilience-options.js';
 import { Telemetry } from './telemetry.js';
 import type {
@@ -26,7 +29,6 @@ import type {
   NormalizedEmbedRequest,
   NormalizedGenerateRequest,
   Operation,
-  ProviderAdapter,
   ProviderName,
   StreamEvent,
   StreamFinish,
@@ -46,7 +48,7 @@ let idCounter = 0;
 
 /** Fails fast, at construction, on options that could only fail every call later. */
 function checkClientOptions(options: ClientOptions): void {
-  const fail = (field: string, value: unknown, rule: string) => {
+  const fail = (field: string, value: unknown, rule: string): never => {
     throw new GenAiError(`createClient: invalid ${field}: got ${JSON.stringify(value)}; ${rule}`, {
       kind: 'invalid-request',
     });
@@ -63,83 +65,11 @@ function checkClientOptions(options: ClientOptions): void {
   ) {
     fail('embedConcurrency', options.embedConcurrency, 'expected an integer >= 1');
   }
-  const { vertex, azure, bedrock, sagemaker } = options.providers ?? {};
-  if (vertex) {
-    if (typeof vertex.project !== 'string' || vertex.project === '') {
-      fail('providers.vertex.project', vertex.project, 'expected a Google Cloud project id');
-    }
-    if (typeof vertex.location !== 'string' || vertex.location === '') {
-      fail(
-        'providers.vertex.location',
-        vertex.location,
-        "expected a region such as 'us-central1', or 'global'",
-      );
-    }
-    if (vertex.transport !== undefined && vertex.transport !== 'rest' && vertex.transport !== 'grpc') {
-      fail(
-        'providers.vertex.transport',
-        vertex.transport,
-        "expected 'grpc' or 'rest' (or leave it out: REST for an http(s) endpoint URL, else gRPC)",
-      );
-    }
-    if (
-      vertex.embedTransport !== undefined &&
-      vertex.embedTransport !== 'client' &&
-      vertex.embedTransport !== 'rest-json'
-    ) {
-      fail(
-        'providers.vertex.embedTransport',
-        vertex.embedTransport,
-        "expected 'client' (the official client on `transport`) or 'rest-json' (REST predict decoded as plain JSON)",
-      );
-    }
-  }
-  if (azure && (typeof azure.endpoint !== 'string' || !/^https?:\/\/\S+$/.test(azure.endpoint))) {
-    fail(
-      'providers.azure.endpoint',
-      azure.endpoint,
-      'expected the https:// URL of an Azure AI inference endpoint',
-    );
-  }
-  if (azure?.credential && 'getToken' in azure.credential && azure.endpoint.startsWith('http://')) {
-    // The Azure pipeline refuses to send bearer tokens over plain http; say so now rather than on every call.
-    fail(
-      'providers.azure.credential',
-      'a TokenCredential',
-      `Entra ID tokens are only sent over https, and the endpoint is ${azure.endpoint}; use apiKey for a local http endpoint`,
-    );
-  }
-  if (
-    azure?.scopes !== undefined &&
-    !(
-      Array.isArray(azure.scopes) &&
-      azure.scopes.length > 0 &&
-      azure.scopes.every((s) => typeof s === 'string' && s !== '')
-    )
-  ) {
-    fail(
-      'providers.azure.scopes',
-      azure.scopes,
-      "expected a non-empty list of Entra ID scopes such as ['https://ml.azure.com/.default']",
-    );
-  }
-  for (const [endpoint, component] of Object.entries(sagemaker?.inferenceComponents ?? {})) {
-    if (typeof component !== 'string' || !/^[a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,62}$/.test(component)) {
-      fail(
-        `providers.sagemaker.inferenceComponents["${endpoint}"]`,
-        component,
-        'expected a SageMaker inference component name (letters, digits and hyphens, up to 63 characters)',
-      );
-    }
-  }
-  for (const [name, aws] of [
-    ['bedrock', bedrock],
-    ['sagemaker', sagemaker],
-    ['vertex', vertex],
-  ] as const) {
-    if (aws?.endpoint !== undefined && !/^(?:https?:\/\/)?\S+$/.test(aws.endpoint)) {
-      fail(`providers.${name}.endpoint`, aws.endpoint, 'expected a URL such as http://127.0.0.1:4010');
-    }
+  const providers = options.providers ?? {};
+  for (const name of PROVIDERS) {
+    const settings = providers[name];
+    if (settings)
+      providerDefinition(name).checkOptions(settings, (f, v, r) => fail(`providers.${name}.${f}`, v, r));
   }
 }
 
@@ -220,15 +150,7 @@ export function createClient(options: ClientOptions = {}): GenAiClient {
 
   const vctx: ValidationContext = {
     routes,
-    providerProblem: (provider) => {
-      if (provider === 'vertex' && !providers.vertex) {
-        return 'Vertex AI is not configured; pass providers.vertex: { project, location } to createClient';
-      }
-      if (provider === 'azure' && !providers.azure) {
-        return 'Azure AI inference is not configured; pass providers.azure: { endpoint, apiKey | credential } to createClient';
-      }
-      return undefined;
-    },
+    providerProblem: (provider) => providerDefinition(provider).notConfigured(providers[provider]),
   };
 
   // Request layers see the logical request before a target is chosen.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_EMBEDDING_LIMITS, estimateTokens, limitsFor, planEmbeddingCalls } from './model-limits.js';
+import { DEFAULT_EMBEDDING_LIMITS, limitsFor, planEmbeddingCalls } from './model-limits.js';
+import { estimateTokens } from './tokens.js';
 
 describe('the per-model limits table', () => {
   it.each([

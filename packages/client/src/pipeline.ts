@@ -9,12 +9,12 @@
 import { linkSignals } from './abort.js';
 import { abortError, GenAiError, isGenAiError } from './errors.js';
 import { limitsFor, planEmbeddingCalls } from './model-limits.js';
+import type { ProviderAdapter } from './providers/provider-definition.js';
 import type {
   CallContext,
   EmbedNext,
   GenerateNext,
   Layer,
-  ProviderAdapter,
   ProviderName,
   StreamEvent,
   StreamNext,

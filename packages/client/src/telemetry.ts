@@ -7,8 +7,11 @@
  * `gen_ai.provider.name`. Prompt and completion text are recorded only with `recordContent: true`, as the
  * `gen_ai.system_instructions`, `gen_ai.input.messages` and `gen_ai.output.messages` attributes.
  */
+
+import { PROVIDERS } from '@genai-deploy/config';
 import { type Attributes, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import type { GenAiError } from './errors.js';
+import { PROVIDER_REGISTRY } from './providers/registry.js';
 import type {
   EmbedResult,
   FinishReason,
@@ -27,13 +30,12 @@ export interface TelemetryOptions {
   readonly tracer?: Tracer;
 }
 
-/** `gen_ai.system` / `gen_ai.provider.name` per provider (SageMaker has no well-known value: ours is `aws.sagemaker`). */
-export const GEN_AI_SYSTEM: Readonly<Record<ProviderName, { system: string; providerName: string }>> = {
-  bedrock: { system: 'aws.bedrock', providerName: 'aws.bedrock' },
-  sagemaker: { system: 'aws.sagemaker', providerName: 'aws.sagemaker' },
-  vertex: { system: 'gcp.vertex_ai', providerName: 'gcp.vertex_ai' },
-  azure: { system: 'az.ai.inference', providerName: 'azure.ai.inference' },
-};
+/** `gen_ai.system` / `gen_ai.provider.name` per provider, from each provider's definition. */
+export const GEN_AI_SYSTEM: Readonly<Record<ProviderName, { system: string; providerName: string }>> =
+  Object.fromEntries(PROVIDERS.map((p) => [p, PROVIDER_REGISTRY[p].telemetry])) as Record<
+    ProviderName,
+    { system: string; providerName: string }
+  >;
 
 /** Finish reasons in the conventions' vocabulary (OpenAI's). */
 const FINISH: Readonly<Record<FinishReason, string>> = {

@@ -186,31 +186,6 @@ export interface Layer {
   close?(): Promise<void> | void;
 }
 
-/** What a provider returns for one attempt; the pipeline fills in cached/attempts/latencyMs. */
-export type ProviderGenerateResult = Omit<GenerateResult, 'cached' | 'attempts' | 'latencyMs'>;
-export type ProviderEmbedResult = Omit<EmbedResult, 'cached' | 'attempts' | 'latencyMs'>;
-export type ProviderStreamEvent = StreamDelta | Omit<StreamFinish, 'cached' | 'attempts' | 'latencyMs'>;
-
-/**
- * A provider adapter: one upstream request per call, no retries of its own, errors thrown as GenAiError.
- * `signal` aborts the upstream request (and its socket).
- */
-export interface ProviderAdapter {
-  readonly name: ProviderName;
-  generate(
-    target: Target,
-    req: NormalizedGenerateRequest,
-    signal: AbortSignal,
-  ): Promise<ProviderGenerateResult>;
-  stream(
-    target: Target,
-    req: NormalizedGenerateRequest,
-    signal: AbortSignal,
-  ): AsyncIterable<ProviderStreamEvent>;
-  embed(target: Target, req: NormalizedEmbedRequest, signal: AbortSignal): Promise<ProviderEmbedResult>;
-  close(): void;
-}
-
 export type ErrorKind =
   | 'throttled'
   | 'unavailable'

@@ -1,6 +1,7 @@
 import { invalidRequest } from './errors.js';
-import { estimateTokens, limitsFor } from './model-limits.js';
+import { limitsFor } from './model-limits.js';
 import { type RouteOptions, resolveTargets } from './route.js';
+import { estimateTokens } from './tokens.js';
 import type {
   EmbedRequest,
   GenerateRequest,

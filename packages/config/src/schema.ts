@@ -1,17 +1,20 @@
 import { z } from 'zod';
 
-/** The four providers, in the order used for model addresses `<provider>/<model-or-endpoint>`. */
+/**
+ * The providers, the one list of their names: model addresses `<provider>/<model-or-endpoint>`, the
+ * configuration's `providers`, the client's provider registry and the emulator are all keyed by it.
+ */
 export const PROVIDERS = ['bedrock', 'sagemaker', 'vertex', 'azure'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 
-const MODEL_ADDRESS = /^(bedrock|sagemaker|vertex|azure)\/[^\s]+$/;
+const MODEL_ADDRESS = new RegExp(`^(${PROVIDERS.join('|')})\\/[^\\s]+$`);
 
 /** A model address such as `bedrock/anthropic.claude-3-5-haiku-20241022-v1:0` or `sagemaker/my-endpoint`. */
 export const modelAddressSchema = z
   .string()
   .regex(
     MODEL_ADDRESS,
-    'expected "<provider>/<model-or-endpoint>" with provider one of bedrock, sagemaker, vertex, azure',
+    `expected "<provider>/<model-or-endpoint>" with provider one of ${PROVIDERS.join(', ')}`,
   );
 
 /** Payload adapters built into the client for SageMaker endpoints (the container decides the wire format). */
@@ -55,20 +58,26 @@ export const routeSchema = z.strictObject({
   hedgeAfterMs: z.number().int().positive().optional(),
 });
 
-export const providersSchema = z.strictObject({
-  bedrock: z.strictObject({ region: z.string().min(1), endpoint: z.url().optional() }).optional(),
-  sagemaker: z.strictObject({ region: z.string().min(1), endpoint: z.url().optional() }).optional(),
-  vertex: z
-    .strictObject({
-      project: z.string().min(1),
-      location: z.string().min(1),
-      endpoint: z.url().optional(),
-      /** How embeddings reach `predict`: the official client, or the same REST call decoded as plain JSON. @default 'client' */
-      embedTransport: z.enum(['client', 'rest-json']).optional(),
-    })
-    .optional(),
-  azure: z.strictObject({ endpoint: z.url() }).optional(),
-});
+/** Each provider's settings in the configuration, keyed by every provider name (a missing one fails the type check). */
+const PROVIDER_SETTINGS = {
+  bedrock: z.strictObject({ region: z.string().min(1), endpoint: z.url().optional() }),
+  sagemaker: z.strictObject({ region: z.string().min(1), endpoint: z.url().optional() }),
+  vertex: z.strictObject({
+    project: z.string().min(1),
+    location: z.string().min(1),
+    endpoint: z.url().optional(),
+    /** How embeddings reach `predict`: the official client, or the same REST call decoded as plain JSON. @default 'client' */
+    embedTransport: z.enum(['client', 'rest-json']).optional(),
+  }),
+  azure: z.strictObject({ endpoint: z.url() }),
+} as const satisfies { readonly [P in ProviderName]: z.ZodType };
+
+/** `providers`: settings per provider, each optional. */
+export const providersSchema = z.strictObject(
+  Object.fromEntries(PROVIDERS.map((p) => [p, PROVIDER_SETTINGS[p].optional()])) as {
+    readonly [P in ProviderName]: z.ZodOptional<(typeof PROVIDER_SETTINGS)[P]>;
+  },
+);
 
 export const cacheSchema = z.strictObject({
   /** Redis URL of the shared tier (rediss:// for TLS). Never put a password here: use `redisAuthSecret`. @default - memory only */

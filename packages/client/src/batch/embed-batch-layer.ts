@@ -3,7 +3,8 @@ import { scopeOf } from '../cache/cache-policy.js';
 import type { StatsRecorder } from '../cache/cache-stats.js';
 import { canonicalize } from '../cache/canonical.js';
 import { isGenAiError } from '../errors.js';
-import { estimateTokens, limitsFor } from '../model-limits.js';
+import { limitsFor } from '../model-limits.js';
+import { estimateTokens } from '../tokens.js';
 import type {
   CallContext,
   EmbedNext,

@@ -36,7 +36,7 @@ const error = await bedrock
   .generate(target, { model: 'm', targets: [target], messages: [{ role: 'user', content: 'hi' }] }, AbortSignal.abort())
   .catch((e) => e.name);
 const afterBedrock = loaded();
-await import(${JSON.stringify(src('providers/vertex-adapter.ts'))});
+await import(${JSON.stringify(src('providers/vertex/adapter.ts'))});
 const afterVertexImport = loaded();
 await client.close();
 bedrock.close();

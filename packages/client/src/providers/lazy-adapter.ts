@@ -1,12 +1,6 @@
-import type { ProvidersOptions } from '../client-options.js';
-import type {
-  NormalizedEmbedRequest,
-  NormalizedGenerateRequest,
-  ProviderAdapter,
-  ProviderName,
-  ProviderStreamEvent,
-  Target,
-} from '../types.js';
+import type { NormalizedEmbedRequest, NormalizedGenerateRequest, ProviderName, Target } from '../types.js';
+import type { ProviderAdapter, ProviderStreamEvent } from './provider-definition.js';
+import { type ProvidersOptions, providerDefinition } from './registry.js';
 
 /**
  * Loads a provider's official SDK on first use: an application that only calls Bedrock never loads
@@ -58,23 +52,6 @@ export function lazyAdapter(
   };
 }
 
-async function create(provider: ProviderName, options: ProvidersOptions): Promise<ProviderAdapter> {
-  switch (provider) {
-    case 'bedrock': {
-      const { BedrockAdapter } = await import('./bedrock-adapter.js');
-      return new BedrockAdapter(options.bedrock);
-    }
-    case 'sagemaker': {
-      const { SageMakerAdapterProvider } = await import('./sagemaker-adapter.js');
-      return new SageMakerAdapterProvider(options.sagemaker);
-    }
-    case 'vertex': {
-      const { VertexAdapter } = await import('./vertex-adapter.js');
-      return new VertexAdapter(options.vertex!);
-    }
-    case 'azure': {
-      const { AzureAdapter } = await import('./azure-adapter.js');
-      return new AzureAdapter(options.azure!);
-    }
-  }
+function create(provider: ProviderName, options: ProvidersOptions): Promise<ProviderAdapter> {
+  return providerDefinition(provider).load(options[provider]);
 }

@@ -1,15 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { mapAwsError } from './aws-errors.js';
-import { azureResponseError } from './azure-errors.js';
-import { mapGoogleError, retryDelayOf } from './google-errors.js';
-import {
-  embeddingsAdapter,
-  messagesApiAdapter,
-  plainPromptTemplate,
-  tgiAdapter,
-} from './sagemaker-payloads.js';
-import { lines, sseEvents } from './sse.js';
-import { fromValue } from './vertex-adapter.js';
+import { azureResponseError } from './azure/errors.js';
+import { embeddingsAdapter, messagesApiAdapter, tgiAdapter } from './sagemaker/payloads.js';
+import { mapAwsError } from './shared/aws-errors.js';
+import { plainPromptTemplate } from './shared/prompt-template.js';
+import { lines, sseEvents } from './shared/sse.js';
+import { fromValue } from './vertex/adapter.js';
+import { mapGoogleError, retryDelayOf } from './vertex/errors.js';
 
 // Mapping details the emulator does not exercise (gRPC-shaped Google errors, chunk boundaries, other container
 // formats). The emulator-backed tests in test/client-*.test.ts cover the wire paths end to end.

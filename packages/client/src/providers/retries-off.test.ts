@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { AzureAdapter } from './azure-adapter.js';
-import { BedrockAdapter } from './bedrock-adapter.js';
-import { SageMakerAdapterProvider } from './sagemaker-adapter.js';
-import { VertexAdapter } from './vertex-adapter.js';
+import { AzureAdapter } from './azure/adapter.js';
+import { BedrockAdapter } from './bedrock/adapter.js';
+import { SageMakerAdapterProvider } from './sagemaker/adapter.js';
+import { VertexAdapter } from './vertex/adapter.js';
 
 // The official clients are configured with their own retries off (the client's retry layer is the only loop).
 // test/client-errors.test.ts shows it on the wire (a retryable fault = one request); these pin the configuration.

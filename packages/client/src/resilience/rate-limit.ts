@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { abortError, GenAiError, isGenAiError } from '../errors.js';
-import { estimateTokens } from '../model-limits.js';
+import { estimateTokens } from '../tokens.js';
 import type {
   CallContext,
   Layer,

@@ -5,8 +5,8 @@ import {
   looksLikeContextLength,
   networkError,
   parseDuration,
-} from '../errors.js';
-import type { ErrorKind } from '../types.js';
+} from '../../errors.js';
+import type { ErrorKind } from '../../types.js';
 
 /** gRPC status code → kind and HTTP status (https://cloud.google.com/apis/design/errors). */
 const BY_CODE: Readonly<

@@ -1,7 +1,8 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
 import { createHttpHeaders, type PipelineRequest } from '@azure/core-rest-pipeline';
 import { describe, expect, it } from 'vitest';
-import { AzureAdapter, type AzureProviderOptions } from './azure-adapter.js';
+import { AzureAdapter } from './adapter.js';
+import type { AzureProviderOptions } from './options.js';
 
 // Headers for endpoints the emulator cannot stand in for (its host name decides the behaviour): the request is
 // captured by a last pipeline policy instead of going to the network.

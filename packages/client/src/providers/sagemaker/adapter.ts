@@ -3,40 +3,26 @@ import {
   InvokeEndpointWithResponseStreamCommand,
   SageMakerRuntimeClient,
 } from '@aws-sdk/client-sagemaker-runtime';
-import { GenAiError } from '../errors.js';
-import { estimateTokens } from '../model-limits.js';
+import { GenAiError } from '../../errors.js';
+import { estimateTokens } from '../../tokens.js';
 import type {
   FinishReason,
   NormalizedEmbedRequest,
   NormalizedGenerateRequest,
+  Target,
+  Usage,
+} from '../../types.js';
+import type {
   ProviderAdapter,
   ProviderEmbedResult,
   ProviderGenerateResult,
   ProviderStreamEvent,
-  Target,
-  Usage,
-} from '../types.js';
-import { type AwsProviderOptions, regionalClient } from './aws-config.js';
-import { mapAwsError } from './aws-errors.js';
-import { BUILT_IN_SAGEMAKER_ADAPTERS, type SageMakerAdapter } from './sagemaker-payloads.js';
-import { lines } from './sse.js';
-
-export type { SageMakerAdapter, SageMakerGeneration, SageMakerStreamPart } from './sagemaker-payloads.js';
-
-export interface SageMakerProviderOptions extends AwsProviderOptions {
-  /**
-   * Payload adapter per endpoint name: a built-in ('tgi', 'embeddings') or your own SageMakerAdapter.
-   * @default - 'tgi' for generate/stream, 'embeddings' for embed
-   */
-  readonly adapters?: Readonly<Record<string, SageMakerAdapter | 'tgi' | 'embeddings'>>;
-  /**
-   * Inference component per endpoint name, sent as `InferenceComponentName` on InvokeEndpoint and
-   * InvokeEndpointWithResponseStream. Endpoints that host their model as an inference component (such as
-   * scale-to-zero endpoints) need it.
-   * @default {} (no component: the endpoint's production variant answers)
-   */
-  readonly inferenceComponents?: Readonly<Record<string, string>>;
-}
+} from '../provider-definition.js';
+import { regionalClient } from '../shared/aws-config.js';
+import { mapAwsError } from '../shared/aws-errors.js';
+import { lines } from '../shared/sse.js';
+import type { SageMakerProviderOptions } from './options.js';
+import { BUILT_IN_SAGEMAKER_ADAPTERS, type SageMakerAdapter } from './payloads.js';
 
 const decoder = new TextDecoder();
 

@@ -5,8 +5,8 @@ import {
   looksLikeContextLength,
   networkError,
   retryAfterFromHeaders,
-} from '../errors.js';
-import type { ErrorKind } from '../types.js';
+} from '../../errors.js';
+import type { ErrorKind } from '../../types.js';
 
 /** Error mapping shared by the Bedrock and SageMaker runtime clients (AWS SDK v3 service exceptions). */
 

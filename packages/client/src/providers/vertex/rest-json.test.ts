@@ -1,7 +1,7 @@
 import { OAuth2Client } from 'google-auth-library';
 import { describe, expect, it } from 'vitest';
-import type { Target } from '../types.js';
-import { VertexAdapter } from './vertex-adapter.js';
+import type { Target } from '../../types.js';
+import { VertexAdapter } from './adapter.js';
 
 // Where `embedTransport: 'rest-json'` sends its predict call for real-cloud configurations (no network: the auth
 // client records the request google-auth-library would send and answers it). The call itself is tested against

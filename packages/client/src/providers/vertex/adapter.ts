@@ -1,55 +1,24 @@
 import { helpers, type protos, v1 } from '@google-cloud/aiplatform';
 import { type AuthClient, GoogleAuth } from 'google-auth-library';
 import { grpc } from 'google-gax';
-import { GenAiError } from '../errors.js';
-import { estimateTokens } from '../model-limits.js';
+import { GenAiError } from '../../errors.js';
+import { estimateTokens } from '../../tokens.js';
+import type { FinishReason, NormalizedEmbedRequest, NormalizedGenerateRequest, Target } from '../../types.js';
 import type {
-  FinishReason,
-  NormalizedEmbedRequest,
-  NormalizedGenerateRequest,
   ProviderAdapter,
   ProviderEmbedResult,
   ProviderGenerateResult,
   ProviderStreamEvent,
-  Target,
-} from '../types.js';
-import { mapGoogleError } from './google-errors.js';
-import { plainPromptTemplate } from './sagemaker-payloads.js';
+} from '../provider-definition.js';
+import { plainPromptTemplate } from '../shared/prompt-template.js';
+import { mapGoogleError } from './errors.js';
+import type { VertexProviderOptions } from './options.js';
 
 // google-gax's types, reached through the client (google-gax is not a direct dependency).
 type ClientOptions = NonNullable<ConstructorParameters<typeof v1.PredictionServiceClient>[0]>;
 type CallOptions = NonNullable<Parameters<v1.PredictionServiceClient['streamGenerateContent']>[1]>;
 type IGenerateContentRequest = protos.google.cloud.aiplatform.v1.IGenerateContentRequest;
 type IGenerateContentResponse = protos.google.cloud.aiplatform.v1.IGenerateContentResponse;
-
-export interface VertexProviderOptions {
-  readonly project: string;
-  /** Region such as us-central1, or 'global'. */
-  readonly location: string;
-  /**
-   * Endpoint override: an http(s) URL (e.g. the emulator's `http://127.0.0.1:4010`) or a bare host
-   * (`us-central1-aiplatform.googleapis.com`, optionally `:port`).
-   * @default - `{location}-aiplatform.googleapis.com` (`aiplatform.googleapis.com` for 'global')
-   */
-  readonly endpoint?: string;
-  /**
-   * Wire protocol. `'grpc'`: the official client's default transport (HTTP/2; TLS, except to an `http://`
-   * endpoint, which gets an insecure channel, e.g. the emulator). `'rest'`: JSON over HTTP/1.1 (gax's fallback).
-   * @default - 'rest' when `endpoint` is an http(s) URL, else 'grpc'
-   */
-  readonly transport?: 'rest' | 'grpc';
-  /**
-   * How `embed` calls reach `predict`. `'client'`: through the official client on `transport`, which converts
-   * every vector component JSON → protobuf Value → object (about 1 ms of CPU per 768-dimension vector, measured:
-   * the bound on batched throughput). `'rest-json'`: the same documented REST call (URL, body, credentials and
-   * error body as the client's REST transport) sent through google-auth-library's authenticated `request` and
-   * decoded as plain JSON, about 5x less client CPU per vector. Generation always uses the client.
-   * @default 'client'
-   */
-  readonly embedTransport?: 'client' | 'rest-json';
-  /** @default - Application Default Credentials (google-auth-library's GoogleAuth) */
-  readonly authClient?: AuthClient;
-}
 
 /** The predict response of a text-embedding model, as JSON. */
 interface EmbedPrediction {

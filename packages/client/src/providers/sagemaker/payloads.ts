@@ -1,4 +1,5 @@
-import type { FinishReason, NormalizedEmbedRequest, NormalizedGenerateRequest, Usage } from '../types.js';
+import type { FinishReason, NormalizedEmbedRequest, NormalizedGenerateRequest, Usage } from '../../types.js';
+import { type PromptTemplate, plainPromptTemplate } from '../shared/prompt-template.js';
 
 /**
  * A SageMaker endpoint runs whatever container its owner deployed, so the payload format is pluggable.
@@ -63,21 +64,6 @@ function usageOf(u: unknown): Usage | undefined {
   if (!isRecord(u)) return undefined;
   return { inputTokens: Number(u.prompt_tokens ?? 0), outputTokens: Number(u.completion_tokens ?? 0) };
 }
-
-/** Turns a chat into one prompt string for containers that take raw text (`inputs`). */
-export type PromptTemplate = (req: Pick<NormalizedGenerateRequest, 'system' | 'messages'>) => string;
-
-/**
- * A neutral role-tagged transcript ending with "Assistant:". Instruction-tuned models answer it well enough,
- * but a model's own chat template is better: pass it to `createTgiAdapter({ template })`, or use
- * `messagesApiAdapter` where the container applies the template itself.
- */
-export const plainPromptTemplate: PromptTemplate = (req) =>
-  [
-    ...(req.system ? [`System: ${req.system}`] : []),
-    ...req.messages.map((m) => `${m.role === 'user' ? 'User' : 'Assistant'}: ${m.content}`),
-    'Assistant:',
-  ].join('\n\n');
 
 const TGI_FINISH: Readonly<Record<string, FinishReason>> = {
   eos_token: 'stop',

@@ -5,8 +5,8 @@ import {
   looksLikeContextLength,
   networkError,
   retryAfterFromHeaders,
-} from '../errors.js';
-import type { ErrorKind } from '../types.js';
+} from '../../errors.js';
+import type { ErrorKind } from '../../types.js';
 
 interface AzureErrorBody {
   readonly error?: {

@@ -7,22 +7,18 @@ import {
   InvokeModelCommand,
   type StopReason,
 } from '@aws-sdk/client-bedrock-runtime';
-import { GenAiError } from '../errors.js';
-import { estimateTokens } from '../model-limits.js';
+import { GenAiError } from '../../errors.js';
+import { estimateTokens } from '../../tokens.js';
+import type { FinishReason, NormalizedEmbedRequest, NormalizedGenerateRequest, Target } from '../../types.js';
 import type {
-  FinishReason,
-  NormalizedEmbedRequest,
-  NormalizedGenerateRequest,
   ProviderAdapter,
   ProviderEmbedResult,
   ProviderGenerateResult,
   ProviderStreamEvent,
-  Target,
-} from '../types.js';
-import { type AwsProviderOptions, regionalClient } from './aws-config.js';
-import { mapAwsError } from './aws-errors.js';
-
-export type BedrockProviderOptions = AwsProviderOptions;
+} from '../provider-definition.js';
+import { regionalClient } from '../shared/aws-config.js';
+import { mapAwsError } from '../shared/aws-errors.js';
+import type { BedrockProviderOptions } from './options.js';
 
 const FINISH: Readonly<Record<string, FinishReason>> = {
   end_turn: 'stop',
