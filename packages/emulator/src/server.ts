@@ -11,6 +11,7 @@ import { LatencyModel, pause } from './latency.js';
 import { routeSageMaker } from './sagemaker.js';
 import { Stats } from './stats.js';
 import type { Emulator, EmulatorOptions, FaultRule } from './types.js';
+import { routeOpenSearch } from './vector/opensearch.js';
 import { routeVertex } from './vertex.js';
 import { GrpcExchange, isGrpc } from './vertex-grpc.js';
 
@@ -18,7 +19,7 @@ const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 
 type Router = (ex: Exchange) => RoutedRequest | undefined;
 
-const ROUTERS: readonly Router[] = [routeBedrock, routeSageMaker, routeVertex, routeAzure];
+const ROUTERS: readonly Router[] = [routeBedrock, routeSageMaker, routeVertex, routeAzure, routeOpenSearch];
 
 function checkOptions(options: EmulatorOptions): void {
   const { port, host, seed, sagemakerEndpoints } = options;
@@ -42,7 +43,7 @@ function checkOptions(options: EmulatorOptions): void {
 /** Answers a request nobody routes, naming the routes that exist. */
 function notFound(ex: Exchange): void {
   ex.json(404, {
-    message: `No emulated operation at ${ex.method} ${ex.path}. Bedrock: POST /model/{modelId}/converse|converse-stream|invoke|invoke-with-response-stream; SageMaker: POST /endpoints/{name}/invocations|invocations-response-stream; Vertex: POST /v1/projects/{p}/locations/{l}/publishers/google/models/{m}:generateContent|streamGenerateContent|predict, /v1/projects/{p}/locations/{l}/endpoints/{e}:predict|rawPredict; Azure: POST /chat/completions, POST /embeddings, GET /info; control: /_emulator/*`,
+    message: `No emulated operation at ${ex.method} ${ex.path}. Bedrock: POST /model/{modelId}/converse|converse-stream|invoke|invoke-with-response-stream; SageMaker: POST /endpoints/{name}/invocations|invocations-response-stream; Vertex: POST /v1/projects/{p}/locations/{l}/publishers/google/models/{m}:generateContent|streamGenerateContent|predict, /v1/projects/{p}/locations/{l}/endpoints/{e}:predict|rawPredict; Azure: POST /chat/completions, POST /embeddings, GET /info; OpenSearch Serverless: /opensearch/{index}[/_bulk|/_search|/_doc/{id}]; control: /_emulator/*`,
   });
 }
 

@@ -1,6 +1,7 @@
 /** Public types of @genai-deploy/emulator. */
 
-export type ProviderName = 'bedrock' | 'sagemaker' | 'vertex' | 'azure';
+/** Model providers, and the vector engines (Vertex AI Vector Search answers as `vertex`, the API it is part of). */
+export type ProviderName = 'bedrock' | 'sagemaker' | 'vertex' | 'azure' | 'opensearch' | 'azure-search';
 
 export type OperationName =
   | 'bedrock.converse'
@@ -14,7 +15,29 @@ export type OperationName =
   | 'vertex.predict'
   | 'vertex.rawPredict'
   | 'azure.chatCompletions'
-  | 'azure.embeddings';
+  | 'azure.embeddings'
+  | 'opensearch.createIndex'
+  | 'opensearch.indexExists'
+  | 'opensearch.getIndex'
+  | 'opensearch.getMapping'
+  | 'opensearch.deleteIndex'
+  | 'opensearch.bulk'
+  | 'opensearch.search'
+  | 'opensearch.indexDocument'
+  | 'opensearch.getDocument'
+  | 'opensearch.deleteDocument'
+  | 'opensearch.unsupported'
+  | 'vertex.upsertDatapoints'
+  | 'vertex.removeDatapoints'
+  | 'vertex.findNeighbors'
+  | 'vertex.readIndexDatapoints'
+  | 'azure-search.createOrUpdateIndex'
+  | 'azure-search.getIndex'
+  | 'azure-search.deleteIndex'
+  | 'azure-search.index'
+  | 'azure-search.search'
+  | 'azure-search.count'
+  | 'azure-search.getDocument';
 
 export const OPERATIONS: readonly OperationName[] = [
   'bedrock.converse',
@@ -29,6 +52,28 @@ export const OPERATIONS: readonly OperationName[] = [
   'vertex.rawPredict',
   'azure.chatCompletions',
   'azure.embeddings',
+  'opensearch.createIndex',
+  'opensearch.indexExists',
+  'opensearch.getIndex',
+  'opensearch.getMapping',
+  'opensearch.deleteIndex',
+  'opensearch.bulk',
+  'opensearch.search',
+  'opensearch.indexDocument',
+  'opensearch.getDocument',
+  'opensearch.deleteDocument',
+  'opensearch.unsupported',
+  'vertex.upsertDatapoints',
+  'vertex.removeDatapoints',
+  'vertex.findNeighbors',
+  'vertex.readIndexDatapoints',
+  'azure-search.createOrUpdateIndex',
+  'azure-search.getIndex',
+  'azure-search.deleteIndex',
+  'azure-search.index',
+  'azure-search.search',
+  'azure-search.count',
+  'azure-search.getDocument',
 ];
 
 export type FaultKind = 'error' | 'reset' | 'hang' | 'stream-cut' | 'stream-error';
@@ -38,7 +83,10 @@ export interface FaultRule {
   readonly provider?: ProviderName;
   /** Operation name, e.g. `bedrock.converse`. */
   readonly operation?: string;
-  /** Model id (Bedrock, Vertex publisher model), endpoint name (SageMaker, Vertex endpoint) or Azure `model`. */
+  /**
+   * Model id (Bedrock, Vertex publisher model), endpoint name (SageMaker, Vertex endpoint), Azure `model`, or the
+   * index of a vector operation (OpenSearch and Azure AI Search index name, Vertex index or deployed index id).
+   */
   readonly model?: string;
   /** @default 'error' */
   readonly kind?: FaultKind;
