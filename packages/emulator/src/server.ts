@@ -12,6 +12,7 @@ import { routeSageMaker } from './sagemaker.js';
 import { Stats } from './stats.js';
 import type { Emulator, EmulatorOptions, FaultRule } from './types.js';
 import { routeOpenSearch } from './vector/opensearch.js';
+import { routeVertexVectors } from './vector/vertex-vectors.js';
 import { routeVertex } from './vertex.js';
 import { GrpcExchange, isGrpc } from './vertex-grpc.js';
 
@@ -19,7 +20,14 @@ const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 
 type Router = (ex: Exchange) => RoutedRequest | undefined;
 
-const ROUTERS: readonly Router[] = [routeBedrock, routeSageMaker, routeVertex, routeAzure, routeOpenSearch];
+const ROUTERS: readonly Router[] = [
+  routeBedrock,
+  routeSageMaker,
+  routeVertex,
+  routeAzure,
+  routeOpenSearch,
+  routeVertexVectors,
+];
 
 function checkOptions(options: EmulatorOptions): void {
   const { port, host, seed, sagemakerEndpoints } = options;
@@ -43,7 +51,7 @@ function checkOptions(options: EmulatorOptions): void {
 /** Answers a request nobody routes, naming the routes that exist. */
 function notFound(ex: Exchange): void {
   ex.json(404, {
-    message: `No emulated operation at ${ex.method} ${ex.path}. Bedrock: POST /model/{modelId}/converse|converse-stream|invoke|invoke-with-response-stream; SageMaker: POST /endpoints/{name}/invocations|invocations-response-stream; Vertex: POST /v1/projects/{p}/locations/{l}/publishers/google/models/{m}:generateContent|streamGenerateContent|predict, /v1/projects/{p}/locations/{l}/endpoints/{e}:predict|rawPredict; Azure: POST /chat/completions, POST /embeddings, GET /info; OpenSearch Serverless: /opensearch/{index}[/_bulk|/_search|/_doc/{id}]; control: /_emulator/*`,
+    message: `No emulated operation at ${ex.method} ${ex.path}. Bedrock: POST /model/{modelId}/converse|converse-stream|invoke|invoke-with-response-stream; SageMaker: POST /endpoints/{name}/invocations|invocations-response-stream; Vertex: POST /v1/projects/{p}/locations/{l}/publishers/google/models/{m}:generateContent|streamGenerateContent|predict, /v1/projects/{p}/locations/{l}/endpoints/{e}:predict|rawPredict; Azure: POST /chat/completions, POST /embeddings, GET /info; OpenSearch Serverless: /opensearch/{index}[/_bulk|/_search|/_doc/{id}]; Vertex Vector Search: POST /v1/projects/{p}/locations/{l}/indexes/{i}:upsertDatapoints|removeDatapoints, /v1/projects/{p}/locations/{l}/indexEndpoints/{e}:findNeighbors|readIndexDatapoints; control: /_emulator/*`,
   });
 }
 
