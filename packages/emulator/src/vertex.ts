@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { type Completion, complete, countTokens, deltas, embed } from './content.js';
+import { complete, countTokens, embed } from './content.js';
 import { type EmulatorContext, isObject, parseJson, type RoutedRequest, streamFault } from './context.js';
 import type { Exchange } from './exchange.js';
-import { answerTo, awaitGeneration, type GenerationInput } from './generation.js';
+import { awaitGeneration } from './generation.js';
 import { pause } from './latency.js';
+import { type ChatRequest, type OutputFormat, type Reply, replyTo, replyTokens } from './reply.js';
 import type { FaultRule } from './types.js';
+import { readContents, readOutput, readTools, VertexInvalid, type VertexTurns } from './vertex-content.js';
 import {
   checkBearer,
   invalidArgument,
@@ -43,8 +45,9 @@ function maxOutputTokens(model: string): number {
 const FINISH_INT = { STOP: 1, MAX_TOKENS: 2 } as const;
 
 /** A candidate's finishReason. With `$alt=json;enum-encoding=int` (the Node client's REST transport) enums go out as numbers. */
-function finishReason(ex: Exchange, answer: Completion): string | number {
-  const name = answer.finish === 'length' ? 'MAX_TOKENS' : 'STOP';
+function finishReason(ex: Exchange, reply: Reply): string | number {
+  // Gemini ends a function-call answer with STOP too.
+  const name = reply.kind === 'text' && reply.answer.finish === 'length' ? 'MAX_TOKENS' : 'STOP';
   return (ex.query.get('$alt') ?? '').includes('enum-encoding=int') ? FINISH_INT[name] : name;
 }
 
@@ -57,7 +60,7 @@ function textOfParts(parts: unknown): string | undefined {
   return parts.map((p) => (isObject(p) && typeof p.text === 'string' ? p.text : JSON.stringify(p))).join('');
 }
 
-function parseGenerate(ex: Exchange, model: string, asArray: boolean): GenerationInput | undefined {
+function parseGenerate(ex: Exchange, model: string, asArray: boolean): ChatRequest | undefined {
   const fail = (message: string) => {
     invalidArgument(ex, message, asArray);
     return undefined;
@@ -79,20 +82,6 @@ function parseGenerate(ex: Exchange, model: string, asArray: boolean): Generatio
       return fail('Invalid value at \'system_instruction\': expected a Content with "parts".');
     parts.push(`system: ${system}`);
     inputTokens += countTokens(system);
-  }
-  for (let i = 0; i < contents.length; i++) {
-    const c: unknown = contents[i];
-    if (!isObject(c)) return fail(`Invalid value at 'contents[${i}]': expected a Content object.`);
-    const role = c.role ?? 'user';
-    if (role !== 'user' && role !== 'model') return fail('Please use a valid role: user, model.');
-    const text = textOfParts(c.parts);
-    if (text === undefined || (c.parts as unknown[]).length === 0)
-      return fail(
-        'Unable to submit request because it must include at least one parts field, which describes the prompt input. Learn more: https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/gemini',
-      );
-    // Gemini calls the assistant "model"; the emulator hashes the same role names as the other providers.
-    parts.push(`${role === 'model' ? 'assistant' : 'user'}: ${text}`);
-    inputTokens += countTokens(text);
   }
   const config = body.generationConfig ?? {};
   if (!isObject(config))
@@ -127,6 +116,19 @@ function parseGenerate(ex: Exchange, model: string, asArray: boolean): Generatio
     return fail(
       `Unable to submit request because candidateCount ${candidateCount} is not supported by the emulator; use 1.`,
     );
+  let turns: VertexTurns;
+  let tools: ReturnType<typeof readTools>;
+  let output: OutputFormat | undefined;
+  try {
+    tools = readTools(body.tools, body.toolConfig);
+    turns = readContents(contents, tools?.use.tools.map((t) => t.name) ?? []);
+    output = readOutput(config);
+  } catch (error) {
+    if (error instanceof VertexInvalid) return fail(error.message);
+    throw error;
+  }
+  parts.push(...turns.parts);
+  inputTokens += turns.inputTokens + (tools?.tokens ?? 0);
   if (inputTokens > 1_048_576)
     return fail(
       `Unable to submit request because the input token count is ${inputTokens} but model only supports up to 1048576. Reduce the input token count and try again.`,
@@ -138,6 +140,11 @@ function parseGenerate(ex: Exchange, model: string, asArray: boolean): Generatio
     temperature: temperature as number | undefined,
     topP: topP as number | undefined,
     stop: (stopSequences as string[] | undefined) ?? [],
+    lastUserText: turns.lastUserText,
+    toolResults: turns.toolResults,
+    images: turns.images,
+    ...(tools ? { tools: tools.use } : {}),
+    ...(output ? { output } : {}),
   };
 }
 
@@ -149,19 +156,33 @@ function usage(inputTokens: number, outputTokens: number) {
   };
 }
 
+/**
+ * Candidate parts per chunk: one word (or JSON fragment) per chunk for text; every functionCall in one chunk, as
+ * Gemini sends them (without ids: Gemini 2.x omits them, clients assign their own).
+ */
+function chunkParts(reply: Reply): Record<string, unknown>[][] {
+  if (reply.kind === 'tools')
+    return [reply.calls.map((c) => ({ functionCall: { name: c.name, args: c.args } }))];
+  return reply.answer.pieces.map((text) => [{ text }]);
+}
+
 async function generateContent(ex: Exchange, ctx: EmulatorContext, model: string): Promise<void> {
   const input = parseGenerate(ex, model, false);
   if (!input) return;
-  const answer = answerTo(input);
-  await awaitGeneration(ex, ctx, input.inputTokens, answer.words.length);
+  const reply = replyTo(input);
+  const outputTokens = replyTokens(reply);
+  await awaitGeneration(ex, ctx, input.inputTokens, outputTokens);
   ex.json(200, {
     candidates: [
       {
-        content: { role: 'model', parts: [{ text: answer.text }] },
-        finishReason: finishReason(ex, answer),
+        content: {
+          role: 'model',
+          parts: reply.kind === 'text' ? [{ text: reply.answer.text }] : chunkParts(reply)[0],
+        },
+        finishReason: finishReason(ex, reply),
       },
     ],
-    usageMetadata: usage(input.inputTokens, answer.words.length),
+    usageMetadata: usage(input.inputTokens, outputTokens),
     modelVersion: model,
     createTime: new Date().toISOString(),
     responseId: responseId(),
@@ -177,7 +198,7 @@ async function streamGenerateContent(
   const sse = ex.query.get('alt') === 'sse';
   const input = parseGenerate(ex, model, !sse);
   if (!input) return;
-  const answer = answerTo(input);
+  const reply = replyTo(input);
   const id = responseId();
   const createTime = new Date().toISOString();
   const done = ctx.latency.beginGeneration();
@@ -191,12 +212,12 @@ async function streamGenerateContent(
   try {
     await pause(ctx.latency.firstTokenMs(input.inputTokens), ex);
     ex.startStream(200, { 'content-type': sse ? 'text/event-stream' : 'application/json; charset=UTF-8' });
-    const pieces = deltas(answer.words);
-    for (let i = 0; i < Math.max(1, pieces.length); i++) {
+    const chunks = chunkParts(reply);
+    for (let i = 0; i < Math.max(1, chunks.length); i++) {
       const action = streamFault(
         fault,
         i,
-        i >= pieces.length - 1 && (fault?.afterChunks ?? 0) >= pieces.length,
+        i >= chunks.length - 1 && (fault?.afterChunks ?? 0) >= chunks.length,
       );
       if (action === 'cut') return ex.cut();
       if (action === 'error') {
@@ -207,18 +228,18 @@ async function streamGenerateContent(
       }
       if (ex.gone) return;
       if (i > 0) await pause(ctx.latency.tokenMs(), ex);
-      const last = i >= pieces.length - 1;
+      const last = i >= chunks.length - 1;
       const candidate: Record<string, unknown> = {
-        content: { role: 'model', parts: [{ text: pieces[i] ?? '' }] },
+        content: { role: 'model', parts: chunks[i] ?? [{ text: '' }] },
       };
-      if (last) candidate.finishReason = finishReason(ex, answer);
+      if (last) candidate.finishReason = finishReason(ex, reply);
       const chunk: Record<string, unknown> = {
         candidates: [candidate],
         modelVersion: model,
         createTime,
         responseId: id,
       };
-      if (last) chunk.usageMetadata = usage(input.inputTokens, answer.words.length);
+      if (last) chunk.usageMetadata = usage(input.inputTokens, replyTokens(reply));
       await emit(chunk);
     }
     if (!sse) await ex.write(']');
