@@ -1,4 +1,4 @@
-import { ConstructError } from '@genai-deploy/config';
+import { ConstructError, FRONT_ENV } from '@genai-deploy/config';
 import type { IConstruct } from 'constructs';
 
 /**
@@ -169,7 +169,7 @@ export const errors = {
     make(
       'invalid-front-config',
       scope,
-      `the front configuration built for GENAI_CONFIG is invalid:\n${detail}\n` +
+      `the front configuration built for ${FRONT_ENV.config.name} is invalid:\n${detail}\n` +
         'Fix: correct the models/routes passed to the construct (they follow @genai-deploy/config).',
     ),
 
@@ -177,7 +177,7 @@ export const errors = {
     make(
       'secret-in-front-config',
       scope,
-      `the front configuration holds a credential at ${path}; GENAI_CONFIG is a plain environment variable. ` +
+      `the front configuration holds a credential at ${path}; ${FRONT_ENV.config.name} is a plain environment variable. ` +
         'Expected: no passwords or keys in it. Fix: keep API keys in apiKeysSecret and Redis AUTH in Secrets Manager.',
     ),
 

@@ -1,4 +1,5 @@
 import {
+  FRONT_ENV,
   type FrontConfig,
   type FrontConfigInput,
   parseFrontConfig,
@@ -203,14 +204,14 @@ export class LambdaFront extends Construct implements ec2.IConnectable, iam.IGra
     }
 
     const environment: Record<string, string> = {
-      GENAI_CONFIG: configJson,
-      GENAI_API_KEYS_SECRET_ARN: this.apiKeysSecret.secretArn,
-      LOG_LEVEL: props.logLevel ?? 'info',
-      NODE_OPTIONS: '--enable-source-maps',
+      [FRONT_ENV.config.name]: configJson,
+      [FRONT_ENV.apiKeysSecretArn.name]: this.apiKeysSecret.secretArn,
+      [FRONT_ENV.logLevel.name]: props.logLevel ?? 'info',
+      [FRONT_ENV.nodeOptions.name]: '--enable-source-maps',
       ...props.environment,
     };
     // The JSON rendered by toJsonString is a token at this point: measure the plain rendering instead.
-    this.checkEnvironmentSize({ ...environment, GENAI_CONFIG: JSON.stringify(this.frontConfig) });
+    this.checkEnvironmentSize({ ...environment, [FRONT_ENV.config.name]: JSON.stringify(this.frontConfig) });
 
     const common = {
       runtime: props.runtime ?? lambda.Runtime.NODEJS_24_X,
@@ -316,7 +317,7 @@ export class LambdaFront extends Construct implements ec2.IConnectable, iam.IGra
     };
     let config: FrontConfig;
     try {
-      config = parseFrontConfig(input, 'GENAI_CONFIG');
+      config = parseFrontConfig(input, FRONT_ENV.config.name);
     } catch (e) {
       throw errors.invalidFrontConfig(this, (e as Error).message);
     }
@@ -390,7 +391,7 @@ export class LambdaFront extends Construct implements ec2.IConnectable, iam.IGra
     if (size > LAMBDA_ENV_LIMIT - 512) {
       throw errors.invalidFrontConfig(
         this,
-        `the environment is about ${size} bytes (GENAI_CONFIG included); Lambda allows 4096 in total. ` +
+        `the environment is about ${size} bytes (${FRONT_ENV.config.name} included); Lambda allows 4096 in total. ` +
           'Shorten the configuration (fewer models/routes, defaults instead of explicit values)',
       );
     }

@@ -5,6 +5,7 @@ import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment/inde
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity/index.js';
 import {
   type ConfigError,
+  FRONT_ENV,
   type FrontConfig,
   type FrontConfigInput,
   parseFrontConfig,
@@ -21,7 +22,10 @@ export interface KeyVaultSecretRef {
   readonly name: string;
   /** `https://<vault>.vault.azure.net/secrets/<name>`; prefer the versionless id so rotations are picked up. */
   readonly keyVaultSecretId: string;
-  /** Environment variable that receives the value. */
+  /**
+   * Environment variable that receives the value, e.g. `FRONT_ENV.redisPassword.name` (GENAI_REDIS_PASSWORD) for
+   * the access key of a cache that keeps access keys on.
+   */
   readonly env: string;
 }
 
@@ -66,7 +70,13 @@ const APP_NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
 const SECRET_NAME = /^[a-z0-9][a-z0-9-]{0,252}[a-z0-9]$/;
 const KV_SECRET_ID =
   /^https:\/\/[a-zA-Z0-9-]{3,24}\.vault\.(azure\.net|azure\.cn|usgovcloudapi\.net)\/secrets\/[a-zA-Z0-9-]{1,127}(\/[0-9a-f]{32})?\/?$/;
-const RESERVED_ENV = ['GENAI_CONFIG', 'GENAI_API_KEYS', 'AZURE_CLIENT_ID', 'PORT'];
+/** The variables of the front's contract that this construct sets itself. */
+const RESERVED_ENV: readonly string[] = [
+  FRONT_ENV.config.name,
+  FRONT_ENV.apiKeys.name,
+  FRONT_ENV.azureClientId.name,
+  FRONT_ENV.port.name,
+];
 const SECRET_LIKE = /(^|_)(KEY|KEYS|TOKEN|SECRET|PASSWORD|PASSWD|CONNECTION_STRING)(_|$)/i;
 const SECRET_FIELD = /(password|secret|api[-_]?key|token|credential)/i;
 
@@ -215,7 +225,7 @@ export class ContainerAppFront extends Construct {
       secrets.unshift({
         name: 'genai-api-keys',
         keyVaultSecretId: props.apiKeysSecretId,
-        env: 'GENAI_API_KEYS',
+        env: FRONT_ENV.apiKeys.name,
       });
     }
     const seen = new Set<string>();
@@ -234,7 +244,7 @@ export class ContainerAppFront extends Construct {
       if (seen.has(s.name))
         throw errors.invalidName(path, 'secret name', s.name, 'each secret needs its own name');
       seen.add(s.name);
-      if (s.env !== 'GENAI_API_KEYS' && RESERVED_ENV.includes(s.env)) {
+      if (s.env !== FRONT_ENV.apiKeys.name && RESERVED_ENV.includes(s.env)) {
         throw errors.reservedEnvironmentVariable(path, s.env, 'Pick another variable name.');
       }
     }
@@ -276,10 +286,10 @@ export class ContainerAppFront extends Construct {
     }
 
     const plainEnv = [
-      { name: 'GENAI_CONFIG', value: escapeTerraformTemplate(JSON.stringify(this.config)) },
-      { name: 'PORT', value: String(port) },
+      { name: FRONT_ENV.config.name, value: escapeTerraformTemplate(JSON.stringify(this.config)) },
+      { name: FRONT_ENV.port.name, value: String(port) },
       // DefaultAzureCredential picks the user-assigned identity by its client id.
-      { name: 'AZURE_CLIENT_ID', value: this.identity.clientId },
+      { name: FRONT_ENV.azureClientId.name, value: this.identity.clientId },
       ...Object.entries(env).map(([name, value]) => ({ name, value })),
     ];
     const probe = (p: string) => [{ transport: 'HTTP', port, path: p }];

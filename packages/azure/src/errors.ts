@@ -1,4 +1,4 @@
-import { ConstructError } from '@genai-deploy/config';
+import { ConstructError, FRONT_ENV } from '@genai-deploy/config';
 
 /**
  * Every validation error of this package, as named factories. Each message says what went wrong, what was
@@ -266,7 +266,7 @@ export const errors = {
     fail(
       'front-config-secret',
       path,
-      `the front configuration holds what looks like a credential at ${where}; GENAI_CONFIG is a plain ` +
+      `the front configuration holds what looks like a credential at ${where}; ${FRONT_ENV.config.name} is a plain ` +
         'environment variable. Put the credential in Key Vault and reference it from secrets instead.',
     ),
 

@@ -1,12 +1,13 @@
 /**
  * How the front reaches a cache. `MemorystoreCache` implements it; anything else that speaks the Redis
- * protocol inside the VPC can too. The front reads these environment variables (the contract with
- * `@genai-deploy/front`):
+ * protocol inside the VPC can too. `CloudRunFront` turns it into these variables of the front's environment
+ * contract (`FRONT_ENV` in `@genai-deploy/config`, which names and explains each):
  *
- * - `GENAI_CONFIG.cache.redisUrl`: `rediss://host:port` (never with credentials)
- * - `GENAI_REDIS_PASSWORD`: the AUTH string, from Secret Manager (Redis AUTH)
- * - `GENAI_REDIS_IAM_AUTH=true`: authenticate with the service account's access token (Valkey IAM auth)
- * - `GENAI_REDIS_CA_PEM`: the server CA to verify TLS against (public data, not a secret)
+ * - `FRONT_ENV.config` (`GENAI_CONFIG`), `cache.redisUrl`: `rediss://host:port` (never with credentials)
+ * - `FRONT_ENV.redisPassword` (`GENAI_REDIS_PASSWORD`): the AUTH string, from Secret Manager (Redis AUTH)
+ * - `FRONT_ENV.redisIamAuth` (`GENAI_REDIS_IAM_AUTH=true`): authenticate with the service account's access
+ *   token (Valkey IAM auth)
+ * - `FRONT_ENV.redisCaPem` (`GENAI_REDIS_CA_PEM`): the server CA to verify TLS against (public data, not a secret)
  */
 export interface FrontCacheConnection {
   /** `redis://` or `rediss://` URL without user info. */

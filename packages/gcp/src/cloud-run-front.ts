@@ -5,7 +5,13 @@ import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member/
 import { SecretManagerSecret } from '@cdktf/provider-google/lib/secret-manager-secret/index.js';
 import { SecretManagerSecretIamMember } from '@cdktf/provider-google/lib/secret-manager-secret-iam-member/index.js';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
-import { ConfigError, type FrontConfig, type FrontConfigInput, parseFrontConfig } from '@genai-deploy/config';
+import {
+  ConfigError,
+  FRONT_ENV,
+  type FrontConfig,
+  type FrontConfigInput,
+  parseFrontConfig,
+} from '@genai-deploy/config';
 import { Annotations, type ITerraformDependable, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import type { FrontCacheConnection } from './cache-connection.js';
@@ -119,13 +125,14 @@ export interface CloudRunFrontProps {
   readonly labels?: Readonly<Record<string, string>>;
 }
 
-const RESERVED_ENV = [
-  'PORT',
-  'GENAI_CONFIG',
-  'GENAI_API_KEYS',
-  'GENAI_REDIS_PASSWORD',
-  'GENAI_REDIS_IAM_AUTH',
-  'GENAI_REDIS_CA_PEM',
+/** Set by this construct (the front's contract) or by Cloud Run itself (PORT, K_*): not user environment. */
+const RESERVED_ENV: readonly string[] = [
+  FRONT_ENV.port.name,
+  FRONT_ENV.config.name,
+  FRONT_ENV.apiKeys.name,
+  FRONT_ENV.redisPassword.name,
+  FRONT_ENV.redisIamAuth.name,
+  FRONT_ENV.redisCaPem.name,
   'K_SERVICE',
   'K_REVISION',
   'K_CONFIGURATION',
@@ -312,10 +319,10 @@ export class CloudRunFront extends Construct {
     }
     this.apiKeysSecretId = apiKeysRef.secret;
     const secretEnv: [string, SecretRef][] = [
-      ['GENAI_API_KEYS', apiKeysRef],
+      [FRONT_ENV.apiKeys.name, apiKeysRef],
       ...Object.entries(props.secretEnvironment ?? {}),
       ...(props.cache?.passwordSecretId
-        ? [['GENAI_REDIS_PASSWORD', { secret: props.cache.passwordSecretId }] as [string, SecretRef]]
+        ? [[FRONT_ENV.redisPassword.name, { secret: props.cache.passwordSecretId }] as [string, SecretRef]]
         : []),
     ];
     const granted = new Map<string, string>();
@@ -335,17 +342,17 @@ export class CloudRunFront extends Construct {
     if (props.cache?.iamAuth) {
       Annotations.of(this).addWarning(
         'The cache uses IAM authentication: the front must send an access token of its service account as the Redis ' +
-          'password (GENAI_REDIS_IAM_AUTH=true). Fronts that only read GENAI_REDIS_PASSWORD cannot connect; use ' +
+          `password (${FRONT_ENV.redisIamAuth.name}=true). Fronts that only read ${FRONT_ENV.redisPassword.name} cannot connect; use ` +
           "MemorystoreCache engine 'redis' (AUTH) or authorization 'none' with them.",
       );
     }
 
     const env = [
-      { name: 'GENAI_CONFIG', value: JSON.stringify(this.config) },
+      { name: FRONT_ENV.config.name, value: JSON.stringify(this.config) },
       ...Object.entries(props.environment ?? {}).map(([name, value]) => ({ name, value })),
-      ...(props.cache?.iamAuth ? [{ name: 'GENAI_REDIS_IAM_AUTH', value: 'true' }] : []),
+      ...(props.cache?.iamAuth ? [{ name: FRONT_ENV.redisIamAuth.name, value: 'true' }] : []),
       ...(props.cache?.caCertificatePem
-        ? [{ name: 'GENAI_REDIS_CA_PEM', value: props.cache.caCertificatePem }]
+        ? [{ name: FRONT_ENV.redisCaPem.name, value: props.cache.caCertificatePem }]
         : []),
       ...secretEnv.map(([name, ref]) => ({
         name,

@@ -1,4 +1,4 @@
-import { ConstructError } from '@genai-deploy/config';
+import { ConstructError, FRONT_ENV } from '@genai-deploy/config';
 
 /**
  * Every synth-time error of this package, as named factories. Each message says what went wrong, what was
@@ -258,7 +258,7 @@ export const errors = {
     fail(
       'secret-in-config',
       path,
-      `${where} holds a credential in plain text; GENAI_CONFIG is an ordinary environment variable visible to ` +
+      `${where} holds a credential in plain text; ${FRONT_ENV.config.name} is an ordinary environment variable visible to ` +
         'anyone who can read the service. Expected a URL without user info. Fix: let MemorystoreCache hand the password ' +
         'to the front through Secret Manager.',
     ),

@@ -1,4 +1,4 @@
-import type { FrontConfigInput, RouteConfig } from '@genai-deploy/config';
+import { FRONT_ENV, type FrontConfigInput, type RouteConfig } from '@genai-deploy/config';
 import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { CloudRunFront, type CloudRunFrontProps } from './cloud-run-front.js';
@@ -172,7 +172,7 @@ export class GcpGenAiPlatform extends Construct {
     });
     this.routesOutput = new TerraformOutput(this, 'FrontRoutes', {
       value: JSON.stringify({ models: this.front.config.models, routes: this.front.config.routes }),
-      description: "The front's models and routes, as it loads them from GENAI_CONFIG.",
+      description: `The front's models and routes, as it loads them from ${FRONT_ENV.config.name}.`,
     });
   }
 }
