@@ -1,9 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { countTokens, deltas, embed } from './content.js';
+import { countTokens, embed } from './content.js';
 import { type EmulatorContext, isObject, parseJson, type RoutedRequest } from './context.js';
 import type { Exchange } from './exchange.js';
-import { answerTo, awaitGeneration, type GenerationInput, streamDeltas } from './generation.js';
+import { awaitGeneration, streamDeltas } from './generation.js';
 import { pause } from './latency.js';
+import {
+  streamDeltas as chatDeltas,
+  finishReason,
+  isProblem,
+  message,
+  type OpenAiChatRequest,
+  parseOpenAiChat,
+  usage,
+} from './openai-chat.js';
+import { replyTo } from './reply.js';
 import type { FaultRule } from './types.js';
 
 /**
@@ -173,22 +183,7 @@ function checkExtra(ex: Exchange, body: Record<string, unknown>, known: Readonly
   return false;
 }
 
-interface ChatInput extends GenerationInput {
-  readonly model: string;
-  readonly stream: boolean;
-  readonly includeUsage: boolean;
-}
-
-function contentText(content: unknown): string | undefined {
-  if (typeof content === 'string') return content;
-  if (content === null) return '';
-  if (!Array.isArray(content)) return undefined;
-  return content
-    .map((p) => (isObject(p) && typeof p.text === 'string' ? p.text : JSON.stringify(p)))
-    .join('');
-}
-
-function parseChat(ex: Exchange): ChatInput | undefined {
+function parseChat(ex: Exchange): OpenAiChatRequest | undefined {
   const body = parseJson(ex.body);
   if (!isObject(body)) {
     invalid(ex, [], 'Expected a JSON object with "messages".', 'type_error.dict');
@@ -205,100 +200,30 @@ function parseChat(ex: Exchange): ChatInput | undefined {
     );
     return undefined;
   }
-  const messages = body.messages;
-  if (!Array.isArray(messages) || messages.length === 0) {
-    invalid(
-      ex,
-      ['messages'],
-      messages === undefined ? 'field required' : 'ensure this value has at least 1 items',
-      messages === undefined ? 'value_error.missing' : 'value_error',
-    );
-    return undefined;
-  }
-  const parts: string[] = [];
-  let inputTokens = 0;
-  for (let i = 0; i < messages.length; i++) {
-    const m: unknown = messages[i];
-    if (!isObject(m) || !['system', 'developer', 'user', 'assistant', 'tool'].includes(m.role as string)) {
-      invalid(
-        ex,
-        ['messages', i, 'role'],
-        "value is not a valid enumeration member; permitted: 'system', 'developer', 'user', 'assistant', 'tool'",
-      );
-      return undefined;
-    }
-    const text = contentText(m.content);
-    if (text === undefined) {
-      invalid(ex, ['messages', i, 'content'], 'str type expected');
-      return undefined;
-    }
-    parts.push(`${m.role === 'developer' ? 'system' : m.role}: ${text}`);
-    inputTokens += countTokens(text);
-  }
-  const {
-    max_tokens: maxTokens,
-    temperature,
-    top_p: topP,
-    stop,
-    stream,
-    stream_options: streamOptions,
-  } = body;
-  if (
-    maxTokens !== undefined &&
-    maxTokens !== null &&
-    !(Number.isInteger(maxTokens) && (maxTokens as number) >= 1)
-  ) {
-    invalid(ex, ['max_tokens'], 'ensure this value is greater than or equal to 1');
-    return undefined;
-  }
-  if (
-    temperature !== undefined &&
-    temperature !== null &&
-    !(typeof temperature === 'number' && temperature >= 0 && temperature <= 2)
-  ) {
-    invalid(ex, ['temperature'], 'ensure this value is between 0 and 2');
-    return undefined;
-  }
-  if (topP !== undefined && topP !== null && !(typeof topP === 'number' && topP >= 0 && topP <= 1)) {
-    invalid(ex, ['top_p'], 'ensure this value is between 0 and 1');
-    return undefined;
-  }
-  const stops = typeof stop === 'string' ? [stop] : (stop ?? []);
-  if (!Array.isArray(stops) || stops.some((s) => typeof s !== 'string') || stops.length > 4) {
-    invalid(ex, ['stop'], 'expected a string or a list of up to 4 strings');
-    return undefined;
-  }
-  return {
-    model,
-    prompt: parts.join('\n'),
-    inputTokens,
-    maxTokens: (maxTokens as number | null | undefined) ?? undefined,
-    temperature: (temperature as number | null | undefined) ?? undefined,
-    topP: (topP as number | null | undefined) ?? undefined,
-    stop: stops as string[],
-    stream: stream === true,
-    includeUsage: !isObject(streamOptions) || streamOptions.include_usage !== false,
-  };
+  const parsed = parseOpenAiChat(body, DEFAULT_MODEL);
+  if (!isProblem(parsed)) return parsed;
+  if (parsed.kind === 'schema') invalid(ex, parsed.loc, parsed.msg, parsed.type);
+  // What the model refuses comes back as OpenAI's 400 invalid_request_error.
+  else
+    sendAzureError(ex, 400, 'BadRequest', parsed.message, {
+      type: 'invalid_request_error',
+      param: parsed.param,
+    });
+  return undefined;
 }
-
-const FINISH = { stop: 'stop', length: 'length', stop_sequence: 'stop' } as const;
 
 async function chatCompletions(
   ex: Exchange,
   ctx: EmulatorContext,
   fault: FaultRule | undefined,
-  input: ChatInput,
+  input: OpenAiChatRequest,
 ): Promise<void> {
-  const answer = answerTo(input);
+  const reply = replyTo(input);
   const id = `chatcmpl-${randomUUID().replaceAll('-', '')}`;
   const created = Math.floor(Date.now() / 1000);
-  const usage = {
-    prompt_tokens: input.inputTokens,
-    completion_tokens: answer.words.length,
-    total_tokens: input.inputTokens + answer.words.length,
-  };
+  const tokens = usage(input, reply);
   if (!input.stream) {
-    await awaitGeneration(ex, ctx, input.inputTokens, answer.words.length);
+    await awaitGeneration(ex, ctx, input.inputTokens, tokens.completion_tokens);
     ex.json(
       200,
       {
@@ -306,14 +231,8 @@ async function chatCompletions(
         object: 'chat.completion',
         created,
         model: input.model,
-        choices: [
-          {
-            index: 0,
-            message: { role: 'assistant', content: answer.text, tool_calls: null },
-            finish_reason: FINISH[answer.finish],
-          },
-        ],
-        usage,
+        choices: [{ index: 0, message: message(input, reply), finish_reason: finishReason(reply) }],
+        usage: tokens,
       },
       headers(),
     );
@@ -329,13 +248,13 @@ async function chatCompletions(
       extra: Record<string, unknown> = {},
     ) =>
       `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: input.model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`;
-    await ex.write(chunk({ role: 'assistant', content: '' }, null));
+    await ex.write(chunk({ role: 'assistant', content: reply.kind === 'text' ? '' : null }, null));
     const stopped = await streamDeltas(
       ex,
       ctx,
-      deltas(answer.words),
+      chatDeltas(input, reply),
       fault,
-      (content) => ex.write(chunk({ content }, null)),
+      (delta) => ex.write(chunk(delta, null)),
       (rule) => {
         const status = rule.status ?? 500;
         const code = rule.errorType ?? CODE_OF_STATUS[status] ?? 'InternalServerError';
@@ -344,7 +263,7 @@ async function chatCompletions(
     );
     if (stopped === 'cut') return ex.cut();
     if (stopped) return;
-    await ex.write(chunk({}, FINISH[answer.finish], input.includeUsage ? { usage } : {}));
+    await ex.write(chunk({}, finishReason(reply), input.includeUsage ? { usage: tokens } : {}));
     await ex.write('data: [DONE]\n\n');
     ex.end();
   } finally {
