@@ -11,6 +11,7 @@ import { LatencyModel, pause } from './latency.js';
 import { routeSageMaker } from './sagemaker.js';
 import { Stats } from './stats.js';
 import type { Emulator, EmulatorOptions, FaultRule } from './types.js';
+import { routeAzureSearch } from './vector/azure-search.js';
 import { routeOpenSearch } from './vector/opensearch.js';
 import { routeVertexVectors } from './vector/vertex-vectors.js';
 import { routeVertex } from './vertex.js';
@@ -27,6 +28,7 @@ const ROUTERS: readonly Router[] = [
   routeAzure,
   routeOpenSearch,
   routeVertexVectors,
+  routeAzureSearch,
 ];
 
 function checkOptions(options: EmulatorOptions): void {
@@ -51,7 +53,7 @@ function checkOptions(options: EmulatorOptions): void {
 /** Answers a request nobody routes, naming the routes that exist. */
 function notFound(ex: Exchange): void {
   ex.json(404, {
-    message: `No emulated operation at ${ex.method} ${ex.path}. Bedrock: POST /model/{modelId}/converse|converse-stream|invoke|invoke-with-response-stream; SageMaker: POST /endpoints/{name}/invocations|invocations-response-stream; Vertex: POST /v1/projects/{p}/locations/{l}/publishers/google/models/{m}:generateContent|streamGenerateContent|predict, /v1/projects/{p}/locations/{l}/endpoints/{e}:predict|rawPredict; Azure: POST /chat/completions, POST /embeddings, GET /info; OpenSearch Serverless: /opensearch/{index}[/_bulk|/_search|/_doc/{id}]; Vertex Vector Search: POST /v1/projects/{p}/locations/{l}/indexes/{i}:upsertDatapoints|removeDatapoints, /v1/projects/{p}/locations/{l}/indexEndpoints/{e}:findNeighbors|readIndexDatapoints; control: /_emulator/*`,
+    message: `No emulated operation at ${ex.method} ${ex.path}. Bedrock: POST /model/{modelId}/converse|converse-stream|invoke|invoke-with-response-stream; SageMaker: POST /endpoints/{name}/invocations|invocations-response-stream; Vertex: POST /v1/projects/{p}/locations/{l}/publishers/google/models/{m}:generateContent|streamGenerateContent|predict, /v1/projects/{p}/locations/{l}/endpoints/{e}:predict|rawPredict; Azure: POST /chat/completions, POST /embeddings, GET /info; OpenSearch Serverless: /opensearch/{index}[/_bulk|/_search|/_doc/{id}]; Vertex Vector Search: POST /v1/projects/{p}/locations/{l}/indexes/{i}:upsertDatapoints|removeDatapoints, /v1/projects/{p}/locations/{l}/indexEndpoints/{e}:findNeighbors|readIndexDatapoints; Azure AI Search: PUT|GET|DELETE /indexes('{name}'), POST /indexes('{name}')/docs/search.index|search.post.search, GET /indexes('{name}')/docs/$count; control: /_emulator/*`,
   });
 }
 
