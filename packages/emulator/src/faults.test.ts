@@ -122,7 +122,7 @@ describe('faults through the control API and the clients', () => {
     const res = await post('/_emulator/faults', { rules: [{ provider: 'gcp' }] });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: string }).error).toMatch(
-      /rules\[0\]\.provider must be one of bedrock, sagemaker, vertex, azure, received "gcp"/,
+      /rules\[0\]\.provider must be one of bedrock, sagemaker, vertex, azure, opensearch, azure-search, received "gcp"/,
     );
   });
 
