@@ -11,11 +11,22 @@ import { type EmulatorContext, isObject, parseJson, type RoutedRequest, streamFa
 import type { Exchange } from './exchange.js';
 import { awaitGeneration, streamDeltas } from './generation.js';
 import { pause } from './latency.js';
+import {
+  streamDeltas as chatDeltas,
+  finishReason,
+  isProblem,
+  message,
+  type OpenAiChatRequest,
+  parseOpenAiChat,
+  usage,
+} from './openai-chat.js';
+import { type Reply, replyTo, replyTokens } from './reply.js';
 import type { FaultRule, SageMakerContainer } from './types.js';
 
 /**
  * SageMaker Runtime InvokeEndpoint and InvokeEndpointWithResponseStream, in front of two emulated containers:
- * a TGI/vLLM-style text generator and a TEI-style embeddings server.
+ * a TGI/vLLM-style text generator (its `generate` body, or its Messages API body: OpenAI-shaped, chosen by a
+ * `messages` list) and a TEI-style embeddings server.
  */
 
 const ROUTE = /^\/endpoints\/([^/]+)\/(invocations|invocations-response-stream)$/;
@@ -239,6 +250,104 @@ async function embeddingsInvoke(
   return texts;
 }
 
+/** A Messages API body (TGI `/v1/chat/completions`, vLLM's OpenAI server): chosen by its `messages` list. */
+function isMessagesBody(ex: Exchange): boolean {
+  const body = parseJson(ex.body);
+  return isObject(body) && Array.isArray(body.messages);
+}
+
+/** Validates like TGI's Messages API: problems are 422s that SageMaker returns as ModelError. */
+function parseMessages(ex: Exchange, endpoint: string): OpenAiChatRequest | undefined {
+  const reject = (error: string) => {
+    sendModelError(ex, endpoint, 422, JSON.stringify({ error, error_type: 'validation' }));
+    return undefined;
+  };
+  const parsed = parseOpenAiChat(parseJson(ex.body) as Record<string, unknown>, 'tgi');
+  if (isProblem(parsed))
+    return reject(
+      parsed.kind === 'request'
+        ? parsed.message
+        : `Input validation error: ${parsed.loc.join('.')}: ${parsed.msg}`,
+    );
+  const max = parsed.maxTokens ?? 0;
+  if (parsed.inputTokens + max > TGI_MAX_TOTAL_TOKENS)
+    return reject(
+      `Input validation error: \`inputs\` tokens + \`max_new_tokens\` must be <= ${TGI_MAX_TOTAL_TOKENS}. Given: ${parsed.inputTokens} \`inputs\` tokens and ${max} \`max_new_tokens\``,
+    );
+  return parsed;
+}
+
+function chatCompletion(input: OpenAiChatRequest, reply: Reply, created: number) {
+  return {
+    object: 'chat.completion',
+    id: '',
+    created,
+    model: input.model,
+    system_fingerprint: 'emulator',
+    choices: [
+      { index: 0, message: message(input, reply), logprobs: null, finish_reason: finishReason(reply) },
+    ],
+    usage: usage(input, reply),
+  };
+}
+
+async function messagesInvoke(ex: Exchange, ctx: EmulatorContext, endpoint: string): Promise<void> {
+  const input = parseMessages(ex, endpoint);
+  if (!input) return;
+  const reply = replyTo(input);
+  await awaitGeneration(ex, ctx, input.inputTokens, replyTokens(reply));
+  ex.json(200, chatCompletion(input, reply, Math.floor(Date.now() / 1000)), RESPONSE_HEADERS());
+}
+
+/** With `"stream": true`, OpenAI SSE chunks (`data: {...}` then `data: [DONE]`) in PayloadPart events. */
+async function messagesStream(
+  ex: Exchange,
+  ctx: EmulatorContext,
+  endpoint: string,
+  fault: FaultRule | undefined,
+): Promise<void> {
+  const input = parseMessages(ex, endpoint);
+  if (!input) return;
+  const reply = replyTo(input);
+  const created = Math.floor(Date.now() / 1000);
+  const part = (text: string) => ex.write(encodeBlobEvent('PayloadPart', Buffer.from(text)));
+  const done = ctx.latency.beginGeneration();
+  try {
+    await pause(ctx.latency.firstTokenMs(input.inputTokens), ex);
+    ex.startStream(200, {
+      'content-type': EVENT_STREAM_CONTENT_TYPE,
+      ...RESPONSE_HEADERS(),
+      'x-amzn-sagemaker-content-type': input.stream ? 'text/event-stream' : 'application/json',
+    });
+    if (!input.stream) {
+      await part(JSON.stringify(chatCompletion(input, reply, created)));
+      return ex.end();
+    }
+    const chunk = (
+      delta: Record<string, unknown>,
+      finish: string | null,
+      extra: Record<string, unknown> = {},
+    ) =>
+      `data: ${JSON.stringify({ object: 'chat.completion.chunk', id: '', created, model: input.model, system_fingerprint: 'emulator', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra })}\n\n`;
+    await part(chunk({ role: 'assistant', content: reply.kind === 'text' ? '' : null }, null));
+    const stopped = await streamDeltas(
+      ex,
+      ctx,
+      chatDeltas(input, reply),
+      fault,
+      (delta) => part(chunk(delta, null)),
+      streamError,
+    );
+    if (stopped === 'cut') return ex.cut();
+    if (stopped) return;
+    await part(chunk({}, finishReason(reply), input.includeUsage ? { usage: usage(input, reply) } : {}));
+    await part('data: [DONE]\n\n');
+    ex.end();
+  } finally {
+    done();
+  }
+}
+
 async function invoke(ex: Exchange, ctx: EmulatorContext, endpoint: string): Promise<void> {
   if (containerOf(endpoint, ctx.sagemakerEndpoints) === 'embeddings') {
     const texts = await embeddingsInvoke(ex, ctx, endpoint, 'sagemaker.invokeEndpoint');
@@ -250,7 +359,7 @@ async function invoke(ex: Exchange, ctx: EmulatorContext, endpoint: string): Pro
       );
     return;
   }
-  return tgiInvoke(ex, ctx, endpoint);
+  return isMessagesBody(ex) ? messagesInvoke(ex, ctx, endpoint) : tgiInvoke(ex, ctx, endpoint);
 }
 
 function streamError(rule: FaultRule): Uint8Array {
@@ -291,6 +400,7 @@ async function invokeStream(
     await ex.write(encodeBlobEvent('PayloadPart', payload));
     return ex.end();
   }
+  if (isMessagesBody(ex)) return messagesStream(ex, ctx, endpoint, fault);
   const input = parseTgi(ex, endpoint);
   if (!input) return;
   const answer = tgiAnswer(input);
