@@ -205,7 +205,12 @@ function readPart(
 
 /** Reads `contents`: the prompt lines, the tokens, and what the last (user) turn sends. */
 export function readContents(contents: readonly unknown[], declared: readonly string[]): VertexTurns {
-  const turns = { parts: [] as string[], lastUserText: '', toolResults: [] as string[], images: [] as string[] };
+  const turns = {
+    parts: [] as string[],
+    lastUserText: '',
+    toolResults: [] as string[],
+    images: [] as string[],
+  };
   const state: PartState = { inlineBytes: 0, imageCount: 0 };
   let inputTokens = 0;
   let previousCalls = 0;
