@@ -9,11 +9,11 @@
  * - Redis stopped mid-run: the same workload with Redis up throughout and with Redis killed halfway,
  *   alternated over 3 rounds; the added p99 is the difference of the medians.
  */
+
+import { RedisStore } from '@genai-deploy/client';
+import { answerCodec, TieredCache } from '@genai-deploy/client/internal';
 import { Redis } from 'ioredis';
-import { answerCodec } from '../../packages/client/src/cache/cache-runtime.js';
 import { startRedisChild } from '../../packages/client/src/cache/redis-server.test-utils.js';
-import { RedisStore } from '../../packages/client/src/cache/redis-store.js';
-import { TieredCache } from '../../packages/client/src/cache/tiered-cache.js';
 import {
   emulatorClient,
   median,

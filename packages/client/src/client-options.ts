@@ -1,20 +1,39 @@
+import type { BatchOptions } from './batch/batch-options.js';
+import type { CacheOptions } from './cache/cache-options.js';
 import type { CacheStats } from './cache/cache-stats.js';
-import type { RequestLayerOptions } from './cache/request-layers.js';
+import type { CoalesceOptions } from './coalesce/coalesce-options.js';
 import type { ClientEventListener } from './events.js';
+import type { Layer } from './layer.js';
 import type { ProvidersOptions } from './providers/registry.js';
 import type { ResilienceOptions } from './resilience/resilience-options.js';
-import type { RouteOptions } from './route.js';
+import type { RouteOptions } from './route/routes.js';
 import type { TelemetryOptions } from './telemetry.js';
-import type {
-  EmbedRequest,
-  EmbedResult,
-  GenerateRequest,
-  GenerateResult,
-  Layer,
-  StreamEvent,
-} from './types.js';
+import type { EmbedRequest, EmbedResult, GenerateRequest, GenerateResult, StreamEvent } from './types.js';
 
 export type { ProvidersOptions };
+
+/** The cache, coalesce and batch options of `createClient`. */
+export interface RequestLayerOptions {
+  /**
+   * Exact-match cache of answers and of embedding vectors (per text). Answers are cached when the request is
+   * deterministic (temperature 0) or says `cache: true`, never when it says `cache: false`. `false` turns
+   * the cache off; `{ redis }` adds a shared Redis tier behind the in-process LRU.
+   * @default {} - in-process LRU of 64 MiB, TTL 3600 s, no Redis
+   */
+  readonly cache?: boolean | CacheOptions;
+  /**
+   * Identical cacheable requests in flight share one upstream call (in the process; across instances
+   * through a Redis fill lock when the cache has Redis). `false` turns it off.
+   * @default {} - on
+   */
+  readonly coalesce?: boolean | CoalesceOptions;
+  /**
+   * Embedding micro-batching: concurrent embed calls to the same targets within `windowMs` are merged into
+   * upstream calls of up to the model's per-call limits. `false` turns it off.
+   * @default {} - on, 5 ms window
+   */
+  readonly batch?: boolean | BatchOptions;
+}
 
 export interface ClientOptions extends ResilienceOptions, RequestLayerOptions {
   /** @default {} */
@@ -35,8 +54,6 @@ export interface ClientOptions extends ResilienceOptions, RequestLayerOptions {
   readonly layers?: { readonly request?: readonly Layer[]; readonly target?: readonly Layer[] };
   /** Upstream calls in flight at once for one embed call split by the model's per-call limits. @default 4 */
   readonly embedConcurrency?: number;
-  // Resilience (issue 5): retry, circuitBreaker, rateLimit, hedging, attemptTimeoutMs, contextWindows (ResilienceOptions).
-  // Caching and batching (issue 6): cache, coalesce, batch (RequestLayerOptions).
 }
 
 /** The client returned by `createClient`. */

@@ -3,7 +3,8 @@ import type { ClientOptions } from './client-options.js';
 import { createClient } from './create-client.js';
 import { isGenAiError } from './errors.js';
 import type { ClientEvent } from './events.js';
-import type { CallContext, GenerateResult, Layer } from './types.js';
+import type { CallContext, Layer } from './layer.js';
+import type { GenerateResult } from './types.js';
 
 // Construction-time checks (no network). Calls against providers are tested in test/client-*.test.ts.
 

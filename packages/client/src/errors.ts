@@ -74,6 +74,19 @@ export function isGenAiError(e: unknown): e is GenAiError {
   return typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[BRAND] === true;
 }
 
+/** A GenAiError of kind `mid-stream`: the stream failed after `deliveredChars` characters reached the caller. */
+export type MidStreamError = GenAiError & { readonly kind: 'mid-stream'; readonly deliveredChars: number };
+
+/** True for a GenAiError of kind `mid-stream` (from any copy of this package). */
+export function isMidStreamError(e: unknown): e is MidStreamError {
+  return isGenAiError(e) && e.kind === 'mid-stream';
+}
+
+/** A bad createClient option: an `invalid-request` GenAiError naming the option, what it got and what it needs. */
+export function optionError(message: string): GenAiError {
+  return new GenAiError(`createClient: ${message}`, { kind: 'invalid-request', code: 'invalid-option' });
+}
+
 /** A validation error: names the field, the value received and the rule, and says how to fix it. */
 export function invalidRequest(field: string, value: unknown, rule: string, fix?: string): GenAiError {
   const shown = describeValue(value);
@@ -215,4 +228,25 @@ const CONTEXT_LENGTH =
 /** True when an invalid-request message is really about the input being too long for the model. */
 export function looksLikeContextLength(message: string | undefined): boolean {
   return !!message && CONTEXT_LENGTH.test(message) && !/too many tokens per (?:minute|day)/i.test(message);
+}
+
+/** Turns anything a provider call threw into a GenAiError carrying its target. */
+export function toGenAiError(e: unknown, target: Target, signal: AbortSignal): GenAiError {
+  // An abort wins over whatever error the aborted client produced (each client words it differently).
+  if (signal.aborted) {
+    const err = abortError(signal, target.provider, e);
+    err.target = target;
+    return err;
+  }
+  if (isGenAiError(e)) {
+    e.target ??= target;
+    return e;
+  }
+  return new GenAiError(`${target.provider} call failed: ${e instanceof Error ? e.message : String(e)}`, {
+    kind: 'unavailable',
+    retryable: false,
+    provider: target.provider,
+    target,
+    cause: e,
+  });
 }

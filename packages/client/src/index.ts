@@ -1,8 +1,30 @@
-export * from './batch/index.js';
-export * from './cache/index.js';
-export type { ClientOptions, GenAiClient, ProvidersOptions } from './client-options.js';
-export { createClient, DEFAULT_DEADLINE_MS, DEFAULT_EMBED_CONCURRENCY } from './create-client.js';
-export { GenAiError, type GenAiErrorOptions, isGenAiError } from './errors.js';
+/**
+ * @genai-deploy/client: what users of the client need, chosen name by name. The building blocks behind
+ * `createClient` (each step's layer, the stores, the provider registry) are `@genai-deploy/client/internal`.
+ */
+
+export type {} from './batch/batch-events.js';
+// Options of the pipeline's steps
+export type { BatchLimitOverride, BatchOptions } from './batch/batch-options.js';
+export type { RedisOperationName } from './cache/cache-events.js';
+export type { CacheOptions } from './cache/cache-options.js';
+export { BATCH_SIZE_BUCKETS, type CacheStats } from './cache/cache-stats.js';
+// `cache.redis` takes a RedisStore as well as a URL or its options.
+export { RedisStore, type RedisStoreOptions } from './cache/redis-store.js';
+// The client and its options
+export { DEFAULT_DEADLINE_MS } from './call-runner.js';
+export type { ClientOptions, GenAiClient, RequestLayerOptions } from './client-options.js';
+export type {} from './coalesce/coalesce-events.js';
+export type { CoalesceOptions } from './coalesce/coalesce-options.js';
+export { createClient } from './create-client.js';
+// Errors and their guards
+export {
+  GenAiError,
+  type GenAiErrorOptions,
+  isGenAiError,
+  isMidStreamError,
+  type MidStreamError,
+} from './errors.js';
 export type {
   ClientEvent,
   ClientEventBase,
@@ -11,24 +33,29 @@ export type {
   ClientEventOf,
   ClientEventType,
 } from './events.js';
+
+// The Layer contract (user middleware: `layers.request`, `layers.target`)
+export {
+  type CallContext,
+  type ClientEventInput,
+  deriveContext,
+  type EmbedNext,
+  type GenerateNext,
+  type Layer,
+  type StreamNext,
+} from './layer.js';
+// Per-model limits (validation, splitting and batching read them)
 export {
   DEFAULT_EMBEDDING_LIMITS,
   type EmbeddingLimits,
   limitsFor,
   MODEL_LIMITS,
   type ModelLimits,
-  planEmbeddingCalls,
 } from './model-limits.js';
-export { composeEmbed, composeGenerate, composeStream, deriveContext } from './pipeline.js';
+// Providers: their options, the front's configuration mapped to them, SageMaker payload adapters
 export type { AzureProviderOptions } from './providers/azure/options.js';
 export type { BedrockProviderOptions } from './providers/bedrock/options.js';
-export type {
-  ProviderAdapter,
-  ProviderEmbedResult,
-  ProviderGenerateResult,
-  ProviderStreamEvent,
-} from './providers/provider-definition.js';
-export { providersFromConfig } from './providers/registry.js';
+export { type ProvidersOptions, providersFromConfig } from './providers/registry.js';
 export type { SageMakerProviderOptions } from './providers/sagemaker/options.js';
 export {
   createTgiAdapter,
@@ -42,8 +69,38 @@ export {
 export type { AwsProviderOptions } from './providers/shared/aws-config.js';
 export { type PromptTemplate, plainPromptTemplate } from './providers/shared/prompt-template.js';
 export type { VertexProviderOptions } from './providers/vertex/options.js';
-export * from './resilience/index.js';
-export { type RouteOptions, resolveTargets, toTarget } from './route.js';
-export { GEN_AI_SYSTEM, type TelemetryOptions } from './telemetry.js';
-export { estimateTokens } from './tokens.js';
-export * from './types.js';
+export type { CircuitBreakerOptions } from './resilience/circuit-breaker.js';
+export { CLIENT_RATE_LIMIT_CODE } from './resilience/classify.js';
+export type { RateLimitOptions, TargetRateLimit } from './resilience/rate-limit.js';
+// Events: each step declares its own (module augmentation of ClientEventMap); these lines bring them all in.
+export type { CircuitStateName } from './resilience/resilience-events.js';
+export type { ResilienceOptions } from './resilience/resilience-options.js';
+export type { RetryOptions } from './resilience/retry.js';
+export type { RetryBudgetOptions } from './resilience/retry-budget.js';
+export type { HedgingOptions } from './route/fallback.js';
+export type {} from './route/route-events.js';
+export type { RouteOptions } from './route/routes.js';
+export { DEFAULT_EMBED_CONCURRENCY } from './split/embedding-split.js';
+export type { TelemetryOptions } from './telemetry.js';
+// Requests and results
+export type {
+  CallCacheOptions,
+  EmbedInputType,
+  EmbedRequest,
+  EmbedResult,
+  ErrorKind,
+  FinishReason,
+  GenerateRequest,
+  GenerateResult,
+  Message,
+  NormalizedEmbedRequest,
+  NormalizedGenerateRequest,
+  Operation,
+  ProviderName,
+  Role,
+  StreamDelta,
+  StreamEvent,
+  StreamFinish,
+  Target,
+  Usage,
+} from './types.js';

@@ -1,14 +1,8 @@
 /**
- * Public request/response types and the pipeline contract of @genai-deploy/client.
- *
- * The pipeline (docs/ARCHITECTURE.md) reads top to bottom:
- *   validate → cache → coalesce → batch → route/fallback → retry → breaker → rate limit → timeout → provider
- * "Request layers" (cache, coalesce, batch) see the logical request before a target is chosen; the
- * route/fallback step picks targets in order; "target layers" (retry, breaker, rate limit, timeout) wrap
- * each call to one target; the provider adapter makes exactly one upstream request per call.
+ * Public request and result types of @genai-deploy/client: plain data, imported by every other module and
+ * importing none of them (the pipeline's contract is in layer.ts).
  */
 import type { ProviderName } from '@genai-deploy/config';
-import type { ClientEvent } from './events.js';
 
 export type { ProviderName };
 
@@ -142,49 +136,6 @@ export interface NormalizedEmbedRequest extends Omit<EmbedRequest, 'signal' | 'm
 }
 
 export type Operation = 'generate' | 'stream' | 'embed';
-
-/** Per-call state that flows through every layer. */
-export interface CallContext {
-  readonly operation: Operation;
-  /** Aborts on the caller's signal, the overall deadline, or `close()`. */
-  readonly signal: AbortSignal;
-  /** Epoch ms at which the overall deadline expires. */
-  readonly deadline: number;
-  readonly startedAt: number;
-  /** Upstream attempts so far; incremented by the attempt that reaches the provider. */
-  attempts: number;
-  /** The target chosen by route/fallback; set before target layers run. */
-  target?: Target;
-  /** Correlates the events and span of one call (added by issue 4). */
-  readonly requestId?: string;
-  /**
-   * A per-attempt signal set by a target layer (the timeout layer) through `deriveContext`; the provider call
-   * aborts on it as well as on `signal`, and its TimeoutError reason maps to a retryable `timeout` error.
-   */
-  readonly attemptSignal?: AbortSignal;
-  /** Emits a typed client event (see events.ts) tagged with this call's requestId and operation. */
-  readonly emit?: (event: ClientEventInput) => void;
-}
-
-/** An event as a layer emits it: the pipeline adds requestId, operation and timestamp. */
-export type ClientEventInput = DistributiveOmit<ClientEvent, 'requestId' | 'operation' | 'timestamp'>;
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
-export type GenerateNext = (req: NormalizedGenerateRequest, ctx: CallContext) => Promise<GenerateResult>;
-export type StreamNext = (req: NormalizedGenerateRequest, ctx: CallContext) => AsyncIterable<StreamEvent>;
-export type EmbedNext = (req: NormalizedEmbedRequest, ctx: CallContext) => Promise<EmbedResult>;
-
-/**
- * A pipeline step. Every hook is optional; a missing hook passes through. The first layer listed is the
- * outermost. A layer must not swallow `ctx.signal` aborts.
- */
-export interface Layer {
-  readonly name: string;
-  generate?(req: NormalizedGenerateRequest, ctx: CallContext, next: GenerateNext): Promise<GenerateResult>;
-  stream?(req: NormalizedGenerateRequest, ctx: CallContext, next: StreamNext): AsyncIterable<StreamEvent>;
-  embed?(req: NormalizedEmbedRequest, ctx: CallContext, next: EmbedNext): Promise<EmbedResult>;
-  close?(): Promise<void> | void;
-}
 
 export type ErrorKind =
   | 'throttled'

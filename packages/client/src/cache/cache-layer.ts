@@ -1,16 +1,13 @@
 import { GenAiError } from '../errors.js';
+import type { CallContext, EmbedNext, GenerateNext, Layer, StreamNext } from '../layer.js';
 import type {
-  CallContext,
-  EmbedNext,
   EmbedResult,
-  GenerateNext,
   GenerateResult,
-  Layer,
   NormalizedEmbedRequest,
   NormalizedGenerateRequest,
   StreamEvent,
-  StreamNext,
 } from '../types.js';
+import type {} from './cache-events.js';
 import { embedKeyBase, embedTextCacheKey } from './cache-key.js';
 import { isCacheableFinish, isCacheableRequest, isCacheOff } from './cache-policy.js';
 import { answerCodec, type CacheRuntime, type StoredAnswer, toStored, vectorCodec } from './cache-runtime.js';

@@ -1,11 +1,5 @@
-import type {
-  CallContext,
-  ClientEventInput,
-  FinishReason,
-  GenerateResult,
-  NormalizedGenerateRequest,
-  ProviderName,
-} from '../types.js';
+import type { CallContext, ClientEventInput } from '../layer.js';
+import type { FinishReason, GenerateResult, NormalizedGenerateRequest, ProviderName } from '../types.js';
 import type {} from './cache-events.js';
 import { type CacheKeyOptions, generateCacheKey } from './cache-key.js';
 import type { CacheOptions } from './cache-options.js';

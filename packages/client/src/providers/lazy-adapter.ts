@@ -55,3 +55,37 @@ export function lazyAdapter(
 function create(provider: ProviderName, options: ProvidersOptions): Promise<ProviderAdapter> {
   return providerDefinition(provider).load(options[provider]);
 }
+
+/** A client's adapters: one per provider, each created (and its SDK loaded) on first use of that provider. */
+export class ProviderAdapters {
+  readonly #options: ProvidersOptions;
+  readonly #adapters = new Map<ProviderName, ReturnType<typeof lazyAdapter>>();
+
+  constructor(options: ProvidersOptions) {
+    this.#options = options;
+  }
+
+  /** The provider's adapter: the loaded one once it is, so that calls skip the lazy wrapper's awaits. */
+  get(provider: ProviderName): ProviderAdapter {
+    let adapter = this.#adapters.get(provider);
+    if (!adapter) {
+      adapter = lazyAdapter(provider, this.#options);
+      this.#adapters.set(provider, adapter);
+    }
+    return adapter.loaded() ?? adapter;
+  }
+
+  /** Closes every adapter; returns what closing threw. */
+  close(): unknown[] {
+    const errors: unknown[] = [];
+    for (const adapter of this.#adapters.values()) {
+      try {
+        adapter.close();
+      } catch (e) {
+        errors.push(e);
+      }
+    }
+    this.#adapters.clear();
+    return errors;
+  }
+}

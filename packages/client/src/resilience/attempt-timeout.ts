@@ -1,8 +1,8 @@
 import { linkSignals, timeoutReason } from '../abort.js';
-import { abortError, GenAiError } from '../errors.js';
-import { deriveContext } from '../pipeline.js';
-import type { CallContext, Layer, StreamEvent } from '../types.js';
-import { optionError } from './option-error.js';
+import { abortError, GenAiError, optionError } from '../errors.js';
+import type { CallContext, Layer } from '../layer.js';
+import { deriveContext } from '../layer.js';
+import type { StreamEvent } from '../types.js';
 
 /**
  * Per-attempt timeout: an attempt that has not answered within `ms` is aborted (its socket with it) and

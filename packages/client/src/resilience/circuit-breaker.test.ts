@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import type { GenerateNext } from '../types.js';
+import type { GenerateNext } from '../layer.js';
 import { createCircuitBreakerLayer } from './circuit-breaker.js';
 import { A, B, context, error, ofType, request, result } from './resilience.test-utils.js';
 

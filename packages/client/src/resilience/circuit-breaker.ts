@@ -9,10 +9,10 @@ import {
   type IBreaker,
   isBrokenCircuitError,
 } from 'cockatiel';
-import { GenAiError, isGenAiError } from '../errors.js';
-import type { CallContext, Layer, StreamEvent, Target } from '../types.js';
+import { GenAiError, isGenAiError, optionError } from '../errors.js';
+import type { CallContext, Layer } from '../layer.js';
+import type { StreamEvent, Target } from '../types.js';
 import { isHealthFailure } from './classify.js';
-import { optionError } from './option-error.js';
 import type { CircuitStateName } from './resilience-events.js';
 
 export interface CircuitBreakerOptions {

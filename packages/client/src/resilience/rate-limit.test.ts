@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { GenerateNext } from '../types.js';
+import type { GenerateNext } from '../layer.js';
 import { gcraWait, MemoryRateLimitStore, perMinute } from './gcra.js';
 import { CLIENT_RATE_LIMIT_CODE, createRateLimitLayer, estimateGenerate } from './rate-limit.js';
 import { RedisRateLimitStore } from './redis-rate-limit-store.js';

@@ -1,9 +1,8 @@
 import type { Redis } from 'ioredis';
-import { abortError, GenAiError, isGenAiError } from '../errors.js';
+import { abortError, GenAiError, isGenAiError, optionError } from '../errors.js';
+import type { CallContext, Layer } from '../layer.js';
 import { estimateTokens } from '../tokens.js';
 import type {
-  CallContext,
-  Layer,
   NormalizedEmbedRequest,
   NormalizedGenerateRequest,
   StreamEvent,
@@ -13,8 +12,8 @@ import type {
 import { AdaptiveRate } from './adaptive-rate.js';
 import { CLIENT_RATE_LIMIT_CODE } from './classify.js';
 import { type GcraLimit, MemoryRateLimitStore, perMinute, type RateLimitStore } from './gcra.js';
-import { optionError } from './option-error.js';
 import { RedisRateLimitStore } from './redis-rate-limit-store.js';
+import type {} from './resilience-events.js';
 import { sleep } from './sleep.js';
 
 export { CLIENT_RATE_LIMIT_CODE };

@@ -4,6 +4,7 @@ import type { Target } from '../types.js';
 /** Circuit states as events report them. */
 export type CircuitStateName = 'closed' | 'open' | 'half-open' | 'isolated';
 
+/** Events of the retry, breaker and rate-limit steps, added to the client's typed event union (events.ts). */
 declare module '../events.js' {
   interface ClientEventMap {
     /** An attempt failed and will be retried on the same target after `delayMs`. */
@@ -25,14 +26,6 @@ declare module '../events.js' {
       readonly reason: 'not-retryable' | 'max-attempts' | 'budget' | 'deadline' | 'hint-too-long' | 'aborted';
       readonly error: GenAiError;
     };
-    /** The fallback chain moved from one target to the next. */
-    fallback: {
-      readonly from: Target;
-      readonly to: Target;
-      readonly error: GenAiError;
-    };
-    /** A hedged request started on a second target. */
-    hedge: { readonly primary: Target; readonly hedge: Target; readonly afterMs: number };
     /** A target's circuit breaker changed state. */
     'breaker-state': {
       readonly target: Target;

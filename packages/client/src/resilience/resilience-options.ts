@@ -1,12 +1,12 @@
-import type { RouteOptions } from '../route.js';
-import type { Layer } from '../types.js';
-import { createAttemptTimeoutLayer } from './attempt-timeout.js';
-import { type CircuitBreakerOptions, createCircuitBreakerLayer } from './circuit-breaker.js';
-import { createFallbackLayer, type HedgingOptions } from './fallback.js';
-import { createRateLimitLayer, type RateLimitOptions } from './rate-limit.js';
-import { createRetryLayer, type RetryOptions } from './retry.js';
+import type { HedgingOptions } from '../route/fallback.js';
+import type { CircuitBreakerOptions } from './circuit-breaker.js';
+import type { RateLimitOptions } from './rate-limit.js';
+import type { RetryOptions } from './retry.js';
 
-/** The resilience options of `createClient`. */
+/**
+ * The resilience options of `createClient`: the route step's (fallback, hedging, context windows) and the
+ * target steps' (retry, circuit breaker, rate limit, attempt timeout). Their order: PIPELINE (pipeline/steps.ts).
+ */
 export interface ResilienceOptions {
   /**
    * Retries per target, inside the fallback chain, with a client-wide retry budget. `false` turns them off
@@ -45,28 +45,4 @@ export interface ResilienceOptions {
    * @default - windows unknown: a context-length error moves to the next target
    */
   readonly contextWindows?: Readonly<Record<string, number>>;
-}
-
-/**
- * Builds the route step (fallback chain) and the target layers in pipeline order:
- * retry → circuit breaker → rate limit → attempt timeout. Retry sits outside the breaker so the breaker
- * counts each attempt and an open circuit ends the retries at once (the fallback chain moves on).
- */
-export function createResilienceLayers(
-  options: ResilienceOptions,
-  routes: Readonly<Record<string, RouteOptions>>,
-): { route: Layer; targetLayers: Layer[] } {
-  const route = createFallbackLayer({
-    routes,
-    ...(options.hedging !== undefined ? { hedging: options.hedging } : {}),
-    ...(options.contextWindows ? { contextWindows: options.contextWindows } : {}),
-  });
-  const targetLayers: Layer[] = [];
-  if (options.retry !== false) targetLayers.push(createRetryLayer(options.retry ?? {}));
-  if (options.circuitBreaker !== false)
-    targetLayers.push(createCircuitBreakerLayer(options.circuitBreaker ?? {}));
-  if (options.rateLimit) targetLayers.push(createRateLimitLayer(options.rateLimit));
-  if (options.attemptTimeoutMs !== undefined)
-    targetLayers.push(createAttemptTimeoutLayer(options.attemptTimeoutMs));
-  return { route, targetLayers };
 }

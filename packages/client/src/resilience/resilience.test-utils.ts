@@ -1,15 +1,8 @@
 import { GenAiError, type GenAiErrorOptions } from '../errors.js';
 import type { ClientEvent } from '../events.js';
-import { toTarget } from '../route.js';
-import type {
-  CallContext,
-  ClientEventInput,
-  GenerateResult,
-  NormalizedGenerateRequest,
-  Operation,
-  StreamEvent,
-  Target,
-} from '../types.js';
+import type { CallContext, ClientEventInput } from '../layer.js';
+import { toTarget } from '../route/routes.js';
+import type { GenerateResult, NormalizedGenerateRequest, Operation, StreamEvent, Target } from '../types.js';
 
 export const A: Target = toTarget('bedrock', 'model-a');
 export const B: Target = toTarget('vertex', 'model-b');

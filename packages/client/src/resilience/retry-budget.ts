@@ -1,4 +1,4 @@
-import { optionError } from './option-error.js';
+import { optionError } from '../errors.js';
 
 /**
  * A client-wide retry budget: the AWS SDK standard mode's retry quota. Retries spend tokens, successes

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isGenAiError } from '../errors.js';
-import type { GenerateNext, StreamNext } from '../types.js';
+import type { GenerateNext, StreamNext } from '../layer.js';
 import { A, collect, context, error, fakeStream, ofType, request, result } from './resilience.test-utils.js';
 import { createRetryLayer } from './retry.js';
 

@@ -1,8 +1,9 @@
-import { abortError, isGenAiError } from '../errors.js';
-import type { CallContext, Layer, StreamEvent } from '../types.js';
+import { abortError, isGenAiError, optionError } from '../errors.js';
+import type { CallContext, Layer } from '../layer.js';
+import type { StreamEvent } from '../types.js';
 import { type BackoffOptions, DEFAULT_BACKOFF, retryDelay } from './backoff.js';
 import { isRetryable, isThrottle } from './classify.js';
-import { optionError } from './option-error.js';
+import type {} from './resilience-events.js';
 import { RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
 import { sleep } from './sleep.js';
 

@@ -1,10 +1,11 @@
 import { linkSignals } from '../abort.js';
-import { abortError, GenAiError, isGenAiError } from '../errors.js';
-import { deriveContext } from '../pipeline.js';
-import type { RouteOptions } from '../route.js';
-import type { CallContext, Layer, StreamEvent, Target } from '../types.js';
-import { movesToNextTarget } from './classify.js';
-import { optionError } from './option-error.js';
+import { abortError, GenAiError, isGenAiError, optionError } from '../errors.js';
+import type { CallContext, Layer } from '../layer.js';
+import { deriveContext } from '../layer.js';
+import { movesToNextTarget } from '../resilience/classify.js';
+import type { StreamEvent, Target } from '../types.js';
+import type {} from './route-events.js';
+import type { RouteOptions } from './routes.js';
 
 export interface HedgingOptions {
   /**
@@ -30,9 +31,6 @@ export interface FallbackOptions {
    */
   readonly contextWindows?: Readonly<Record<string, number>>;
 }
-
-/** A GenAiError of kind `mid-stream`: the stream failed after `deliveredChars` characters reached the caller. */
-export type MidStreamError = GenAiError & { readonly kind: 'mid-stream'; readonly deliveredChars: number };
 
 /**
  * The route step: tries the call's targets in order. Throttled, unavailable, timed-out and open-circuit
@@ -240,11 +238,6 @@ export function createFallbackLayer(options: FallbackOptions = {}): Layer {
 }
 
 const noop = () => {};
-
-/** True for a GenAiError of kind `mid-stream` (from any copy of this package). */
-export function isMidStreamError(e: unknown): e is MidStreamError {
-  return isGenAiError(e) && e.kind === 'mid-stream';
-}
 
 /** Abort reason of a hedge branch that lost the race. */
 class HedgeLostError extends Error {

@@ -1,16 +1,12 @@
-import type {
-  CallContext,
-  GenerateNext,
-  GenerateResult,
-  Layer,
-  NormalizedGenerateRequest,
-  StreamEvent,
-  StreamNext,
-} from '../types.js';
-import { fromCache, replay, storeAnswer, storingStream } from './cache-layer.js';
-import { type CoalesceOptions, positive } from './cache-options.js';
-import { isCacheableRequest } from './cache-policy.js';
-import { answerCodec, type CacheRuntime, type StoredAnswer, toStored } from './cache-runtime.js';
+import type {} from '../cache/cache-events.js';
+import { fromCache, replay, storeAnswer, storingStream } from '../cache/cache-layer.js';
+import { positive } from '../cache/cache-options.js';
+import { isCacheableRequest } from '../cache/cache-policy.js';
+import { answerCodec, type CacheRuntime, type StoredAnswer, toStored } from '../cache/cache-runtime.js';
+import type { CallContext, GenerateNext, Layer, StreamNext } from '../layer.js';
+import type { GenerateResult, NormalizedGenerateRequest, StreamEvent } from '../types.js';
+import type {} from './coalesce-events.js';
+import type { CoalesceOptions } from './coalesce-options.js';
 import { SharedStream } from './shared-stream.js';
 import { SingleFlight } from './single-flight.js';
 

@@ -1,7 +1,7 @@
-import { invalidRequest } from './errors.js';
-import { limitsFor } from './model-limits.js';
-import { type RouteOptions, resolveTargets } from './route.js';
-import { estimateTokens } from './tokens.js';
+import { invalidRequest } from '../errors.js';
+import { limitsFor } from '../model-limits.js';
+import { type RouteOptions, resolveTargets } from '../route/routes.js';
+import { estimateTokens } from '../tokens.js';
 import type {
   EmbedRequest,
   GenerateRequest,
@@ -9,7 +9,7 @@ import type {
   NormalizedGenerateRequest,
   ProviderName,
   Target,
-} from './types.js';
+} from '../types.js';
 
 export interface ValidationContext {
   readonly routes: Readonly<Record<string, RouteOptions>>;

@@ -1,7 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import type { GenerateNext, StreamNext, Target } from '../types.js';
-import { createFallbackLayer } from './fallback.js';
+import type { GenerateNext, StreamNext } from '../layer.js';
 import {
   A,
   B,
@@ -13,7 +12,9 @@ import {
   ofType,
   request,
   result,
-} from './resilience.test-utils.js';
+} from '../resilience/resilience.test-utils.js';
+import type { Target } from '../types.js';
+import { createFallbackLayer } from './fallback.js';
 
 /** A `next` whose behaviour depends on the target chosen for the branch. */
 function byTarget(behaviour: Record<string, (signal: AbortSignal) => Promise<void> | void>) {

@@ -1,20 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import type { RequestLayerOptions } from '../client-options.js';
 import { GenAiError } from '../errors.js';
-import { composeEmbed, composeGenerate, composeStream } from '../pipeline.js';
+import type { CallContext, ClientEventInput, EmbedNext, GenerateNext, StreamNext } from '../layer.js';
 import type {
-  CallContext,
-  ClientEventInput,
-  EmbedNext,
-  GenerateNext,
   NormalizedEmbedRequest,
   NormalizedGenerateRequest,
   Operation,
   StreamEvent,
-  StreamNext,
   Target,
 } from '../types.js';
-import { createRequestLayers, type RequestLayerOptions } from './request-layers.js';
+import { createRequestLayers } from './build.js';
+import { composeEmbed, composeGenerate, composeStream } from './compose.js';
 
 const vertex: Target = { provider: 'vertex', model: 'gemini-2.0-flash', id: 'vertex/gemini-2.0-flash' };
 const embedTarget: Target = {

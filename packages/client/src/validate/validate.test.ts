@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { GenAiError } from './errors.js';
-import type { EmbedRequest, GenerateRequest } from './types.js';
+import type { GenAiError } from '../errors.js';
+import type { EmbedRequest, GenerateRequest } from '../types.js';
 import { type ValidationContext, validateEmbed, validateGenerate } from './validate.js';
 
 const vctx: ValidationContext = {

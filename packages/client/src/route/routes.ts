@@ -1,6 +1,7 @@
 import { PROVIDERS, parseModelAddress } from '@genai-deploy/config';
-import { invalidRequest } from './errors.js';
-import type { ProviderName, Target } from './types.js';
+import { GenAiError, invalidRequest } from '../errors.js';
+import type { CallContext } from '../layer.js';
+import type { ProviderName, Target } from '../types.js';
 
 /** A named route: an ordered list of targets (same shape as the config's RouteConfig). */
 export interface RouteOptions {
@@ -92,4 +93,14 @@ function routeHint(routes: Readonly<Record<string, RouteOptions>>): string {
   return names.length === 0
     ? 'No routes are configured (createClient({ routes }))'
     : `Configured routes: ${names.join(', ')}`;
+}
+
+/** The target route/fallback chose for this call (`ctx.target`), else the request's first. */
+export function chosenTarget(ctx: CallContext, targets: readonly Target[]): Target {
+  const target = ctx.target ?? targets[0];
+  if (!target)
+    throw new GenAiError('no target to call: the request resolved to no targets', {
+      kind: 'invalid-request',
+    });
+  return target;
 }

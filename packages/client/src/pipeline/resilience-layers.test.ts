@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createResilienceLayers } from './resilience-options.js';
+import { createResilienceLayers } from './build.js';
 
 describe('createResilienceLayers', () => {
   it('puts the target layers in pipeline order: retry, breaker, rate limit, attempt timeout', () => {

@@ -1,0 +1,24 @@
+/** Per-target override of the batching limits; `false` turns batching off for that target. */
+export type BatchLimitOverride =
+  | false
+  | { readonly maxTextsPerCall?: number; readonly maxTokensPerCall?: number };
+
+/** Options of embedding micro-batching (`createClient({ batch })`). */
+export interface BatchOptions {
+  /** How long the first text of a batch waits for more, in ms (0: the current event-loop turn only). @default 5 */
+  readonly windowMs?: number;
+  /** Batched upstream calls in flight at once per target; more wait and keep filling. @default 8 */
+  readonly maxConcurrency?: number;
+  /**
+   * Upstream calls in flight at once per target for models that take one text per call (Titan Text
+   * Embeddings v2, gemini-embedding-001): concurrent callers fan out, bounded, instead of merging.
+   * @default 8
+   */
+  readonly fanOutConcurrency?: number;
+  /**
+   * Overrides of the per-model limits (model-limits.ts), keyed by model address, e.g. a SageMaker endpoint
+   * whose container takes 64 texts: `{ 'sagemaker/my-embedder': { maxTextsPerCall: 64 } }`.
+   * @default - the model-limits table (SageMaker endpoints: 32 texts per call)
+   */
+  readonly limits?: Readonly<Record<string, BatchLimitOverride>>;
+}
