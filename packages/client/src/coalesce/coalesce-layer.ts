@@ -3,6 +3,7 @@ import { fromCache, replay, storeAnswer, storingStream } from '../cache/cache-la
 import { positive } from '../cache/cache-options.js';
 import { isCacheableRequest } from '../cache/cache-policy.js';
 import { answerCodec, type CacheRuntime, type StoredAnswer, toStored } from '../cache/cache-runtime.js';
+import type { RedisStore } from '../cache/redis-store.js';
 import type { CallContext, GenerateNext, Layer, StreamNext } from '../layer.js';
 import type { GenerateResult, NormalizedGenerateRequest, StreamEvent } from '../types.js';
 import type {} from './coalesce-events.js';
@@ -27,26 +28,126 @@ interface Shared {
  * Non-deterministic requests are never coalesced: callers sampling at temperature > 0 want distinct answers.
  */
 export function createCoalesceLayer(runtime: CacheRuntime, options: CoalesceOptions = {}): Layer {
-  const redis = runtime.store?.redis;
-  const distributed = (options.distributed ?? true) && redis !== undefined;
-  const lockTtlMs = positive('coalesce.lockTtlMs', options.lockTtlMs, 15_000, 'ms');
-  const waitMs = positive('coalesce.waitMs', options.waitMs, 10_000, 'ms');
-  const pollMs = positive('coalesce.pollIntervalMs', options.pollIntervalMs, 20, 'ms');
-  const flights = new SingleFlight<Shared>();
-  const streams = new Map<string, SharedStream<StreamEvent>>();
+  return new CoalesceLayer(runtime, options);
+}
+
+class CoalesceLayer implements Layer {
+  readonly name = 'coalesce';
+  readonly #runtime: CacheRuntime;
+  readonly #redis: RedisStore | undefined;
+  readonly #distributed: boolean;
+  readonly #lockTtlMs: number;
+  readonly #waitMs: number;
+  readonly #pollMs: number;
+  readonly #flights = new SingleFlight<Shared>();
+  readonly #streams = new Map<string, SharedStream<StreamEvent>>();
   /** Finish events replayed from another instance's fill (counted as peer hits by each consumer). */
-  const peerFinishes = new WeakSet<StreamEvent>();
+  readonly #peerFinishes = new WeakSet<StreamEvent>();
+
+  constructor(runtime: CacheRuntime, options: CoalesceOptions) {
+    this.#runtime = runtime;
+    this.#redis = runtime.store?.redis;
+    this.#distributed = (options.distributed ?? true) && this.#redis !== undefined;
+    this.#lockTtlMs = positive('coalesce.lockTtlMs', options.lockTtlMs, 15_000, 'ms');
+    this.#waitMs = positive('coalesce.waitMs', options.waitMs, 10_000, 'ms');
+    this.#pollMs = positive('coalesce.pollIntervalMs', options.pollIntervalMs, 20, 'ms');
+  }
+
+  async generate(
+    req: NormalizedGenerateRequest,
+    ctx: CallContext,
+    next: GenerateNext,
+  ): Promise<GenerateResult> {
+    if (!isCacheableRequest(req)) return next(req, ctx);
+    const runtime = this.#runtime;
+    const key = runtime.keyOf(req);
+    const { promise, leader } = this.#flights.run(key, ctx.signal, (signal) =>
+      this.#fill(req, ctx, next, signal),
+    );
+    if (!leader) {
+      runtime.stats.coalesced++;
+      runtime.emit(ctx, { type: 'cache-coalesced', scope: 'process', count: 1 });
+    }
+    const shared = await promise;
+    if (shared.peer) {
+      this.#countPeerHit(ctx);
+      const result = leader ? shared.result : fromCache(toStored(shared.result), ctx);
+      runtime.markHandled(result);
+      return result;
+    }
+    if (leader) {
+      ctx.attempts += shared.attempts;
+      return shared.result;
+    }
+    // A follower made no upstream attempt of its own, and must not store the answer a second time.
+    const result: GenerateResult = { ...shared.result, attempts: 0, latencyMs: Date.now() - ctx.startedAt };
+    runtime.markHandled(result);
+    return result;
+  }
+
+  async *stream(
+    req: NormalizedGenerateRequest,
+    ctx: CallContext,
+    next: StreamNext,
+  ): AsyncGenerator<StreamEvent> {
+    if (!isCacheableRequest(req)) {
+      yield* next(req, ctx);
+      return;
+    }
+    const runtime = this.#runtime;
+    const key = runtime.keyOf(req);
+    let shared = this.#streams.get(key);
+    let leaderCtx: CallContext | undefined;
+    const leader = !shared || shared.closed;
+    if (leader) {
+      const created = new SharedStream<StreamEvent>(
+        (signal) => {
+          leaderCtx = { ...ctx, signal, attempts: 0 };
+          return this.#fillStream(req, ctx, leaderCtx, next, signal);
+        },
+        () => {
+          if (this.#streams.get(key) === created) this.#streams.delete(key);
+        },
+      );
+      this.#streams.set(key, created);
+      shared = created;
+    } else {
+      runtime.stats.coalesced++;
+      runtime.emit(ctx, { type: 'cache-coalesced', scope: 'process', count: 1 });
+    }
+    for await (const event of shared!.consume(ctx.signal)) {
+      if (event.type !== 'finish') {
+        yield event;
+      } else if (this.#peerFinishes.has(event)) {
+        this.#countPeerHit(ctx);
+        const finish = leader ? event : { ...event, latencyMs: Date.now() - ctx.startedAt };
+        runtime.markHandled(finish);
+        yield finish;
+      } else if (leader) {
+        if (leaderCtx) ctx.attempts += leaderCtx.attempts;
+        yield event;
+      } else {
+        // A follower made no upstream attempt of its own, and must not store the answer a second time.
+        const finish = { ...event, attempts: 0, latencyMs: Date.now() - ctx.startedAt };
+        runtime.markHandled(finish);
+        yield finish;
+      }
+    }
+  }
+
+  #countPeerHit(ctx: CallContext): void {
+    this.#runtime.stats.peerHits++;
+    this.#runtime.emit(ctx, { type: 'cache-coalesced', scope: 'peer', count: 1 });
+    this.#runtime.emit(ctx, { type: 'cache-hit', tier: 'peer', count: 1 });
+  }
 
   /** Polls for another instance's fill; undefined when it gave up, failed, or Redis is unavailable. */
-  async function waitForPeer(
-    key: string,
-    ctx: CallContext,
-    signal: AbortSignal,
-  ): Promise<StoredAnswer | undefined> {
-    const until = Date.now() + waitMs;
+  async #waitForPeer(key: string, ctx: CallContext, signal: AbortSignal): Promise<StoredAnswer | undefined> {
+    const runtime = this.#runtime;
+    const until = Date.now() + this.#waitMs;
     while (Date.now() < until) {
-      await sleep(pollMs, signal);
-      const seen = await redis!.peek(key, runtime.lockKeyOf(key), runtime.reporter(ctx));
+      await sleep(this.#pollMs, signal);
+      const seen = await this.#redis!.peek(key, runtime.lockKeyOf(key), runtime.reporter(ctx));
       if (!seen) return undefined;
       if (seen.entry) {
         const answer = answerCodec.decode(seen.entry.value);
@@ -59,20 +160,21 @@ export function createCoalesceLayer(runtime: CacheRuntime, options: CoalesceOpti
     return undefined;
   }
 
-  async function fill(
+  async #fill(
     req: NormalizedGenerateRequest,
     ctx: CallContext,
     next: GenerateNext,
     signal: AbortSignal,
-  ) {
+  ): Promise<Shared> {
+    const runtime = this.#runtime;
     const shared: CallContext = { ...ctx, signal, attempts: 0 };
     const key = runtime.keyOf(req);
     let token: string | null | undefined;
-    if (distributed) {
+    if (this.#distributed) {
       const lockKey = runtime.lockKeyOf(key);
-      token = await redis!.tryLock(lockKey, lockTtlMs, runtime.reporter(ctx));
+      token = await this.#redis!.tryLock(lockKey, this.#lockTtlMs, runtime.reporter(ctx));
       if (token === null) {
-        const answer = await waitForPeer(key, ctx, signal);
+        const answer = await this.#waitForPeer(key, ctx, signal);
         if (answer) return { result: fromCache(answer, ctx), attempts: 0, peer: true };
       }
     }
@@ -86,34 +188,35 @@ export function createCoalesceLayer(runtime: CacheRuntime, options: CoalesceOpti
       }
       return { result, attempts: shared.attempts, peer: false };
     } finally {
-      if (token) await redis!.unlock(runtime.lockKeyOf(key), token, runtime.reporter(ctx));
+      if (token) await this.#redis!.unlock(runtime.lockKeyOf(key), token, runtime.reporter(ctx));
     }
   }
 
   /**
-   * The upstream side of a shared stream. With Redis it takes the same fill lock as `fill`: the holder
+   * The upstream side of a shared stream. With Redis it takes the same fill lock as `#fill`: the holder
    * streams from the provider (its callers get live deltas) and stores the answer before unlocking; an
    * instance that finds the lock held waits for the stored answer and replays it, or streams itself when the
    * holder fails, gives up or the wait ends. The lock goes on every path (finish, error, cut, abort).
    */
-  async function* fillStream(
+  async *#fillStream(
     req: NormalizedGenerateRequest,
     ctx: CallContext,
     shared: CallContext,
     next: StreamNext,
     signal: AbortSignal,
   ): AsyncGenerator<StreamEvent> {
+    const runtime = this.#runtime;
     const key = runtime.keyOf(req);
     let token: string | null | undefined;
     try {
-      if (distributed) {
-        token = await redis!.tryLock(runtime.lockKeyOf(key), lockTtlMs, runtime.reporter(ctx));
+      if (this.#distributed) {
+        token = await this.#redis!.tryLock(runtime.lockKeyOf(key), this.#lockTtlMs, runtime.reporter(ctx));
         if (token === null) {
-          const answer = await waitForPeer(key, ctx, signal);
+          const answer = await this.#waitForPeer(key, ctx, signal);
           if (answer) {
             for await (const event of replay(answer, shared)) {
               if (event.type === 'finish') {
-                peerFinishes.add(event);
+                this.#peerFinishes.add(event);
                 runtime.markHandled(event);
               }
               yield event;
@@ -126,87 +229,9 @@ export function createCoalesceLayer(runtime: CacheRuntime, options: CoalesceOpti
       // that sees the lock released finds the answer, and so does an identical call arriving just after.
       yield* storingStream(runtime, ctx, key, req, next(req, shared));
     } finally {
-      if (token) await redis!.unlock(runtime.lockKeyOf(key), token, runtime.reporter(ctx));
+      if (token) await this.#redis!.unlock(runtime.lockKeyOf(key), token, runtime.reporter(ctx));
     }
   }
-
-  return {
-    name: 'coalesce',
-
-    async generate(req: NormalizedGenerateRequest, ctx: CallContext, next: GenerateNext) {
-      if (!isCacheableRequest(req)) return next(req, ctx);
-      const key = runtime.keyOf(req);
-      const { promise, leader } = flights.run(key, ctx.signal, (signal) => fill(req, ctx, next, signal));
-      if (!leader) {
-        runtime.stats.coalesced++;
-        runtime.emit(ctx, { type: 'cache-coalesced', scope: 'process', count: 1 });
-      }
-      const shared = await promise;
-      if (shared.peer) {
-        runtime.stats.peerHits++;
-        runtime.emit(ctx, { type: 'cache-coalesced', scope: 'peer', count: 1 });
-        runtime.emit(ctx, { type: 'cache-hit', tier: 'peer', count: 1 });
-        const result = leader ? shared.result : fromCache(toStored(shared.result), ctx);
-        runtime.markHandled(result);
-        return result;
-      }
-      if (leader) {
-        ctx.attempts += shared.attempts;
-        return shared.result;
-      }
-      // A follower made no upstream attempt of its own, and must not store the answer a second time.
-      const result: GenerateResult = { ...shared.result, attempts: 0, latencyMs: Date.now() - ctx.startedAt };
-      runtime.markHandled(result);
-      return result;
-    },
-
-    async *stream(req: NormalizedGenerateRequest, ctx: CallContext, next: StreamNext) {
-      if (!isCacheableRequest(req)) {
-        yield* next(req, ctx);
-        return;
-      }
-      const key = runtime.keyOf(req);
-      let shared = streams.get(key);
-      let leaderCtx: CallContext | undefined;
-      const leader = !shared || shared.closed;
-      if (leader) {
-        const created = new SharedStream<StreamEvent>(
-          (signal) => {
-            leaderCtx = { ...ctx, signal, attempts: 0 };
-            return fillStream(req, ctx, leaderCtx, next, signal);
-          },
-          () => {
-            if (streams.get(key) === created) streams.delete(key);
-          },
-        );
-        streams.set(key, created);
-        shared = created;
-      } else {
-        runtime.stats.coalesced++;
-        runtime.emit(ctx, { type: 'cache-coalesced', scope: 'process', count: 1 });
-      }
-      for await (const event of shared!.consume(ctx.signal)) {
-        if (event.type !== 'finish') {
-          yield event;
-        } else if (peerFinishes.has(event)) {
-          runtime.stats.peerHits++;
-          runtime.emit(ctx, { type: 'cache-coalesced', scope: 'peer', count: 1 });
-          runtime.emit(ctx, { type: 'cache-hit', tier: 'peer', count: 1 });
-          const finish = leader ? event : { ...event, latencyMs: Date.now() - ctx.startedAt };
-          runtime.markHandled(finish);
-          yield finish;
-        } else if (leader) {
-          if (leaderCtx) ctx.attempts += leaderCtx.attempts;
-          yield event;
-        } else {
-          // A follower made no upstream attempt of its own, and must not store the answer a second time.
-          const finish = { ...event, attempts: 0, latencyMs: Date.now() - ctx.startedAt };
-          runtime.markHandled(finish);
-          yield finish;
-        }
-      }
-    },
-  };
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

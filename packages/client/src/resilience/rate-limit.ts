@@ -68,101 +68,109 @@ export interface RateLimitLayer extends Layer {
  * and abortable waits), in memory or shared through Redis, plus an adaptive cut on throttling.
  */
 export function createRateLimitLayer(options: RateLimitOptions): RateLimitLayer {
-  const burstSeconds = options.burstSeconds ?? 10;
-  const maxWaitMs = options.maxWaitMs ?? 10_000;
-  const adaptiveOn = options.adaptive ?? true;
-  const defaultMaxTokens = options.defaultMaxTokens ?? 1024;
-  check(
-    burstSeconds > 0 && Number.isFinite(burstSeconds),
-    'burstSeconds',
-    burstSeconds,
-    'a number of seconds > 0',
-  );
-  check(maxWaitMs >= 0 && Number.isFinite(maxWaitMs), 'maxWaitMs', maxWaitMs, 'a number of ms >= 0');
-  check(
-    Number.isInteger(defaultMaxTokens) && defaultMaxTokens >= 0,
-    'defaultMaxTokens',
-    defaultMaxTokens,
-    'an integer >= 0',
-  );
-  validateLimit('', options);
-  for (const [id, limit] of Object.entries(options.targets ?? {})) validateLimit(`targets["${id}"].`, limit);
+  const limiter = new TargetLimiter(options);
+  const maxTokens = limiter.defaultMaxTokens;
+  return {
+    name: 'rate-limit',
+    adaptiveRate: (targetId) => limiter.adaptiveRate(targetId),
+    generate: (req, ctx, next) => limiter.run(ctx, estimateGenerate(req, maxTokens), () => next(req, ctx)),
+    embed: (req, ctx, next) => limiter.run(ctx, estimateEmbed(req), () => next(req, ctx)),
+    async *stream(req, ctx, next) {
+      const target = ctx.target;
+      if (!target) {
+        yield* next(req, ctx);
+        return;
+      }
+      const estimate = estimateGenerate(req, maxTokens);
+      const { state, booked } = await limiter.admit(ctx, target, estimate);
+      let first = true;
+      try {
+        for await (const event of next(req, ctx) as AsyncIterable<StreamEvent>) {
+          if (first) {
+            first = false;
+            limiter.observe(state, undefined);
+          }
+          if (event.type === 'finish') limiter.corrected(target, state, booked, estimate, event.usage);
+          yield event;
+        }
+      } catch (e) {
+        if (first) limiter.observe(state, e);
+        throw e;
+      }
+    },
+  };
+}
 
-  const store: RateLimitStore = options.redis
-    ? new RedisRateLimitStore({
-        redis: options.redis,
-        ...(options.redisKeyPrefix ? { keyPrefix: options.redisKeyPrefix } : {}),
-      })
-    : new MemoryRateLimitStore();
-  const adaptiveGate = new MemoryRateLimitStore();
-  const states = new Map<string, TargetState>();
-  let storeWarned = false;
+/** The limiter's state: per-target limits and adaptive rates, the (possibly shared) reservation store. */
+class TargetLimiter {
+  readonly defaultMaxTokens: number;
+  readonly #options: RateLimitOptions;
+  readonly #burstSeconds: number;
+  readonly #maxWaitMs: number;
+  readonly #adaptiveOn: boolean;
+  readonly #store: RateLimitStore;
+  readonly #adaptiveGate = new MemoryRateLimitStore();
+  readonly #states = new Map<string, TargetState>();
+  #storeWarned = false;
 
-  function stateFor(target: Target): TargetState {
-    let state = states.get(target.id);
+  constructor(options: RateLimitOptions) {
+    this.#options = options;
+    this.#burstSeconds = options.burstSeconds ?? 10;
+    this.#maxWaitMs = options.maxWaitMs ?? 10_000;
+    this.#adaptiveOn = options.adaptive ?? true;
+    this.defaultMaxTokens = options.defaultMaxTokens ?? 1024;
+    checkOptions(options, this.#burstSeconds, this.#maxWaitMs, this.defaultMaxTokens);
+    this.#store = options.redis
+      ? new RedisRateLimitStore({
+          redis: options.redis,
+          ...(options.redisKeyPrefix ? { keyPrefix: options.redisKeyPrefix } : {}),
+        })
+      : new MemoryRateLimitStore();
+  }
+
+  adaptiveRate(targetId: string): number {
+    return this.#states.get(targetId)?.adaptive?.ratePerSecond ?? Number.POSITIVE_INFINITY;
+  }
+
+  stateFor(target: Target): TargetState {
+    let state = this.#states.get(target.id);
     if (state) return state;
-    const limit = options.targets?.[target.id] ?? options;
+    const limit = this.#options.targets?.[target.id] ?? this.#options;
+    const burst = this.#burstSeconds;
     state = {
-      ...(limit.requestsPerMinute ? { requests: perMinute(limit.requestsPerMinute, burstSeconds) } : {}),
-      ...(limit.tokensPerMinute ? { tokens: perMinute(limit.tokensPerMinute, burstSeconds) } : {}),
-      ...(adaptiveOn ? { adaptive: new AdaptiveRate(Date.now, (limit.requestsPerMinute ?? 0) / 60) } : {}),
+      ...(limit.requestsPerMinute ? { requests: perMinute(limit.requestsPerMinute, burst) } : {}),
+      ...(limit.tokensPerMinute ? { tokens: perMinute(limit.tokensPerMinute, burst) } : {}),
+      ...(this.#adaptiveOn
+        ? { adaptive: new AdaptiveRate(Date.now, (limit.requestsPerMinute ?? 0) / 60) }
+        : {}),
     };
-    states.set(target.id, state);
+    this.#states.set(target.id, state);
     return state;
   }
 
-  function throttledError(target: Target, retryAfterMs: number, why: string): GenAiError {
-    return new GenAiError(
-      `client-side rate limit for ${target.id}: ${why}; the next slot is ${retryAfterMs} ms away. ` +
-        'Raise rateLimit.maxWaitMs, the call deadline or the target quota, or add a fallback target',
-      {
-        kind: 'throttled',
-        retryable: false,
-        code: CLIENT_RATE_LIMIT_CODE,
-        provider: target.provider,
-        target,
-        retryAfterMs,
-      },
-    );
-  }
-
   /** Books the call's slot and waits for it; returns what to settle after the call. */
-  async function admit(ctx: CallContext, target: Target, tokenEstimate: number) {
-    const state = stateFor(target);
-    const budgetMs = Math.max(0, Math.min(maxWaitMs, ctx.deadline - Date.now()));
+  async admit(ctx: CallContext, target: Target, tokenEstimate: number) {
+    const state = this.stateFor(target);
+    const budgetMs = Math.max(0, Math.min(this.#maxWaitMs, ctx.deadline - Date.now()));
     const adaptiveLimit = adaptiveLimitOf(state);
     const gate = adaptiveLimit
-      ? adaptiveGate.reserveSync(target.id, { requests: adaptiveLimit, tokenCost: 0, maxWaitMs: budgetMs })
+      ? this.#adaptiveGate.reserveSync(target.id, {
+          requests: adaptiveLimit,
+          tokenCost: 0,
+          maxWaitMs: budgetMs,
+        })
       : { admitted: true as const, waitMs: 0 };
     if (!gate.admitted) {
       throw throttledError(target, gate.retryAfterMs, 'the send rate is cut after throttling');
     }
     const refundGate = () =>
       adaptiveLimit
-        ? adaptiveGate.adjust(target.id, { requests: adaptiveLimit, requestDelta: -1, tokenDelta: 0 })
+        ? this.#adaptiveGate.adjust(target.id, { requests: adaptiveLimit, requestDelta: -1, tokenDelta: 0 })
         : undefined;
     let waitMs = gate.waitMs;
     let booked = false;
     if (state.requests || state.tokens) {
-      let reservation: Awaited<ReturnType<RateLimitStore['reserve']>>;
-      try {
-        reservation = await store.reserve(target.id, {
-          requests: state.requests,
-          tokens: state.tokens,
-          tokenCost: tokenEstimate,
-          maxWaitMs: budgetMs,
-        });
-      } catch (e) {
-        // A shared store that is down must not take the service down with it: fail open, say so once.
-        if (!storeWarned) {
-          storeWarned = true;
-          process.emitWarning(
-            `rate limit store failed, admitting calls unlimited: ${String(e)}`,
-            'GenAiClientWarning',
-          );
-        }
-        reservation = { admitted: true, waitMs: 0 };
-      }
+      const reservation = await this.#reserve(target, state, tokenEstimate, budgetMs);
       if (!reservation.admitted) {
         void refundGate();
         throw throttledError(
@@ -180,98 +188,114 @@ export function createRateLimitLayer(options: RateLimitOptions): RateLimitLayer 
         await sleep(waitMs, ctx.signal);
       } catch {
         void refundGate();
-        if (booked) void settle(target, state, -1, -tokenEstimate);
+        if (booked) void this.settle(target, state, -1, -tokenEstimate);
         throw abortError(ctx.signal, target.provider);
       }
     }
     return { state, booked };
   }
 
-  function settle(
-    target: Target,
-    state: TargetState,
-    requestDelta: number,
-    tokenDelta: number,
-  ): Promise<void> {
+  async #reserve(target: Target, state: TargetState, tokenCost: number, maxWaitMs: number) {
+    try {
+      return await this.#store.reserve(target.id, {
+        requests: state.requests,
+        tokens: state.tokens,
+        tokenCost,
+        maxWaitMs,
+      });
+    } catch (e) {
+      // A shared store that is down must not take the service down with it: fail open, say so once.
+      if (!this.#storeWarned) {
+        this.#storeWarned = true;
+        process.emitWarning(
+          `rate limit store failed, admitting calls unlimited: ${String(e)}`,
+          'GenAiClientWarning',
+        );
+      }
+      return { admitted: true as const, waitMs: 0 };
+    }
+  }
+
+  settle(target: Target, state: TargetState, requestDelta: number, tokenDelta: number): Promise<void> {
     if (!state.tokens && !state.requests) return Promise.resolve();
-    return store
+    return this.#store
       .adjust(target.id, { requests: state.requests, tokens: state.tokens, requestDelta, tokenDelta })
       .catch(() => undefined);
   }
 
-  function observe(state: TargetState, e: unknown): void {
+  observe(state: TargetState, e: unknown): void {
     if (!state.adaptive) return;
     if (isGenAiError(e) && e.code === CLIENT_RATE_LIMIT_CODE) return;
     state.adaptive.record(isGenAiError(e) && e.kind === 'throttled');
   }
 
-  function corrected(
-    target: Target,
-    state: TargetState,
-    booked: boolean,
-    estimate: number,
-    usage: Usage | undefined,
-  ) {
-    observe(state, undefined);
+  corrected(target: Target, state: TargetState, booked: boolean, estimate: number, usage: Usage | undefined) {
+    this.observe(state, undefined);
     if (booked && state.tokens && usage) {
       const actual = usage.inputTokens + usage.outputTokens;
-      if (actual !== estimate) void settle(target, state, 0, actual - estimate);
+      if (actual !== estimate) void this.settle(target, state, 0, actual - estimate);
     }
   }
 
-  async function run<T extends { usage: Usage | { inputTokens: number } }>(
+  async run<T extends { usage: Usage | { inputTokens: number } }>(
     ctx: CallContext,
     estimate: number,
     call: () => Promise<T>,
   ): Promise<T> {
     const target = ctx.target;
     if (!target) return call();
-    const { state, booked } = await admit(ctx, target, estimate);
+    const { state, booked } = await this.admit(ctx, target, estimate);
     try {
       const result = await call();
       const u = result.usage as Partial<Usage>;
-      corrected(target, state, booked, estimate, {
+      this.corrected(target, state, booked, estimate, {
         inputTokens: u.inputTokens ?? 0,
         outputTokens: u.outputTokens ?? 0,
       });
       return result;
     } catch (e) {
-      observe(state, e);
+      this.observe(state, e);
       throw e;
     }
   }
+}
 
-  return {
-    name: 'rate-limit',
-    adaptiveRate(targetId) {
-      return states.get(targetId)?.adaptive?.ratePerSecond ?? Number.POSITIVE_INFINITY;
+function throttledError(target: Target, retryAfterMs: number, why: string): GenAiError {
+  return new GenAiError(
+    `client-side rate limit for ${target.id}: ${why}; the next slot is ${retryAfterMs} ms away. ` +
+      'Raise rateLimit.maxWaitMs, the call deadline or the target quota, or add a fallback target',
+    {
+      kind: 'throttled',
+      retryable: false,
+      code: CLIENT_RATE_LIMIT_CODE,
+      provider: target.provider,
+      target,
+      retryAfterMs,
     },
-    generate: (req, ctx, next) => run(ctx, estimateGenerate(req, defaultMaxTokens), () => next(req, ctx)),
-    embed: (req, ctx, next) => run(ctx, estimateEmbed(req), () => next(req, ctx)),
-    async *stream(req, ctx, next) {
-      const target = ctx.target;
-      if (!target) {
-        yield* next(req, ctx);
-        return;
-      }
-      const estimate = estimateGenerate(req, defaultMaxTokens);
-      const { state, booked } = await admit(ctx, target, estimate);
-      let first = true;
-      try {
-        for await (const event of next(req, ctx) as AsyncIterable<StreamEvent>) {
-          if (first) {
-            first = false;
-            observe(state, undefined);
-          }
-          if (event.type === 'finish') corrected(target, state, booked, estimate, event.usage);
-          yield event;
-        }
-      } catch (e) {
-        if (first) observe(state, e);
-        throw e;
-      }
-    },
-  };
+  );
+}
+
+function checkOptions(
+  options: RateLimitOptions,
+  burstSeconds: number,
+  maxWaitMs: number,
+  defaultMaxTokens: number,
+): void {
+  check(
+    burstSeconds > 0 && Number.isFinite(burstSeconds),
+    'burstSeconds',
+    burstSeconds,
+    'a number of seconds > 0',
+  );
+  check(maxWaitMs >= 0 && Number.isFinite(maxWaitMs), 'maxWaitMs', maxWaitMs, 'a number of ms >= 0');
+  check(
+    Number.isInteger(defaultMaxTokens) && defaultMaxTokens >= 0,
+    'defaultMaxTokens',
+    defaultMaxTokens,
+    'an integer >= 0',
+  );
+  validateLimit('', options);
+  for (const [id, limit] of Object.entries(options.targets ?? {})) validateLimit(`targets["${id}"].`, limit);
 }
 
 function adaptiveLimitOf(state: TargetState): GcraLimit | undefined {
