@@ -1,15 +1,7 @@
 import { prng } from './content.js';
-import type { FaultKind, FaultRule, ProviderName } from './types.js';
+import { type FaultKind, type FaultRule, PROVIDERS, type ProviderName } from './types.js';
 
 const KINDS: readonly FaultKind[] = ['error', 'reset', 'hang', 'stream-cut', 'stream-error'];
-const PROVIDERS: readonly ProviderName[] = [
-  'bedrock',
-  'sagemaker',
-  'vertex',
-  'azure',
-  'opensearch',
-  'azure-search',
-];
 
 export interface FaultTarget {
   readonly provider: ProviderName;

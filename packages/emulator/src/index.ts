@@ -10,4 +10,4 @@ export type {
   RequestCounts,
   SageMakerContainer,
 } from './types.js';
-export { OPERATIONS } from './types.js';
+export { OPERATIONS, PROVIDER_OPERATIONS, PROVIDERS } from './types.js';

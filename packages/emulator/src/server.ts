@@ -10,7 +10,7 @@ import { FaultEngine } from './faults.js';
 import { LatencyModel, pause } from './latency.js';
 import { routeSageMaker } from './sagemaker.js';
 import { Stats } from './stats.js';
-import type { Emulator, EmulatorOptions, FaultRule } from './types.js';
+import type { Emulator, EmulatorOptions, FaultRule, ProviderName } from './types.js';
 import { routeAzureSearch } from './vector/azure-search.js';
 import { routeOpenSearch } from './vector/opensearch.js';
 import { routeVertexVectors } from './vector/vertex-vectors.js';
@@ -21,15 +21,16 @@ const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 
 type Router = (ex: Exchange) => RoutedRequest | undefined;
 
-const ROUTERS: readonly Router[] = [
-  routeBedrock,
-  routeSageMaker,
-  routeVertex,
-  routeAzure,
-  routeOpenSearch,
-  routeVertexVectors,
-  routeAzureSearch,
-];
+/** The routers of each emulated provider (a provider without its entry fails the type check). */
+const PROVIDER_ROUTERS: { readonly [P in ProviderName]: readonly Router[] } = {
+  bedrock: [routeBedrock],
+  sagemaker: [routeSageMaker],
+  vertex: [routeVertex, routeVertexVectors],
+  azure: [routeAzure],
+  opensearch: [routeOpenSearch],
+  'azure-search': [routeAzureSearch],
+};
+const ROUTERS: readonly Router[] = Object.values(PROVIDER_ROUTERS).flat();
 
 function checkOptions(options: EmulatorOptions): void {
   const { port, host, seed, sagemakerEndpoints } = options;

@@ -1,80 +1,62 @@
 /** Public types of @genai-deploy/emulator. */
 
-/** Model providers, and the vector engines (Vertex AI Vector Search answers as `vertex`, the API it is part of). */
-export type ProviderName = 'bedrock' | 'sagemaker' | 'vertex' | 'azure' | 'opensearch' | 'azure-search';
+/**
+ * The emulated providers and their operations: the emulator's one list of them. `ProviderName`,
+ * `OperationName`, `PROVIDERS`, `OPERATIONS`, the fault rules' check (faults.ts) and the server's routers
+ * (server.ts, one entry per provider) derive from it. Model providers carry @genai-deploy/config's names
+ * (test/provider-registry.test.ts); the vector engines follow (Vertex AI Vector Search answers as `vertex`,
+ * the API it is part of).
+ */
+export const PROVIDER_OPERATIONS = {
+  bedrock: ['converse', 'converseStream', 'invokeModel', 'invokeModelWithResponseStream'],
+  sagemaker: ['invokeEndpoint', 'invokeEndpointWithResponseStream'],
+  vertex: [
+    'generateContent',
+    'streamGenerateContent',
+    'predict',
+    'rawPredict',
+    'upsertDatapoints',
+    'removeDatapoints',
+    'findNeighbors',
+    'readIndexDatapoints',
+  ],
+  azure: ['chatCompletions', 'embeddings'],
+  opensearch: [
+    'createIndex',
+    'indexExists',
+    'getIndex',
+    'getMapping',
+    'deleteIndex',
+    'bulk',
+    'search',
+    'indexDocument',
+    'getDocument',
+    'deleteDocument',
+    'unsupported',
+  ],
+  'azure-search': [
+    'createOrUpdateIndex',
+    'getIndex',
+    'deleteIndex',
+    'index',
+    'search',
+    'count',
+    'getDocument',
+  ],
+} as const;
 
-export type OperationName =
-  | 'bedrock.converse'
-  | 'bedrock.converseStream'
-  | 'bedrock.invokeModel'
-  | 'bedrock.invokeModelWithResponseStream'
-  | 'sagemaker.invokeEndpoint'
-  | 'sagemaker.invokeEndpointWithResponseStream'
-  | 'vertex.generateContent'
-  | 'vertex.streamGenerateContent'
-  | 'vertex.predict'
-  | 'vertex.rawPredict'
-  | 'azure.chatCompletions'
-  | 'azure.embeddings'
-  | 'opensearch.createIndex'
-  | 'opensearch.indexExists'
-  | 'opensearch.getIndex'
-  | 'opensearch.getMapping'
-  | 'opensearch.deleteIndex'
-  | 'opensearch.bulk'
-  | 'opensearch.search'
-  | 'opensearch.indexDocument'
-  | 'opensearch.getDocument'
-  | 'opensearch.deleteDocument'
-  | 'opensearch.unsupported'
-  | 'vertex.upsertDatapoints'
-  | 'vertex.removeDatapoints'
-  | 'vertex.findNeighbors'
-  | 'vertex.readIndexDatapoints'
-  | 'azure-search.createOrUpdateIndex'
-  | 'azure-search.getIndex'
-  | 'azure-search.deleteIndex'
-  | 'azure-search.index'
-  | 'azure-search.search'
-  | 'azure-search.count'
-  | 'azure-search.getDocument';
+export type ProviderName = keyof typeof PROVIDER_OPERATIONS;
 
-export const OPERATIONS: readonly OperationName[] = [
-  'bedrock.converse',
-  'bedrock.converseStream',
-  'bedrock.invokeModel',
-  'bedrock.invokeModelWithResponseStream',
-  'sagemaker.invokeEndpoint',
-  'sagemaker.invokeEndpointWithResponseStream',
-  'vertex.generateContent',
-  'vertex.streamGenerateContent',
-  'vertex.predict',
-  'vertex.rawPredict',
-  'azure.chatCompletions',
-  'azure.embeddings',
-  'opensearch.createIndex',
-  'opensearch.indexExists',
-  'opensearch.getIndex',
-  'opensearch.getMapping',
-  'opensearch.deleteIndex',
-  'opensearch.bulk',
-  'opensearch.search',
-  'opensearch.indexDocument',
-  'opensearch.getDocument',
-  'opensearch.deleteDocument',
-  'opensearch.unsupported',
-  'vertex.upsertDatapoints',
-  'vertex.removeDatapoints',
-  'vertex.findNeighbors',
-  'vertex.readIndexDatapoints',
-  'azure-search.createOrUpdateIndex',
-  'azure-search.getIndex',
-  'azure-search.deleteIndex',
-  'azure-search.index',
-  'azure-search.search',
-  'azure-search.count',
-  'azure-search.getDocument',
-];
+/** `<provider>.<operation>`, e.g. `bedrock.converse`. */
+export type OperationName = {
+  [P in ProviderName]: `${P}.${(typeof PROVIDER_OPERATIONS)[P][number]}`;
+}[ProviderName];
+
+export const PROVIDERS = Object.keys(PROVIDER_OPERATIONS) as readonly ProviderName[];
+
+export const OPERATIONS: readonly OperationName[] = PROVIDERS.flatMap((provider) =>
+  PROVIDER_OPERATIONS[provider].map((op) => `${provider}.${op}` as OperationName),
+);
 
 export type FaultKind = 'error' | 'reset' | 'hang' | 'stream-cut' | 'stream-error';
 
