@@ -59,6 +59,12 @@ export const FRONT_ENV = {
     'AWS Secrets Manager secret (ARN or name) whose string holds the API keys; read with the AWS SDK.',
     ['aws', 'operator'],
   ),
+  metricsKeys: variable(
+    'GENAI_METRICS_KEYS',
+    'Comma-separated scrape credentials for GET /metrics (API keys cannot read it); unset, /metrics is closed.',
+    ['operator'],
+    true,
+  ),
   redisPassword: variable(
     'GENAI_REDIS_PASSWORD',
     "Redis AUTH password or token (from the secret store); never put it in the configuration's redisUrl.",

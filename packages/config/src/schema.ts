@@ -96,11 +96,24 @@ export const cacheSchema = z.strictObject({
     .positive()
     .default(64 * 1024 * 1024),
   /**
-   * Scope the cache per API key: a key's cached answers (and answers in flight) are never served to another
-   * key. The scope is the key's short hash id, never the key. Off, every key shares one cache. @default false
+   * Who shares cached answers (and answers in flight). `key`: each API key has its own, so no tenant is served,
+   * or can learn by timing or `x-genai-cache`, what another asked. `shared`: every key shares one cache, which
+   * saves upstream calls when tenants ask the same deterministic questions, at that cost; opt in only when the
+   * keys belong to one trust domain. The scope is the key's short hash id, never the key.
+   * @default 'key'
+   */
+  scope: z.enum(['key', 'shared']).optional(),
+  /**
+   * Deprecated: `scope`. `true` is `scope: 'key'`, `false` is `scope: 'shared'`.
+   * @default - `scope` decides
    */
   scopeByKey: z.boolean().optional(),
 });
+
+/** The cache scope a configuration asks for: `scope`, else the deprecated `scopeByKey`, else per key. */
+export function cacheScope(cache: { scope?: 'key' | 'shared'; scopeByKey?: boolean }): 'key' | 'shared' {
+  return cache.scope ?? (cache.scopeByKey === false ? 'shared' : 'key');
+}
 
 export const limitsSchema = z.strictObject({
   /** Requests per minute per API key. @default 600 */
@@ -117,6 +130,31 @@ export const limitsSchema = z.strictObject({
   jobConcurrency: z.number().int().positive().default(4),
   /** How long job results are kept, in seconds. @default 86400 */
   jobTtlSeconds: z.number().int().positive().default(86_400),
+  /**
+   * Tokens charged per embeddings input on top of the input's own tokens, against tokens/min: the front's work
+   * (vectors held and encoded) grows with the inputs however short they are. Cache hits pay it too.
+   * @default 64
+   */
+  embeddingInputTokens: z.number().int().nonnegative().optional(),
+  /**
+   * In-flight work per API key (a chat or job request weighs 1, an embeddings request 1 per input); beyond it
+   * 429 with Retry-After. @default 4096
+   */
+  maxInFlightPerKey: z.number().int().positive().optional(),
+  /** In-flight work per instance, weighed as maxInFlightPerKey; beyond it 503 with Retry-After. @default 8192 */
+  maxInFlight: z.number().int().positive().optional(),
+  /**
+   * Failed authentications per client address per minute (shared through Redis when configured); beyond it
+   * the address gets 429, valid key or not, until its failures age out. @default 30
+   */
+  authFailuresPerMinute: z.number().int().positive().optional(),
+  /** Time allowed to receive a request's headers, in ms. @default 10000 */
+  headersTimeoutMs: z.number().int().positive().optional(),
+  /**
+   * Time allowed to receive a whole request (headers and body), in ms.
+   * @default - headersTimeoutMs plus 1 s per 16 KiB of maxBodyBytes (74 s for 1 MiB)
+   */
+  requestTimeoutMs: z.number().int().positive().optional(),
 });
 
 /**
@@ -145,8 +183,23 @@ export const frontConfigSchema = z
     logPrompts: z.boolean().default(false),
     /** Allowed CORS origins. @default - CORS off */
     corsOrigins: z.array(z.string()).optional(),
+    /**
+     * How many proxies in front of the gateway append to X-Forwarded-For: the client address (for the failed
+     * authentication limit) is the entry that many places from the right. 0 ignores the header.
+     * @default - the last entry when the connection comes from a private, loopback or link-local address
+     * (a load balancer in front, as on Cloud Run or Container Apps), else the connection's address
+     */
+    trustedProxyHops: z.number().int().min(0).max(16).optional(),
   })
   .superRefine((config, ctx) => {
+    const { scope, scopeByKey } = config.cache;
+    if (scope !== undefined && scopeByKey !== undefined && (scope === 'key') !== scopeByKey) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cache', 'scopeByKey'],
+        message: `cache.scopeByKey (${scopeByKey}) contradicts cache.scope ("${scope}"); remove the deprecated scopeByKey`,
+      });
+    }
     config.models.forEach((m, i) => {
       if (m.inferenceComponent !== undefined && !m.id.startsWith('sagemaker/')) {
         ctx.addIssue({
