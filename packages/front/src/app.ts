@@ -12,6 +12,7 @@ import { authenticate } from './middleware/auth.js';
 import { corsFor } from './middleware/cors.js';
 import { Drain } from './middleware/drain.js';
 import { notFound, onError } from './middleware/errors.js';
+import { InFlightWork } from './middleware/in-flight.js';
 import { requestLog } from './middleware/request-log.js';
 import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from './rate-limit.js';
 import { chatRoutes } from './routes/chat.js';
@@ -130,6 +131,7 @@ function frontState(options: FrontOptions): FrontState {
     ? new RedisRateLimiter(redis, config.limits, prefix, redisError('rate-limit'))
     : new MemoryRateLimiter(config.limits);
   const jobs: JobStore = redis ? new RedisJobStore(redis, prefix) : new MemoryJobStore();
+  const { maxInFlightPerKey = 4096, maxInFlight = 8192 } = config.limits;
   return {
     config,
     catalog: new Catalog(config),
@@ -137,6 +139,7 @@ function frontState(options: FrontOptions): FrontState {
     logger,
     metrics,
     limits,
+    work: new InFlightWork({ perKey: maxInFlightPerKey, perInstance: maxInFlight }),
     jobs,
     redis,
     scoped: config.cache.scopeByKey

@@ -6,6 +6,7 @@ import type { GatewayClient } from './client.js';
 import type { JobStore } from './jobs.js';
 import type { Logger } from './logger.js';
 import type { FrontMetrics } from './metrics.js';
+import type { InFlightWork } from './middleware/in-flight.js';
 import type { RateLimiter } from './rate-limit.js';
 
 /** Per-request facts gathered for the log line and metrics. */
@@ -42,6 +43,8 @@ export interface FrontState {
   readonly metrics: FrontMetrics;
   /** Per-key requests/min and tokens/min, in Redis when the front has it. */
   readonly limits: RateLimiter;
+  /** Work in flight per key and for the instance (limits.maxInFlightPerKey, limits.maxInFlight). */
+  readonly work: InFlightWork;
   readonly jobs: JobStore;
   /** The front's Redis, given by its runtime; /ready checks it. */
   readonly redis: Redis | undefined;

@@ -63,3 +63,57 @@ export function embeddingsList(result: EmbedResult, encoding: 'float' | 'base64'
     usage: { prompt_tokens: result.usage.inputTokens, total_tokens: result.usage.inputTokens },
   };
 }
+
+const encoder = new TextEncoder();
+/** Vectors encoded per slice of the streamed list: small enough that /health answers between slices. */
+const SLICE = 32;
+
+/**
+ * `embeddingsList` as a stream of bytes, encoded a slice of vectors at a time, yielding to the event loop
+ * between slices: a list of thousands of vectors (tens of MB of JSON) is never built whole, and other
+ * requests (/health included) are answered while it is written. The bytes are `JSON.stringify(embeddingsList(...))`.
+ */
+export function embeddingsListStream(
+  result: EmbedResult,
+  encoding: 'float' | 'base64',
+  onEnd: () => void = () => {},
+): ReadableStream<Uint8Array> {
+  const { embeddings } = result;
+  let next = 0;
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    onEnd();
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        controller.enqueue(encoder.encode('{"object":"list","data":['));
+      },
+      async pull(controller) {
+        if (next > 0) await new Promise((r) => setImmediate(r));
+        const stop = Math.min(embeddings.length, next + SLICE);
+        let text = '';
+        for (let index = next; index < stop; index++) {
+          const vector = embeddings[index]!;
+          const embedding = encoding === 'base64' ? toBase64(vector) : vector;
+          text += `${index > 0 ? ',' : ''}${JSON.stringify({ object: 'embedding', index, embedding })}`;
+        }
+        next = stop;
+        if (next >= embeddings.length) {
+          const usage = { prompt_tokens: result.usage.inputTokens, total_tokens: result.usage.inputTokens };
+          text += `],"model":${JSON.stringify(`${result.provider}/${result.model}`)},"usage":${JSON.stringify(usage)}}`;
+          controller.enqueue(encoder.encode(text));
+          controller.close();
+          end();
+          return;
+        }
+        controller.enqueue(encoder.encode(text));
+      },
+      cancel: end,
+    },
+    // One slice at a time: the next is encoded only once the runtime has taken the previous one.
+    { highWaterMark: 1 },
+  );
+}

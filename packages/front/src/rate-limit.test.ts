@@ -41,6 +41,13 @@ describe('MemoryRateLimiter', () => {
     expect((await limiter.take('a', 1)).ok).toBe(true);
   });
 
+  it('charges more tokens to a request already counted without counting it again', async () => {
+    const limiter = new MemoryRateLimiter(limits, () => 0);
+    for (let i = 0; i < 10; i++) expect((await limiter.take('a', 10, 0)).ok).toBe(true);
+    expect((await limiter.take('a', 1)).ok).toBe(true); // 0 requests counted so far
+    expect(await limiter.take('a', 950, 0)).toMatchObject({ ok: false, limit: 'tokens' });
+  });
+
   it('corrects tokens with the reported usage', async () => {
     const limiter = new MemoryRateLimiter(limits, () => 0);
     expect((await limiter.take('a', 100)).ok).toBe(true);
@@ -78,6 +85,15 @@ describe('RedisRateLimiter', () => {
     expect(await a.take('tok', 600)).toMatchObject({ ok: false, limit: 'tokens' });
     await a.adjust('tok', -300);
     expect((await a.take('tok', 600)).ok).toBe(true);
+  });
+
+  it('charges more tokens to a request already counted without counting it again', async () => {
+    const now = () => 60_000 * 3000 + 1000;
+    const a = new RedisRateLimiter(redis, limits, prefix, undefined, now);
+    for (let i = 0; i < 10; i++) expect((await a.take('more', 10, 0)).ok).toBe(true);
+    expect((await a.take('more', 1)).ok).toBe(true);
+    expect(await redis.get(`${prefix}rl:{more}:r:3000`)).toBe('1');
+    expect(await a.take('more', 950, 0)).toMatchObject({ ok: false, limit: 'tokens' });
   });
 
   it('fails open when Redis is down', async () => {

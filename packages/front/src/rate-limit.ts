@@ -15,8 +15,11 @@ export type RateDecision =
  * charged with an estimate up front and corrected with the reported usage afterwards.
  */
 export interface RateLimiter {
-  /** Counts one request with `tokens` estimated tokens, unless that would exceed a limit. */
-  take(key: string, tokens: number): Promise<RateDecision>;
+  /**
+   * Counts `requests` requests (1, or 0 to charge more tokens to a request already counted) with `tokens`
+   * estimated tokens, unless that would exceed a limit.
+   */
+  take(key: string, tokens: number, requests?: 0 | 1): Promise<RateDecision>;
   /** Corrects the token count of `key` by `delta` (actual minus estimate). */
   adjust(key: string, delta: number): Promise<void>;
 }
@@ -31,12 +34,18 @@ interface Counts {
 }
 
 /** Decides on the counts; exported for the Redis script's twin in memory and for tests. */
-export function decide(counts: Counts, limits: RateLimits, tokens: number, now: number): RateDecision {
+export function decide(
+  counts: Counts,
+  limits: RateLimits,
+  tokens: number,
+  now: number,
+  requests: 0 | 1 = 1,
+): RateDecision {
   const elapsed = now % WINDOW_MS;
   const weight = 1 - elapsed / WINDOW_MS;
-  const requests = counts.rp * weight + counts.rc;
+  const made = counts.rp * weight + counts.rc;
   const used = counts.tp * weight + counts.tc;
-  if (requests + 1 > limits.requestsPerMinute) {
+  if (requests > 0 && made + requests > limits.requestsPerMinute) {
     return {
       ok: false,
       limit: 'requests',
@@ -61,7 +70,7 @@ export function decide(counts: Counts, limits: RateLimits, tokens: number, now: 
 }
 
 /** Smallest wait after which `need` more fits under `limit`, given the current and previous window counts. */
-function waitMs(cur: number, prev: number, limit: number, need: number, elapsed: number): number {
+export function waitMs(cur: number, prev: number, limit: number, need: number, elapsed: number): number {
   let t: number;
   const room = limit - need - cur;
   if (room >= 0) {
@@ -102,12 +111,12 @@ export class MemoryRateLimiter implements RateLimiter {
     return s;
   }
 
-  async take(key: string, tokens: number): Promise<RateDecision> {
+  async take(key: string, tokens: number, requests: 0 | 1 = 1): Promise<RateDecision> {
     const now = this.now();
     const s = this.counts(key, now);
-    const decision = decide(s, this.limits, tokens, now);
+    const decision = decide(s, this.limits, tokens, now, requests);
     if (decision.ok) {
-      s.rc += 1;
+      s.rc += requests;
       s.tc += tokens;
     }
     if (this.state.size > 10_000) this.prune(now);
@@ -126,7 +135,8 @@ export class MemoryRateLimiter implements RateLimiter {
 }
 
 // KEYS: requests current, requests previous, tokens current, tokens previous (one hash slot: see keyNames).
-// ARGV: requests limit, tokens limit, weight of the previous window, token estimate, key TTL in ms.
+// ARGV: requests limit, tokens limit, weight of the previous window, token estimate, key TTL in ms,
+// requests to count (1, or 0 when charging more tokens to a request already counted).
 const TAKE_SCRIPT = `
 local rc = tonumber(redis.call('GET', KEYS[1]) or '0')
 local rp = tonumber(redis.call('GET', KEYS[2]) or '0')
@@ -134,12 +144,15 @@ local tc = tonumber(redis.call('GET', KEYS[3]) or '0')
 local tp = tonumber(redis.call('GET', KEYS[4]) or '0')
 local w = tonumber(ARGV[3])
 local est = tonumber(ARGV[4])
+local n = tonumber(ARGV[6])
 local used = tp * w + tc
-if rp * w + rc + 1 > tonumber(ARGV[1]) or (used > 0 and used + est > tonumber(ARGV[2])) then
+if (n > 0 and rp * w + rc + n > tonumber(ARGV[1])) or (used > 0 and used + est > tonumber(ARGV[2])) then
   return {0, rc, rp, tc, tp}
 end
-redis.call('INCR', KEYS[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
+if n > 0 then
+  redis.call('INCRBY', KEYS[1], n)
+  redis.call('PEXPIRE', KEYS[1], ARGV[5])
+end
 redis.call('INCRBY', KEYS[3], est)
 redis.call('PEXPIRE', KEYS[3], ARGV[5])
 return {1, rc, rp, tc, tp}
@@ -176,7 +189,7 @@ export class RedisRateLimiter implements RateLimiter {
     ];
   }
 
-  async take(key: string, tokens: number): Promise<RateDecision> {
+  async take(key: string, tokens: number, requests: 0 | 1 = 1): Promise<RateDecision> {
     const now = this.now();
     const window = Math.floor(now / WINDOW_MS);
     const weight = 1 - (now % WINDOW_MS) / WINDOW_MS;
@@ -190,10 +203,11 @@ export class RedisRateLimiter implements RateLimiter {
         weight,
         Math.max(0, Math.round(tokens)),
         WINDOW_MS * 2,
+        requests,
       )) as number[];
       if (out[0] === 1) return { ok: true };
       const [, rc = 0, rp = 0, tc = 0, tp = 0] = out;
-      const decision = decide({ rc, rp, tc, tp }, this.limits, tokens, now);
+      const decision = decide({ rc, rp, tc, tp }, this.limits, tokens, now, requests);
       // The script and `decide` agree, except at a float edge: then it was still refused.
       return decision.ok ? { ok: false, limit: 'requests', retryAfterMs: 1000 } : decision;
     } catch (e) {

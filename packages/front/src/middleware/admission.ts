@@ -1,5 +1,5 @@
 import type { HonoRequest, MiddlewareHandler } from 'hono';
-import type { AppEnv, FrontState } from '../context.js';
+import { type AppEnv, type FrontState, whenSent } from '../context.js';
 import { HttpError, retryAfterSeconds } from '../errors.js';
 
 /** A validated body and the tokens charged for it against the caller's tokens/min. */
@@ -20,22 +20,41 @@ export type AdmittedEnv<T> = AppEnv & { Variables: { admitted: Admitted<T> } };
 
 type Prepared = { readonly estimatedInputTokens: number };
 type Request = Pick<HonoRequest, 'header' | 'text' | 'raw'>;
-type Front = Pick<FrontState, 'config' | 'limits' | 'metrics'>;
+type Front = Pick<FrontState, 'config' | 'limits' | 'metrics' | 'work'>;
+
+/** What a route adds to the common admission. */
+export interface AdmissionOptions<T> {
+  /** The request's weight in in-flight work (InFlightWork). @default 1 */
+  readonly weight?: (prepared: T) => number;
+  /**
+   * Tokens charged on top of the estimate and kept whatever the answer (cache hits included): work of the
+   * front's own that grows with the request, such as embeddings inputs. @default 0
+   */
+  readonly surchargeTokens?: (prepared: T) => number;
+}
 
 /**
- * A route's admission: the body read within limits.maxBodyBytes, validated by `prepare`, within the caller's
- * limits; the handler reads the result as `c.get('admitted')`. With a declared Content-Length the limits are
- * taken first, charging body bytes / 4 as the token estimate: a refused request costs neither reading nor
- * validation, which keeps 429s cheap under overload. The estimate is settled against real usage later, and
- * refunded when the body turns out invalid.
+ * A route's admission: the request counted against the caller's limits first, whatever its body or its fate
+ * (with a declared Content-Length, body bytes / 4 are charged as the token estimate at once; a streamed body's
+ * bytes once read), then the content type (JSON only), the body read within limits.maxBodyBytes, validated by
+ * `prepare`, any surcharge, and the caller's and the instance's in-flight work. The handler reads the result
+ * as `c.get('admitted')`. A refused request costs neither reading nor validation, which keeps 429s cheap under
+ * overload. The estimate is settled against real usage later, and refunded when the request fails here.
  */
 export function admission<T extends Prepared>(
   front: Front,
   prepare: (raw: unknown) => T,
+  options: AdmissionOptions<T> = {},
 ): MiddlewareHandler<AdmittedEnv<T>> {
   return async (c, next) => {
-    c.set('admitted', await admit(front, c.req, c.get('caller').id, prepare));
-    await next();
+    const key = c.get('caller').id;
+    const { admitted, release } = await admit(front, c.req, key, prepare, options);
+    c.set('admitted', admitted);
+    try {
+      await next();
+    } finally {
+      whenSent(c.get('info'), release);
+    }
   };
 }
 
@@ -44,27 +63,62 @@ async function admit<T extends Prepared>(
   req: Request,
   key: string,
   prepare: (raw: unknown) => T,
-): Promise<Admitted<T>> {
-  const declared = req.header('content-length');
-  if (declared !== undefined && req.header('transfer-encoding') === undefined && /^\d+$/.test(declared)) {
-    // Too large is known from the header alone: refuse before it counts against the key.
-    if (Number(declared) > front.config.limits.maxBodyBytes) throw tooLarge(front);
-    const charged = Math.ceil(Number(declared) / 4);
-    await takeLimits(front, key, charged);
-    try {
-      return { prepared: prepare(await readJson(front, req)), charged };
-    } catch (e) {
-      settleTokens(front, key, charged);
-      throw e;
-    }
+  options: AdmissionOptions<T>,
+): Promise<{ admitted: Admitted<T>; release: () => void }> {
+  const max = front.config.limits.maxBodyBytes;
+  const declared = declaredLength(req);
+  // Too large is known from the header alone: counted, but charged no tokens.
+  const held = { tokens: declared !== undefined && declared <= max ? Math.ceil(declared / 4) : 0 };
+  await takeLimits(front, key, held.tokens);
+  try {
+    requireJson(req);
+    if (declared !== undefined && declared > max) throw tooLarge(front);
+    const body = await readText(front, req, declared !== undefined);
+    if (declared === undefined) await recharge(front, key, held, Math.ceil(body.bytes / 4));
+    const prepared = prepare(parseJson(body.text));
+    const charged = held.tokens;
+    const surcharge = options.surchargeTokens?.(prepared) ?? 0;
+    if (surcharge > 0) await recharge(front, key, held, charged + surcharge);
+    const release = front.work.acquire(key, options.weight?.(prepared) ?? 1);
+    return { admitted: { prepared, charged }, release };
+  } catch (e) {
+    settleTokens(front, key, held.tokens);
+    throw e;
   }
-  const prepared = prepare(await readJson(front, req));
-  await takeLimits(front, key, prepared.estimatedInputTokens);
-  return { prepared, charged: prepared.estimatedInputTokens };
 }
 
-async function takeLimits(front: Front, key: string, tokens: number): Promise<void> {
-  const decision = await front.limits.take(key, tokens);
+/**
+ * Raises a counted request's tokens to `tokens`, within tokens/min. Its own tokens are given back first, so
+ * a request larger than the whole budget still runs when nothing else was used, as at its first take.
+ */
+async function recharge(front: Front, key: string, held: { tokens: number }, tokens: number): Promise<void> {
+  if (held.tokens > 0) await front.limits.adjust(key, -held.tokens);
+  held.tokens = 0;
+  await takeLimits(front, key, tokens, 0);
+  held.tokens = tokens;
+}
+
+/** A Content-Length the HTTP parser holds the body to; undefined for a streamed (chunked) body. */
+function declaredLength(req: Request): number | undefined {
+  const declared = req.header('content-length');
+  if (declared === undefined || req.header('transfer-encoding') !== undefined) return undefined;
+  return /^\d+$/.test(declared) ? Number(declared) : undefined;
+}
+
+/** Only JSON bodies are parsed, as OpenAI's API does: anything else is a 415 naming what was sent. */
+function requireJson(req: Request): void {
+  const type = req.header('content-type');
+  const media = type?.split(';')[0]?.trim().toLowerCase();
+  if (media === 'application/json') return;
+  throw new HttpError(
+    415,
+    `unsupported content type ${type === undefined ? '(none sent)' : JSON.stringify(type.slice(0, 100))}: send the body as JSON with "content-type: application/json"`,
+    { code: 'unsupported_media_type' },
+  );
+}
+
+async function takeLimits(front: Front, key: string, tokens: number, requests: 0 | 1 = 1): Promise<void> {
+  const decision = await front.limits.take(key, tokens, requests);
   if (decision.ok) return;
   front.metrics.rateLimited.inc({ limit: decision.limit });
   const { limits } = front.config;
@@ -105,37 +159,47 @@ function tooLarge(front: Front): HttpError {
 }
 
 /**
- * The body as text within limits.maxBodyBytes. A declared Content-Length is checked before reading (and the
- * HTTP parser holds the body to it), which keeps the runtime's fast path; a chunked body is counted as it
- * arrives and refused as soon as it passes the limit.
+ * The body as text within limits.maxBodyBytes, and its size. A declared Content-Length was checked before
+ * (and the HTTP parser holds the body to it), which keeps the runtime's fast path; a streamed body is counted
+ * as it arrives and refused as soon as it passes the limit. A body cut off (the caller went away, or the
+ * server's request timeout) is the caller's problem, not an internal error.
  */
-async function readText(front: Front, req: Request): Promise<string> {
-  const max = front.config.limits.maxBodyBytes;
-  const declared = req.header('content-length');
-  if (declared !== undefined && req.header('transfer-encoding') === undefined) {
-    if (Number(declared) > max) throw tooLarge(front);
-    return req.text();
-  }
-  const body = req.raw.body;
-  if (!body) return '';
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      void reader.cancel().catch(() => {});
-      throw tooLarge(front);
+async function readText(
+  front: Front,
+  req: Request,
+  declared: boolean,
+): Promise<{ text: string; bytes: number }> {
+  try {
+    if (declared) {
+      const text = await req.text();
+      return { text, bytes: Buffer.byteLength(text) };
     }
-    chunks.push(value);
+    const body = req.raw.body;
+    if (!body) return { text: '', bytes: 0 };
+    const reader = body.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > front.config.limits.maxBodyBytes) {
+        void reader.cancel().catch(() => {});
+        throw tooLarge(front);
+      }
+      chunks.push(value);
+    }
+    return { text: Buffer.concat(chunks).toString('utf8'), bytes: size };
+  } catch (e) {
+    if (e instanceof HttpError) throw e;
+    throw new HttpError(400, 'the request body was cut off before its end; send it whole', {
+      code: 'incomplete_body',
+      cause: e,
+    });
   }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
-async function readJson(front: Front, req: Request): Promise<unknown> {
-  const text = await readText(front, req);
+function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {

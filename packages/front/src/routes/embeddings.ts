@@ -1,18 +1,26 @@
 import { Hono } from 'hono';
 import type { AppEnv, FrontState } from '../context.js';
-import { embeddingsList, prepareEmbeddings } from '../embeddings.js';
+import { embeddingsListStream, prepareEmbeddings } from '../embeddings.js';
 import { admission, settleTokens } from '../middleware/admission.js';
 import { chargeAnswer, describeAnswer, setGenAiHeaders } from './answer.js';
 
-/** `POST /v1/embeddings`: OpenAI's embeddings list, as floats or base64. */
+/**
+ * `POST /v1/embeddings`: OpenAI's embeddings list, as floats or base64. Every input weighs in the key's and
+ * the instance's in-flight work and adds limits.embeddingInputTokens to tokens/min; the list is streamed.
+ */
 export function embeddingsRoutes(front: FrontState): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  const perInput = front.config.limits.embeddingInputTokens ?? 64;
   app.post(
     '/v1/embeddings',
-    admission(front, (raw) => prepareEmbeddings(raw, front.catalog)),
+    admission(front, (raw) => prepareEmbeddings(raw, front.catalog), {
+      weight: (prepared) => prepared.request.input.length,
+      surchargeTokens: (prepared) => prepared.request.input.length * perInput,
+    }),
     async (c) => {
       const { prepared, charged } = c.get('admitted');
-      c.get('info').model = prepared.entry.name;
+      const info = c.get('info');
+      info.model = prepared.entry.name;
       const key = c.get('caller').id;
       const result = await front.client
         .embed(front.scoped({ ...prepared.request, signal: c.req.raw.signal }, key))
@@ -20,10 +28,16 @@ export function embeddingsRoutes(front: FrontState): Hono<AppEnv> {
           settleTokens(front, key, charged);
           throw e;
         });
-      describeAnswer(c.get('info'), result);
+      describeAnswer(info, result);
       chargeAnswer(front, prepared.entry.name, key, charged, result);
       setGenAiHeaders(c, result);
-      return c.json(embeddingsList(result, prepared.encoding));
+      // The in-flight work and the request's log line last until the list has been written or abandoned.
+      let sent!: () => void;
+      info.done = new Promise<void>((resolve) => {
+        sent = resolve;
+      });
+      c.header('content-type', 'application/json');
+      return c.body(embeddingsListStream(result, prepared.encoding, sent));
     },
   );
   return app;
