@@ -539,21 +539,24 @@ describe('embeddings, models, metrics, logs', () => {
   });
 });
 
-describe('cache scope per API key (cache.scopeByKey)', () => {
+describe('cache scope per API key (cache.scope)', () => {
   const ask = async (request: ReturnType<typeof make>['request'], key: string, body: object) => {
     const res = await request('/v1/chat/completions', { key, body });
     expect(res.status).toBe(200);
     return res.headers.get('x-genai-cache');
   };
 
-  it('two API keys asking the same deterministic question: two upstream calls with the switch on, one off', async () => {
+  it('two API keys asking the same deterministic question: two upstream calls by default, one when shared', async () => {
     const body = chat('the same question from two keys', { temperature: 0 });
-    const off = make();
-    expect([await ask(off.request, KEY, body), await ask(off.request, OTHER, body)]).toEqual(['miss', 'hit']);
+    const shared = make({ ...baseConfig, cache: { scope: 'shared' } });
+    expect([await ask(shared.request, KEY, body), await ask(shared.request, OTHER, body)]).toEqual([
+      'miss',
+      'hit',
+    ]);
     expect(emulator.requests().byOperation['bedrock.converse']).toBe(1);
 
     emulator.reset();
-    const on = make({ ...baseConfig, cache: { scopeByKey: true } });
+    const on = make();
     expect([await ask(on.request, KEY, body), await ask(on.request, OTHER, body)]).toEqual(['miss', 'miss']);
     expect(emulator.requests().byOperation['bedrock.converse']).toBe(2);
     // Each key still hits its own entries, streams and embeddings included.
@@ -567,9 +570,21 @@ describe('cache scope per API key (cache.scopeByKey)', () => {
     expect(emulator.requests().items['vertex.predict']).toBe(2); // once per key, then a hit
   });
 
-  it('keeps the keys themselves out of the logs with the switch on', async () => {
+  it('reads the deprecated scopeByKey as scope, and refuses the two contradicting each other', async () => {
+    const body = chat('a question under the deprecated switch', { temperature: 0 });
+    const legacy = make({ ...baseConfig, cache: { scopeByKey: false } });
+    expect([await ask(legacy.request, KEY, body), await ask(legacy.request, OTHER, body)]).toEqual([
+      'miss',
+      'hit',
+    ]);
+    expect(() => parseFrontConfig({ ...baseConfig, cache: { scope: 'shared', scopeByKey: true } })).toThrow(
+      /cache\.scopeByKey \(true\) contradicts cache\.scope \("shared"\)/,
+    );
+  });
+
+  it('keeps the keys themselves out of the logs', async () => {
     const logs: string[] = [];
-    const { request } = make({ ...baseConfig, cache: { scopeByKey: true } }, { logs });
+    const { request } = make(baseConfig, { logs });
     await ask(request, KEY, chat('logged call', { temperature: 0 }));
     expect(logs.join('')).not.toContain(KEY);
   });

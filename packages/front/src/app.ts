@@ -1,4 +1,4 @@
-import type { FrontConfig } from '@genai-deploy/config';
+import { cacheScope, type FrontConfig } from '@genai-deploy/config';
 import { Hono } from 'hono';
 import type { Redis } from 'ioredis';
 import type { ApiKeys } from './auth.js';
@@ -142,8 +142,9 @@ function frontState(options: FrontOptions): FrontState {
     work: new InFlightWork({ perKey: maxInFlightPerKey, perInstance: maxInFlight }),
     jobs,
     redis,
-    scoped: config.cache.scopeByKey
-      ? (request, keyId) => ({ ...request, cache: { scope: keyId } })
-      : (request) => request,
+    scoped:
+      cacheScope(config.cache) === 'shared'
+        ? (request) => request
+        : (request, keyId) => ({ ...request, cache: { scope: keyId } }),
   };
 }

@@ -49,8 +49,9 @@ export interface FrontState {
   /** The front's Redis, given by its runtime; /ready checks it. */
   readonly redis: Redis | undefined;
   /**
-   * The client request, scoped by the caller's key id when `cache.scopeByKey` is on (a short hash tag,
-   * never the key), so cached and in-flight answers are never shared between API keys.
+   * The client request, scoped by the caller's key id (a short hash tag, never the key) unless the
+   * configuration opts in to `cache.scope: 'shared'`, so cached and in-flight answers are not shared
+   * between API keys.
    */
   readonly scoped: <R extends object>(request: R, keyId: string) => R;
 }
