@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ClientOptions } from '@genai-deploy/client';
 import { startEmulator } from '@genai-deploy/emulator';
-import { createLogger, type RunningFront, startFront } from '@genai-deploy/front';
+import { ApiKeys, createLogger, type RunningFront, startFront } from '@genai-deploy/front';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import OpenAI from 'openai';
@@ -22,6 +22,8 @@ import {
 import { startCountingProxy, until } from './front-helpers.js';
 
 const KEY = `sk-e2e-${randomUUID()}`;
+/** The scrape credential of /metrics (API keys cannot read it). */
+const SCRAPER = `scrape-e2e-${randomUUID()}`;
 const silent = createLogger({ level: 'silent' });
 let platform: LocalPlatform;
 let openai: OpenAI;
@@ -41,7 +43,7 @@ beforeAll(async () => {
     port: 0,
     emulatorPort: 0,
     apiKeys: [KEY],
-    front: { logger: silent, jobs: { pollMs: 50 } },
+    front: { logger: silent, jobs: { pollMs: 50 }, metricsKeys: ApiKeys.from({ keys: [SCRAPER] }) },
     // One attempt per target keeps the fault tests fast and their counts exact.
     clientOptions: { retry: false },
   });
@@ -107,7 +109,7 @@ describe('chat completions through the openai client', () => {
     expect(second.data.choices[0]?.message.content).toBe(first.data.choices[0]?.message.content);
     expect(platform.emulator.requests().total).toBe(1);
     const metrics = await (
-      await fetch(`${platform.front.url}/metrics`, { headers: { authorization: `Bearer ${KEY}` } })
+      await fetch(`${platform.front.url}/metrics`, { headers: { authorization: `Bearer ${SCRAPER}` } })
     ).text();
     expect(metrics).toMatch(/genai_front_cache_total\{model="azure\/gpt-4o-mini",result="hit"\} [1-9]/);
   });
@@ -120,7 +122,7 @@ describe('chat completions through the openai client', () => {
     expect(response.headers.get('x-genai-attempts')).toBe('2');
     // The failed Bedrock attempt is counted too, by target.
     const metrics = await (
-      await fetch(`${platform.front.url}/metrics`, { headers: { authorization: `Bearer ${KEY}` } })
+      await fetch(`${platform.front.url}/metrics`, { headers: { authorization: `Bearer ${SCRAPER}` } })
     ).text();
     expect(metrics).toMatch(
       /genai_front_upstream_requests_total\{target="bedrock\/anthropic\.claude-3-5-haiku-20241022-v1:0",provider="bedrock"\} [1-9]/,
@@ -182,7 +184,9 @@ describe("the client's cache and batching counters in /metrics", () => {
   it('counts batched texts, cache lookups by result and coalesced texts', async () => {
     const model = 'vertex/text-embedding-005';
     const metricsText = async () =>
-      (await fetch(`${platform.front.url}/metrics`, { headers: { authorization: `Bearer ${KEY}` } })).text();
+      (
+        await fetch(`${platform.front.url}/metrics`, { headers: { authorization: `Bearer ${SCRAPER}` } })
+      ).text();
     const value = (text: string, series: string) => {
       const line = text.split('\n').find((l) => l.startsWith(`${series} `));
       return line === undefined ? 0 : Number(line.slice(series.length + 1));

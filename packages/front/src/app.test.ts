@@ -21,6 +21,7 @@ type Loose = any;
 
 const KEY = 'sk-test-key-1';
 const OTHER = 'sk-test-key-2';
+const SCRAPER = 'scrape-credential-1';
 const BEDROCK = 'bedrock/anthropic.claude-3-5-haiku-20241022-v1:0';
 
 let emulator: Emulator;
@@ -68,6 +69,7 @@ function make(
   const front = createFront({
     config: parseFrontConfig(config),
     apiKeys: ApiKeys.from({ keys: [KEY, OTHER] }),
+    metricsKeys: ApiKeys.from({ keys: [SCRAPER] }),
     // The front closes its client on close(); a shared client is closed by its owner.
     client: options.client ? unclosable(options.client) : client,
     logger: createLogger({ level: 'info', destination }),
@@ -141,6 +143,13 @@ describe('auth', () => {
     expect((await request('/health', { key: null })).status).toBe(200);
     expect(await (await request('/ready', { key: null })).json()).toMatchObject({ status: 'ready' });
     expect((await request('/metrics', { key: null })).status).toBe(401);
+    // A caller's API key is not a scrape credential.
+    const withApiKey = await request('/metrics');
+    expect(withApiKey.status).toBe(403);
+    expect((await withApiKey.json()).error.message).toContain('GENAI_METRICS_KEYS');
+    expect((await request('/metrics', { key: SCRAPER })).status).toBe(200);
+    // ... nor the reverse.
+    expect((await request('/v1/models', { key: SCRAPER })).status).toBe(401);
   });
 });
 
@@ -506,7 +515,7 @@ describe('embeddings, models, metrics, logs', () => {
     await request('/v1/chat/completions', { body: chat('y') });
     emulator.setFaults([{ provider: 'bedrock', status: 429, count: 1 }]);
     await request('/v1/chat/completions', { body: chat('z') });
-    const text = await (await request('/metrics')).text();
+    const text = await (await request('/metrics', { key: SCRAPER })).text();
     const model = 'bedrock/anthropic.claude-3-5-haiku-20241022-v1:0';
     expect(text).toContain(`genai_front_requests_total{endpoint="chat",model="${model}",status="200"} 2`);
     expect(text).toContain(`genai_front_requests_total{endpoint="chat",model="${model}",status="429"} 1`);

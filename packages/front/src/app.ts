@@ -1,14 +1,15 @@
-import { cacheScope, type FrontConfig } from '@genai-deploy/config';
+import { cacheScope, FRONT_ENV, type FrontConfig } from '@genai-deploy/config';
 import { Hono } from 'hono';
 import type { Redis } from 'ioredis';
-import type { ApiKeys } from './auth.js';
+import { ApiKeys } from './auth.js';
+import { LogSampler, MemoryAuthThrottle, RedisAuthThrottle } from './auth-throttle.js';
 import { Catalog } from './catalog.js';
 import type { GatewayClient } from './client.js';
 import type { AppEnv, FrontState } from './context.js';
 import { type JobStore, MemoryJobStore, RedisJobStore } from './jobs.js';
 import { createLogger, type Logger } from './logger.js';
 import { FrontMetrics } from './metrics.js';
-import { authenticate } from './middleware/auth.js';
+import { API_KEY, type AuthGuard, authenticate, type Credential } from './middleware/auth.js';
 import { corsFor } from './middleware/cors.js';
 import { Drain } from './middleware/drain.js';
 import { notFound, onError } from './middleware/errors.js';
@@ -26,6 +27,11 @@ export interface FrontOptions {
   readonly config: FrontConfig;
   /** Accepted API keys (`ApiKeys.from` or `loadApiKeys`). */
   readonly apiKeys: ApiKeys;
+  /**
+   * Scrape credentials for `GET /metrics`; API keys cannot read it (403).
+   * @default - none: /metrics is closed (`createFrontFromEnv` reads GENAI_METRICS_KEYS)
+   */
+  readonly metricsKeys?: ApiKeys;
   /** The client that reaches the providers; the front closes it on close(). */
   readonly client: GatewayClient;
   /**
@@ -78,9 +84,10 @@ export function createFront(options: FrontOptions): Front {
   if (cors) app.use('*', cors);
   app.onError(onError);
   app.notFound(notFound);
-  // API keys on everything but /health and /ready.
-  app.use('/v1/*', authenticate(apiKeys));
-  app.use('/metrics', authenticate(apiKeys));
+  // API keys on everything but /health, /ready and /metrics, which takes its own scrape credential.
+  const guard = authGuard(front, options.redis, options.keyPrefix);
+  app.use('/v1/*', authenticate(guard, API_KEY(apiKeys)));
+  app.use('/metrics', authenticate(guard, metricsCredential(options.metricsKeys, apiKeys)));
   app.route('/', healthRoutes(front, drain));
   app.route('/', modelsRoutes(front));
   app.route('/', chatRoutes(front));
@@ -146,5 +153,30 @@ function frontState(options: FrontOptions): FrontState {
       cacheScope(config.cache) === 'shared'
         ? (request) => request
         : (request, keyId) => ({ ...request, cache: { scope: keyId } }),
+  };
+}
+
+/** Failed authentications per client address: in Redis when the front has it, so every instance counts them. */
+function authGuard(front: FrontState, redis: Redis | undefined, keyPrefix = 'genai:front:'): AuthGuard {
+  const limit = front.config.limits.authFailuresPerMinute ?? 30;
+  const onError = (e: unknown) => {
+    front.metrics.redisErrors.inc({ use: 'auth-throttle' });
+    front.logger.warn({ err: { message: (e as Error)?.message } }, 'redis failure tolerated');
+  };
+  return {
+    ...front,
+    authThrottle: redis
+      ? new RedisAuthThrottle(redis, limit, keyPrefix, onError)
+      : new MemoryAuthThrottle(limit),
+    authLogSampler: new LogSampler(),
+  };
+}
+
+/** /metrics takes the scrape credentials only; without any it is closed to everyone. */
+function metricsCredential(metricsKeys: ApiKeys | undefined, apiKeys: ApiKeys): Credential {
+  return {
+    keys: metricsKeys ?? ApiKeys.from({}),
+    otherKeys: apiKeys,
+    hint: `send a scrape credential (${FRONT_ENV.metricsKeys.name}) as "Authorization: Bearer <credential>"${metricsKeys?.size ? '' : '; none is configured on this gateway'}`,
   };
 }

@@ -26,6 +26,8 @@ export interface RequestInfo {
   messageIndex?: readonly number[];
   /** Set by streaming handlers: resolves when the body has been sent or abandoned. */
   done?: Promise<void>;
+  /** No request log line: failed authentications are logged sampled, per address (middleware/auth.ts). */
+  quiet?: boolean;
 }
 
 /**

@@ -11,6 +11,7 @@ export class FrontMetrics {
   readonly attempts: Counter<'model' | 'provider'>;
   readonly upstreamRequests: Counter<'target' | 'provider'>;
   readonly rateLimited: Counter<'limit'>;
+  readonly authFailures: Counter<'result'>;
   readonly inFlight: Gauge;
   readonly jobs: Counter<'status'>;
   readonly redisErrors: Counter<'use'>;
@@ -65,6 +66,12 @@ export class FrontMetrics {
       name: 'genai_front_rate_limited_total',
       help: 'Requests refused with 429 by the per-key limits, by limit.',
       labelNames: ['limit'],
+      registers,
+    });
+    this.authFailures = new Counter({
+      name: 'genai_front_auth_failures_total',
+      help: 'Requests refused by authentication: invalid (no or a wrong credential) or throttled (the address failed too often).',
+      labelNames: ['result'],
       registers,
     });
     this.inFlight = new Gauge({

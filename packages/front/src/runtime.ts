@@ -2,7 +2,7 @@ import { type ClientOptions, createClient } from '@genai-deploy/client';
 import { FRONT_ENV, type FrontConfig } from '@genai-deploy/config';
 import type { Redis } from 'ioredis';
 import { createFront, type Front, type FrontOptions } from './app.js';
-import type { ApiKeys } from './auth.js';
+import { ApiKeys, parseKeyList } from './auth.js';
 import type { GatewayClient } from './client.js';
 import { type ClientOptionsFromConfig, toClientOptions } from './client-options.js';
 import { loadApiKeys, loadConfig } from './environment.js';
@@ -70,12 +70,19 @@ export async function createFrontFromEnv(
     ...frontOptions,
     config,
     apiKeys,
+    metricsKeys: options.metricsKeys ?? metricsKeysFrom(env),
     client,
     metrics,
     ...shared,
     logger: options.logger ?? createLogger({ level: env[FRONT_ENV.logLevel.name] ?? 'info' }),
     keyPrefix: options.keyPrefix ?? env[FRONT_ENV.redisKeyPrefix.name] ?? 'genai:front:',
   });
+}
+
+/** The scrape credentials of /metrics from GENAI_METRICS_KEYS; none (closed) when unset. */
+function metricsKeysFrom(env: Env): ApiKeys | undefined {
+  const text = env[FRONT_ENV.metricsKeys.name];
+  return text ? ApiKeys.from({ keys: parseKeyList(text) }) : undefined;
 }
 
 /**

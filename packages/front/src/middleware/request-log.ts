@@ -38,8 +38,8 @@ function record(
   const model = info.model ?? 'none';
   front.metrics.requests.inc({ endpoint: info.endpoint, model, status });
   front.metrics.duration.observe({ endpoint: info.endpoint, model, status }, latencyMs / 1000);
-  // Scrapes and probes would drown the request log.
-  if (info.endpoint === 'metrics' || info.endpoint === 'health') return;
+  // Scrapes and probes would drown the request log; failed authentications are logged sampled (auth.ts).
+  if (info.endpoint === 'metrics' || info.endpoint === 'health' || info.quiet) return;
   const line: Record<string, unknown> = {
     requestId: c.get('requestId'),
     method: c.req.method,
