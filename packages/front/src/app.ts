@@ -54,6 +54,8 @@ export interface FrontOptions {
 
 export interface Front {
   readonly app: Hono<AppEnv>;
+  /** The validated configuration it runs with. */
+  readonly config: FrontConfig;
   readonly metrics: FrontMetrics;
   readonly logger: Logger;
   /** Requests being answered (streams until their last byte). */
@@ -97,6 +99,7 @@ export function createFront(options: FrontOptions): Front {
   let closed: Promise<void> | undefined;
   return {
     app,
+    config,
     metrics: front.metrics,
     logger: front.logger,
     get inFlight() {

@@ -58,13 +58,16 @@ export async function startFront(options: StartFrontOptions = {}): Promise<Runni
   });
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve(
-      { fetch: front.app.fetch, port: options.port ?? 0, hostname: options.host ?? '127.0.0.1' },
+      {
+        fetch: front.app.fetch,
+        port: options.port ?? 0,
+        hostname: options.host ?? '127.0.0.1',
+        serverOptions: receiveTimeouts(front.config),
+      },
       () => resolve(s),
     );
     s.once('error', reject);
   });
-  // Streams may run for minutes; Node's default request timeout (5 min) would cut long generations.
-  if ('requestTimeout' in server) (server as { requestTimeout: number }).requestTimeout = 0;
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   let closing: Promise<void> | undefined;
@@ -99,6 +102,29 @@ export async function startFront(options: StartFrontOptions = {}): Promise<Runni
       })();
       return closing;
     },
+  };
+}
+
+/**
+ * How long a caller may take to send a request: its headers within limits.headersTimeoutMs, the whole request
+ * within limits.requestTimeoutMs, by default time for the largest allowed body at 16 KiB/s, so a body that
+ * trickles in cannot hold a connection for ever (Node answers 408 and closes it). Node's requestTimeout
+ * covers receiving the request only: a stream answered for minutes is not cut.
+ */
+export function receiveTimeouts(config: FrontConfig): {
+  headersTimeout: number;
+  requestTimeout: number;
+  connectionsCheckingInterval: number;
+} {
+  const { maxBodyBytes, headersTimeoutMs = 10_000 } = config.limits;
+  const requestTimeout =
+    config.limits.requestTimeoutMs ?? headersTimeoutMs + Math.ceil(maxBodyBytes / 16_384) * 1000;
+  return {
+    headersTimeout: headersTimeoutMs,
+    // Node refuses a headers timeout above the request timeout.
+    requestTimeout: Math.max(requestTimeout, headersTimeoutMs),
+    // How often Node checks those timeouts (30 s by default, which would stretch short ones).
+    connectionsCheckingInterval: Math.min(1000, Math.ceil(headersTimeoutMs / 4)),
   };
 }
 
