@@ -58,12 +58,19 @@ function record(
     line.prompt = info.prompt;
     line.completion = info.completion;
   }
-  if (info.error !== undefined && status >= 500) {
-    const e = info.error as { name?: string; message?: string; kind?: string; stack?: string };
-    line.err = { name: e.name, message: e.message, kind: e.kind, stack: e.stack };
-    front.logger.error(line, 'request failed');
-  } else {
+  const e = info.error as { name?: string; message?: string; kind?: string; stack?: string } | undefined;
+  if (e === undefined || status < 500) {
     front.logger.info(line, 'request');
+  } else if (e.kind === 'aborted' && c.req.raw.signal.aborted) {
+    // The caller went away (a stream cut before its first token, say): expected, nobody reads the answer.
+    front.logger.info({ ...line, outcome: 'caller-disconnected' }, 'request cancelled by the caller');
+  } else if (e.kind !== undefined) {
+    // An upstream failure already classified by the client: its kind says it all, a stack would be noise.
+    line.err = { name: e.name, message: e.message, kind: e.kind };
+    front.logger.warn(line, 'request failed upstream');
+  } else {
+    line.err = { name: e.name, message: e.message, stack: e.stack };
+    front.logger.error(line, 'request failed');
   }
 }
 
