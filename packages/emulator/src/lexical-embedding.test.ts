@@ -44,6 +44,13 @@ describe('lexicalEmbedding', () => {
     expect(cosine(query, doc)).toBeGreaterThan(0.99);
   });
 
+  it('is dense, as real embeddings are: texts differ in every coordinate', () => {
+    const a = lexicalEmbedding('document number 1 about topic 1', 256);
+    const b = lexicalEmbedding('document number 2 about topic 2', 256);
+    expect(a.filter((x) => x === 0)).toHaveLength(0);
+    expect(a.filter((x, i) => x === b[i])).toHaveLength(0);
+  });
+
   it('gives unit vectors of the requested dimension for any text, deterministically, one space per model', () => {
     fc.assert(
       fc.property(fc.string(), fc.integer({ min: 1, max: 1024 }), (text, dims) => {

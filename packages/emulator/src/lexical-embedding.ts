@@ -21,6 +21,8 @@ const STOP_WEIGHT = 0.1;
  * Vertex), small enough that the role barely moves similarity between a query and the documents it matches.
  */
 const ROLE_WEIGHT = 0.05;
+/** Norm of the dense component relative to the (unit) lexical one. */
+const DENSE_WEIGHT = 0.1;
 
 const STOP_WORDS = new Set(
   (
@@ -114,8 +116,25 @@ export function lexicalEmbedding(text: string, dimensions: number, model = ''): 
     v[fnv(seed, text) % dimensions] = 1;
     norm = 1;
   }
+  // Real embeddings are dense: every coordinate carries a little of every text. A small dense component seeded
+  // by the words keeps that shape (no coordinate is zero for most texts) and moves similarities by about 1%.
   const scale = 1 / Math.sqrt(norm);
+  const noiseSeed = fnv(seed, words.join(' '));
+  const noise = new Float64Array(dimensions);
+  let noiseNorm = 0;
+  for (let i = 0; i < dimensions; i++) {
+    noise[i] = mix(noiseSeed ^ Math.imul(i + 1, 0x9e3779b9)) / 4294967296 - 0.5;
+    noiseNorm += noise[i]! * noise[i]!;
+  }
+  const noiseScale = noiseNorm === 0 ? 0 : DENSE_WEIGHT / Math.sqrt(noiseNorm);
   const out = new Array<number>(dimensions);
-  for (let i = 0; i < dimensions; i++) out[i] = v[i]! * scale;
+  let total = 0;
+  for (let i = 0; i < dimensions; i++) {
+    out[i] = v[i]! * scale + noise[i]! * noiseScale;
+    total += out[i]! * out[i]!;
+  }
+  // The two parts may cancel in few dimensions: the lexical part alone then.
+  const final = total === 0 ? 0 : 1 / Math.sqrt(total);
+  for (let i = 0; i < dimensions; i++) out[i] = final === 0 ? v[i]! * scale : out[i]! * final;
   return out;
 }
