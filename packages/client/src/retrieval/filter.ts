@@ -48,7 +48,7 @@ function checkKeys(value: Record<string, unknown>, allowed: readonly string[], a
     throw invalidInput(
       `${at}.${extra}`,
       value[extra],
-      `a ${value.type} filter has only ${allowed.join(', ')}`,
+      `a "${String(value.type)}" filter has only ${allowed.join(', ')}`,
       'Remove the property (a compound filter nests its conditions in "filters")',
     );
 }

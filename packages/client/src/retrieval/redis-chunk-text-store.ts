@@ -20,7 +20,11 @@ const BATCH = 500;
 export function redisChunkTextStore(options: RedisChunkTextStoreOptions): ChunkTextStore {
   const prefix = options.keyPrefix ?? 'genai:chunks:';
   const owned = typeof options.redis === 'string';
-  const redis = typeof options.redis === 'string' ? new Redis(options.redis) : options.redis;
+  // A request fails after one reconnection attempt rather than waiting out ioredis' default twenty.
+  const redis =
+    typeof options.redis === 'string' ? new Redis(options.redis, { maxRetriesPerRequest: 1 }) : options.redis;
+  // Connection errors reach callers through the failed commands; the event alone would only print a warning.
+  if (owned) redis.on('error', () => {});
   const chunkKey = (id: string) => `${prefix}chunk:${id}`;
   const fileKey = (store: string, file: string) =>
     `${prefix}file:${encodeURIComponent(store)}:${encodeURIComponent(file)}`;
