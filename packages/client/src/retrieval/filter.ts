@@ -1,5 +1,8 @@
 import { invalidInput } from './retrieval-errors.js';
-import type { Attributes } from './types.js';
+
+/** An attribute value, as OpenAI's vector store files carry them. */
+export type AttributeValue = string | number | boolean;
+export type Attributes = Readonly<Record<string, AttributeValue>>;
 
 /**
  * OpenAI's vector store filters on attributes: a comparison `{ type, key, value }` or a compound

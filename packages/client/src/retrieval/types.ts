@@ -1,8 +1,7 @@
-import type { VectorStoreFilter } from './filter.js';
+import type { Attributes, VectorStoreFilter } from './filter.js';
 
-/** An attribute value, as OpenAI's vector store files carry them. */
-export type AttributeValue = string | number | boolean;
-export type Attributes = Readonly<Record<string, AttributeValue>>;
+// Declared with the filters over them (filter.ts), which would otherwise import this file back.
+export type { Attributes, AttributeValue } from './filter.js';
 
 /** One chunk of a file in a vector store, with its embedding. */
 export interface Chunk {
