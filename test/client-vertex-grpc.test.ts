@@ -70,7 +70,7 @@ describe('Vertex over gRPC', () => {
       if (e.type === 'delta') {
         text += e.text;
         deltas++;
-      } else finish = e;
+      } else if (e.type === 'finish') finish = e;
     }
     expect(deltas).toBeGreaterThan(1);
     expect(text).toBe(whole.text);

@@ -149,8 +149,8 @@ export class CallRunner {
       this.#started(ctx, req.model, req.route, req.targets);
       span = telemetry.startGenerate('stream', req);
       for await (const event of this.#options.stream(req, ctx)) {
-        if (event.type === 'delta') {
-          if (text !== undefined) text += event.text;
+        if (event.type !== 'finish') {
+          if (text !== undefined && event.type === 'delta') text += event.text;
           yield event;
           continue;
         }

@@ -75,6 +75,8 @@ export function createClient(options: ClientOptions = {}): GenAiClient {
     validation: {
       routes: options.routes ?? {},
       providerProblem: (provider) => providerDefinition(provider).notConfigured(providers[provider]),
+      targetProblem: (target, req) =>
+        providerDefinition(target.provider).refuses(target, req, providers[target.provider]),
     },
     generate: composeGenerate(pipeline.layers, terminal.generate),
     stream: composeStream(pipeline.layers, terminal.stream),

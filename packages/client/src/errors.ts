@@ -21,6 +21,7 @@ const RETRYABLE_BY_DEFAULT: Readonly<Record<ErrorKind, boolean>> = {
   aborted: false,
   'circuit-open': false,
   'mid-stream': false,
+  'invalid-output': false,
 };
 
 export interface GenAiErrorOptions {
@@ -38,6 +39,8 @@ export interface GenAiErrorOptions {
   readonly cause?: unknown;
   /** `mid-stream` only: characters of output the caller had received before the stream failed. */
   readonly deliveredChars?: number;
+  /** `invalid-output` only: the model's raw answer. */
+  readonly text?: string;
 }
 
 /** The one error type of the client. Check it with `isGenAiError(e)`, never `instanceof`. */
@@ -55,6 +58,8 @@ export class GenAiError extends Error {
   target?: Target;
   /** `mid-stream` only: characters of output the caller had received before the stream failed. */
   readonly deliveredChars?: number;
+  /** `invalid-output` only: the model's raw answer (it may quote the prompt: not for logs unless prompts are). */
+  readonly text?: string;
 
   constructor(message: string, options: GenAiErrorOptions) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -66,6 +71,7 @@ export class GenAiError extends Error {
     if (options.code !== undefined) this.code = options.code;
     if (options.target !== undefined) this.target = options.target;
     if (options.deliveredChars !== undefined) this.deliveredChars = options.deliveredChars;
+    if (options.text !== undefined) this.text = options.text;
   }
 }
 

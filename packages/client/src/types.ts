@@ -6,12 +6,97 @@ import type { ProviderName } from '@genai-deploy/config';
 
 export type { ProviderName };
 
-export type Role = 'user' | 'assistant';
+export type Role = 'user' | 'assistant' | 'tool';
 
-export interface Message {
-  readonly role: Role;
+/** Text in a user message. */
+export interface TextPart {
+  readonly type: 'text';
+  readonly text: string;
+}
+
+/** Image media types every provider behind the client accepts. */
+export type ImageMediaType = 'image/png' | 'image/jpeg' | 'image/gif' | 'image/webp';
+
+/** An image in a user message, inline. Per-provider limits (count, size) are checked before any network call. */
+export interface ImagePart {
+  readonly type: 'image';
+  readonly mediaType: ImageMediaType;
+  /** The image's bytes, base64 (no `data:` prefix). */
+  readonly data: string;
+}
+
+export type ContentPart = TextPart | ImagePart;
+
+export interface UserMessage {
+  readonly role: 'user';
+  /** Text, or text and image parts. */
+  readonly content: string | readonly ContentPart[];
+}
+
+export interface AssistantMessage {
+  readonly role: 'assistant';
+  /** The text of the turn ('' when the model only called tools). */
+  readonly content: string;
+  /** The tool calls the model made in this turn; the `tool` messages that follow answer them. */
+  readonly toolCalls?: readonly ToolCall[];
+}
+
+/** The result of a tool call, given back to the model. */
+export interface ToolMessage {
+  readonly role: 'tool';
+  /** The `id` of the call it answers (a tool call of an earlier assistant message). */
+  readonly toolCallId: string;
+  /** The result as text (JSON text for structured results). */
   readonly content: string;
 }
+
+export type Message = UserMessage | AssistantMessage | ToolMessage;
+
+/** A JSON Schema (draft-07 or 2020-12), as plain data. */
+export type JsonSchema = Readonly<Record<string, unknown>>;
+
+/** A tool the model may call. */
+export interface ToolDefinition {
+  /** 1 to 64 letters, digits, `_` or `-` (the strictest rule among the providers). */
+  readonly name: string;
+  readonly description?: string;
+  /** JSON Schema of the arguments: an object schema. */
+  readonly parameters: JsonSchema;
+  /** Ask for arguments that follow the schema exactly where the provider can (a hint; the answer is not checked). @default false */
+  readonly strict?: boolean;
+}
+
+/** Whether and which tool the model calls: `auto` (it decides), `none`, `required` (at least one), or one tool. */
+export type ToolChoice = 'auto' | 'none' | 'required' | { readonly type: 'tool'; readonly name: string };
+
+/** A tool call of the model. */
+export interface ToolCall {
+  /** The call's id (the provider's, or a deterministic one where the provider gives none). */
+  readonly id: string;
+  readonly name: string;
+  /** The arguments as the model wrote them. */
+  readonly argumentsText: string;
+  /** The arguments parsed, or undefined when the model wrote text that is not JSON. */
+  readonly arguments: unknown;
+}
+
+/**
+ * The answer's format: `json` (a JSON object) or `json-schema` (JSON that conforms to `schema`). The client
+ * checks every JSON answer and fails with kind `invalid-output` (the raw answer in the error's `text`) when it
+ * does not conform; such an answer is never cached.
+ */
+export type ResponseFormat =
+  | { readonly type: 'text' }
+  | { readonly type: 'json' }
+  | {
+      readonly type: 'json-schema';
+      readonly schema: JsonSchema;
+      /** @default 'response' */
+      readonly name?: string;
+      readonly description?: string;
+      /** Ask for constrained decoding where the provider has it. The answer is checked either way. @default - the provider's default */
+      readonly strict?: boolean;
+    };
 
 export type FinishReason = 'stop' | 'length' | 'content-filter' | 'tool-calls' | 'other';
 
@@ -29,6 +114,25 @@ export interface GenerateRequest {
   readonly temperature?: number;
   readonly topP?: number;
   readonly stop?: readonly string[];
+  /** Tools the model may call. @default - none */
+  readonly tools?: readonly ToolDefinition[];
+  /** @default - 'auto' when tools are given */
+  readonly toolChoice?: ToolChoice;
+  /**
+   * `false`: at most one tool call per turn. Providers without that switch (Bedrock, Vertex AI, Azure AI inference)
+   * have the extra calls dropped by the client, deltas included. @default true
+   */
+  readonly parallelToolCalls?: boolean;
+  /** @default { type: 'text' } */
+  readonly responseFormat?: ResponseFormat;
+  /** Sampling seed, where the provider takes one (refused where it does not). @default - none */
+  readonly seed?: number;
+  /** -2 to 2, where the provider takes it (refused where it does not). @default - none */
+  readonly presencePenalty?: number;
+  /** -2 to 2, where the provider takes it (refused where it does not). @default - none */
+  readonly frequencyPenalty?: number;
+  /** Top-k sampling, where the provider takes it (refused where it does not). @default - none */
+  readonly topK?: number;
   readonly signal?: AbortSignal;
   /**
    * Cache this call's answer even if it is not deterministic (true), or never (false); or per-call cache
@@ -59,6 +163,10 @@ export interface CallCacheOptions {
 
 export interface GenerateResult {
   readonly text: string;
+  /** The tool calls of the answer (finish reason `tool-calls`). @default - none */
+  readonly toolCalls?: readonly ToolCall[];
+  /** With a `json` or `json-schema` response format: the answer parsed (and checked against the schema). */
+  readonly object?: unknown;
   readonly finishReason: FinishReason;
   readonly usage: Usage;
   /** Provider that answered. */
@@ -77,12 +185,31 @@ export interface StreamDelta {
   readonly text: string;
 }
 
-/** The last event of every successful stream. */
+/**
+ * A piece of a tool call: the first of a call carries its `id` and `name`, the later ones more argument text.
+ * `index` tells parallel calls apart (0, 1, ... in the answer's order).
+ */
+export interface StreamToolCallDelta {
+  readonly type: 'tool-call-delta';
+  readonly index: number;
+  readonly id?: string;
+  readonly name?: string;
+  readonly argumentsDelta: string;
+}
+
+/** A complete tool call, sent once its last delta is in, before the finish event. */
+export interface StreamToolCall {
+  readonly type: 'tool-call';
+  readonly index: number;
+  readonly toolCall: ToolCall;
+}
+
+/** The last event of every successful stream (its `toolCalls` are the stream's complete tool calls). */
 export interface StreamFinish extends Omit<GenerateResult, 'text'> {
   readonly type: 'finish';
 }
 
-export type StreamEvent = StreamDelta | StreamFinish;
+export type StreamEvent = StreamDelta | StreamToolCallDelta | StreamToolCall | StreamFinish;
 
 export type EmbedInputType = 'query' | 'document';
 
@@ -149,4 +276,6 @@ export type ErrorKind =
   | 'model-error'
   | 'aborted'
   | 'circuit-open'
-  | 'mid-stream';
+  | 'mid-stream'
+  /** The answer does not follow the requested response format (the raw answer is in the error's `text`). */
+  | 'invalid-output';

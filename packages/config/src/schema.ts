@@ -18,7 +18,7 @@ export const modelAddressSchema = z
   );
 
 /** Payload adapters built into the client for SageMaker endpoints (the container decides the wire format). */
-export const SAGEMAKER_ADAPTERS = ['tgi', 'embeddings'] as const;
+export const SAGEMAKER_ADAPTERS = ['tgi', 'messages', 'embeddings'] as const;
 
 export const modelSchema = z.strictObject({
   /** Address of the model, `<provider>/<model-or-endpoint>`. */
@@ -158,6 +158,32 @@ export const limitsSchema = z.strictObject({
 });
 
 /**
+ * Images given by URL in chat requests. The front fetches such a URL itself, so by default only `data:` URLs are
+ * accepted (a remote URL would let a caller make the front fetch any address: SSRF).
+ */
+export const imagesSchema = z.strictObject({
+  /**
+   * Hosts the front may fetch `http(s)` image URLs from (exact host names; `https` only unless the host is listed
+   * as `http://host`). @default [] - remote image URLs are refused
+   */
+  allowedHosts: z
+    .array(
+      z
+        .string()
+        .regex(/^(?:http:\/\/)?[a-z0-9.-]+(?::\d+)?$/i, 'expected a host name such as images.example.com'),
+    )
+    .default([]),
+  /** Largest image fetched, in bytes. @default 5242880 */
+  maxBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(5 * 1024 * 1024),
+  /** Time allowed to fetch one image, in ms. @default 5000 */
+  timeoutMs: z.number().int().positive().default(5000),
+});
+
+/**
  * The front's configuration. The constructs build it and hand it to the front as the JSON environment
  * variable `GENAI_CONFIG`; it never holds secrets (API keys and Redis AUTH come from the secret store).
  */
@@ -181,6 +207,8 @@ export const frontConfigSchema = z
     }),
     /** Log prompts and completions. Off by default: they may hold personal data. @default false */
     logPrompts: z.boolean().default(false),
+    /** Remote image URLs in chat requests. @default - only data: URLs (remote image URLs are refused) */
+    images: imagesSchema.optional(),
     /** Allowed CORS origins. @default - CORS off */
     corsOrigins: z.array(z.string()).optional(),
     /**

@@ -1,5 +1,6 @@
+import { providersFromConfig } from '@genai-deploy/client';
 import type { FrontConfig } from '@genai-deploy/config';
-import { FRONT_ENV, parseModelAddress } from '@genai-deploy/config';
+import { FRONT_ENV } from '@genai-deploy/config';
 import type { ClientOptions } from './client.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -17,37 +18,15 @@ export type ClientOptionsFromConfig = Required<Pick<ClientOptions, 'providers' |
  * maps it here (and nowhere else).
  */
 export function toClientOptions(config: FrontConfig, env: Env = process.env): ClientOptionsFromConfig {
-  const p = config.providers;
-  const providers: Record<string, object> = {};
-  if (p.bedrock) providers.bedrock = { ...p.bedrock };
-  if (p.vertex) providers.vertex = { ...p.vertex };
-  if (p.azure) {
-    const apiKey = env[FRONT_ENV.azureApiKey.name];
-    providers.azure = { ...p.azure, ...(apiKey ? { apiKey } : {}) };
-  }
-  const adapters: Record<string, 'tgi' | 'embeddings'> = {};
   const contextWindows: Record<string, number> = {};
-  const inferenceComponents: Record<string, string> = {};
-  for (const m of config.models) {
-    if (m.maxInputTokens !== undefined) contextWindows[m.id] = m.maxInputTokens;
-    const address = parseModelAddress(m.id);
-    if (address?.provider !== 'sagemaker') continue;
-    adapters[address.model] = m.adapter ?? (m.kind === 'embedding' ? 'embeddings' : 'tgi');
-    if (m.inferenceComponent) inferenceComponents[address.model] = m.inferenceComponent;
-  }
-  if (p.sagemaker || Object.keys(adapters).length > 0) {
-    providers.sagemaker = {
-      ...p.sagemaker,
-      ...(Object.keys(adapters).length > 0 ? { adapters } : {}),
-      ...(Object.keys(inferenceComponents).length > 0 ? { inferenceComponents } : {}),
-    };
-  }
+  for (const m of config.models) if (m.maxInputTokens !== undefined) contextWindows[m.id] = m.maxInputTokens;
   const routes: Record<string, { targets: string[]; cacheTtlSeconds?: number; hedgeAfterMs?: number }> = {};
   for (const [name, route] of Object.entries(config.routes))
     routes[name] = { ...route, targets: [...route.targets] };
   const { redisUrl, ttlSeconds, maxEntryBytes, memoryBytes } = config.cache;
   return {
-    providers: providers as ClientOptionsFromConfig['providers'],
+    // Each provider maps its own part of the configuration (the client's provider registry).
+    providers: providersFromConfig(config, env),
     routes,
     cache: {
       ttlSeconds,

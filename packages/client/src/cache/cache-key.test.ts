@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { NormalizedEmbedRequest, NormalizedGenerateRequest, Target } from '../types.js';
+import type { Message, NormalizedEmbedRequest, NormalizedGenerateRequest, Target } from '../types.js';
 import { embedKeyBase, embedTextCacheKey, generateCacheKey } from './cache-key.js';
 import { canonicalize } from './canonical.js';
 
@@ -164,7 +164,7 @@ describe('generateCacheKey', () => {
         (r) => ({
           ...r,
           messages: r.messages.map((m, i) =>
-            i === 0 ? { ...m, role: m.role === 'user' ? 'assistant' : 'user' } : m,
+            i === 0 ? ({ role: m.role === 'user' ? 'assistant' : 'user', content: m.content } as Message) : m,
           ),
         }),
       ],
@@ -174,7 +174,26 @@ describe('generateCacheKey', () => {
       ['topP', (r, _s, n) => ({ ...r, topP: (r.topP ?? 2) + (n + 1) / 1000 })],
       ['stop', (r, s) => ({ ...r, stop: [...(r.stop ?? []), `${s}#`] })],
       ['providerOptions', (r, s) => ({ ...r, providerOptions: { ...r.providerOptions, [`k${s}`]: 1 } })],
-      ['tools', (r, s) => ({ ...r, tools: [{ name: `t${s}` }] }) as NormalizedGenerateRequest],
+      ['tools', (r, s) => ({ ...r, tools: [{ name: `t${s}`, parameters: { type: 'object' } }] })],
+      ['toolChoice', (r) => ({ ...r, toolChoice: 'required' })],
+      [
+        'image',
+        (r, s) => ({
+          ...r,
+          messages: [
+            ...r.messages,
+            {
+              role: 'user',
+              content: [{ type: 'image', mediaType: 'image/png', data: Buffer.from(s).toString('base64') }],
+            },
+          ],
+        }),
+      ],
+      [
+        'response schema',
+        (r, s) => ({ ...r, responseFormat: { type: 'json-schema', schema: { type: 'object', title: s } } }),
+      ],
+      ['seed', (r, _s, n) => ({ ...r, seed: (r.seed ?? 0) + n + 1 })],
       ['responseFormat', (r) => ({ ...r, responseFormat: { type: 'json' } }) as NormalizedGenerateRequest],
       ['target model', (r) => ({ ...r, targets: [target('vertex', 'gemini-2.5-pro')] })],
       ['target provider', (r) => ({ ...r, targets: [target('azure', 'gemini-2.0-flash')] })],

@@ -68,7 +68,7 @@ export async function* storingStream(
   for await (const event of events) {
     if (event.type === 'delta') {
       text += event.text;
-    } else if (runtime.store && !runtime.isHandled(event)) {
+    } else if (event.type === 'finish' && runtime.store && !runtime.isHandled(event)) {
       await storeAnswer(runtime, ctx, key, req, toStored({ ...event, text }));
       runtime.markHandled(event);
     }
@@ -76,9 +76,17 @@ export async function* storingStream(
   }
 }
 
-/** Replays a cached answer as a stream: the text as one delta, then the finish event with `cached: true`. */
+/**
+ * Replays a cached answer as a stream: the text as one delta, each tool call as one delta and its complete
+ * event, then the finish event with `cached: true`.
+ */
 export async function* replay(answer: StoredAnswer, ctx: CallContext): AsyncGenerator<StreamEvent> {
   if (answer.text.length > 0) yield { type: 'delta', text: answer.text };
+  const calls = answer.toolCalls ?? [];
+  for (const [index, c] of calls.entries()) {
+    yield { type: 'tool-call-delta', index, id: c.id, name: c.name, argumentsDelta: c.argumentsText };
+  }
+  for (const [index, toolCall] of calls.entries()) yield { type: 'tool-call', index, toolCall };
   const { text: _text, ...rest } = answer;
   yield { type: 'finish', ...rest, cached: true, attempts: 0, latencyMs: Date.now() - ctx.startedAt };
 }

@@ -1,5 +1,12 @@
 import type { CallContext, ClientEventInput } from '../layer.js';
-import type { FinishReason, GenerateResult, NormalizedGenerateRequest, ProviderName } from '../types.js';
+import { toolCall } from '../tools/tool-calls.js';
+import type {
+  FinishReason,
+  GenerateResult,
+  NormalizedGenerateRequest,
+  ProviderName,
+  ToolCall,
+} from '../types.js';
 import type {} from './cache-events.js';
 import { type CacheKeyOptions, generateCacheKey } from './cache-key.js';
 import type { CacheOptions } from './cache-options.js';
@@ -17,25 +24,66 @@ export interface StoredAnswer {
   readonly usage: { readonly inputTokens: number; readonly outputTokens: number };
   readonly provider: ProviderName;
   readonly model: string;
+  readonly toolCalls?: readonly ToolCall[];
+  /** The text is the answer's JSON (a json or json-schema response format, checked before it was stored). */
+  readonly object?: unknown;
 }
 
+/**
+ * Stored as a JSON array: six fields, then (only when present) the tool calls as `[id, name, argumentsText]`
+ * and a flag for a JSON answer, whose object is parsed again from the text. Entries written before tools
+ * existed (six fields) read the same.
+ */
 export const answerCodec: ValueCodec<StoredAnswer> = {
-  encode: (a, o) =>
-    encodeJson([a.text, a.finishReason, a.usage.inputTokens, a.usage.outputTokens, a.provider, a.model], o),
+  encode: (a, o) => {
+    const fields: unknown[] = [
+      a.text,
+      a.finishReason,
+      a.usage.inputTokens,
+      a.usage.outputTokens,
+      a.provider,
+      a.model,
+    ];
+    if (a.toolCalls?.length || a.object !== undefined) {
+      fields.push(
+        a.toolCalls?.map((c) => [c.id, c.name, c.argumentsText]) ?? null,
+        a.object !== undefined ? 1 : 0,
+      );
+    }
+    return encodeJson(fields, o);
+  },
   decode: (bytes) => {
     const v = decodeJson(bytes);
-    if (!Array.isArray(v) || v.length !== 6 || typeof v[0] !== 'string') return undefined;
-    const [text, finishReason, inputTokens, outputTokens, provider, model] = v as [
+    if (!Array.isArray(v) || (v.length !== 6 && v.length !== 8) || typeof v[0] !== 'string') return undefined;
+    const [text, finishReason, inputTokens, outputTokens, provider, model, calls, json] = v as [
       string,
       FinishReason,
       number,
       number,
       ProviderName,
       string,
+      [string, string, string][] | null | undefined,
+      number | undefined,
     ];
-    return { text, finishReason, usage: { inputTokens, outputTokens }, provider, model };
+    const answer: StoredAnswer = {
+      text,
+      finishReason,
+      usage: { inputTokens, outputTokens },
+      provider,
+      model,
+    };
+    if (!calls && !json) return answer;
+    return Object.assign(answer, {
+      ...(calls &&
+        calls.length > 0 && { toolCalls: calls.map(([id, name, args]) => toolCall(id, name, args)) }),
+      ...(json === 1 && { object: JSON.parse(text) as unknown }),
+    });
   },
-  sizeOf: (a) => 2 * (a.text.length + a.model.length) + 160,
+  sizeOf: (a) =>
+    2 * (a.text.length + a.model.length) +
+    160 +
+    (a.toolCalls?.reduce((n, c) => n + 2 * (c.argumentsText.length + c.name.length + c.id.length) + 64, 0) ??
+      0),
 };
 
 export const vectorCodec: ValueCodec<number[]> = {
@@ -45,15 +93,20 @@ export const vectorCodec: ValueCodec<number[]> = {
 };
 
 export function toStored(
-  r: Pick<GenerateResult, 'text' | 'finishReason' | 'usage' | 'provider' | 'model'>,
+  r: Pick<GenerateResult, 'text' | 'finishReason' | 'usage' | 'provider' | 'model' | 'toolCalls' | 'object'>,
 ): StoredAnswer {
-  return {
+  const stored: StoredAnswer = {
     text: r.text,
     finishReason: r.finishReason,
     usage: { inputTokens: r.usage.inputTokens, outputTokens: r.usage.outputTokens },
     provider: r.provider,
     model: r.model,
   };
+  if (!r.toolCalls?.length && r.object === undefined) return stored;
+  return Object.assign(stored, {
+    ...(r.toolCalls?.length && { toolCalls: r.toolCalls }),
+    ...(r.object !== undefined && { object: r.object }),
+  });
 }
 
 export interface CacheRuntimeDeps {

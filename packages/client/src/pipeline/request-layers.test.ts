@@ -56,7 +56,7 @@ function fakeUpstream(
 ) {
   const calls: string[] = [];
   const generate: GenerateNext = async (req, ctx) => {
-    calls.push(req.messages.at(-1)!.content);
+    calls.push(req.messages.at(-1)!.content as string);
     ctx.attempts++;
     await sleep(options.delayMs ?? 10);
     ctx.signal.throwIfAborted();
@@ -73,7 +73,7 @@ function fakeUpstream(
     };
   };
   const stream: StreamNext = async function* (req, ctx) {
-    calls.push(req.messages.at(-1)!.content);
+    calls.push(req.messages.at(-1)!.content as string);
     ctx.attempts++;
     for (const word of ['one ', 'two ', 'three']) {
       await sleep(options.delayMs ?? 5);

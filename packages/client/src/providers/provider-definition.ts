@@ -5,18 +5,25 @@
 import type { FrontConfig, ProviderName } from '@genai-deploy/config';
 import type {
   EmbedResult,
+  GenerateRequest,
   GenerateResult,
   NormalizedEmbedRequest,
   NormalizedGenerateRequest,
   StreamDelta,
   StreamFinish,
+  StreamToolCall,
+  StreamToolCallDelta,
   Target,
 } from '../types.js';
 
 /** What a provider returns for one attempt; the pipeline fills in cached/attempts/latencyMs. */
 export type ProviderGenerateResult = Omit<GenerateResult, 'cached' | 'attempts' | 'latencyMs'>;
 export type ProviderEmbedResult = Omit<EmbedResult, 'cached' | 'attempts' | 'latencyMs'>;
-export type ProviderStreamEvent = StreamDelta | Omit<StreamFinish, 'cached' | 'attempts' | 'latencyMs'>;
+export type ProviderStreamEvent =
+  | StreamDelta
+  | StreamToolCallDelta
+  | StreamToolCall
+  | Omit<StreamFinish, 'cached' | 'attempts' | 'latencyMs'>;
 
 /**
  * A provider adapter: one upstream request per call, no retries of its own, errors thrown as GenAiError.
@@ -83,6 +90,11 @@ export interface ProviderDefinition<P extends ProviderName, O extends object = o
   readonly limits: readonly ModelLimitsRow[];
   /** Why a call to this provider cannot be made with these options (e.g. not configured), or undefined. */
   notConfigured(options: O | undefined): string | undefined;
+  /**
+   * Why `target` cannot honour `req` (a sampling field the provider lacks, images beyond its limits, tools on a
+   * container that has none), or undefined. Checked for every target of a call before any network call.
+   */
+  refuses(target: Target, req: GenerateRequest, options: O | undefined): string | undefined;
   /** Checks the options at createClient, so that a bad one fails there rather than on every call. */
   checkOptions(options: O, fail: OptionFailure): void;
   /**

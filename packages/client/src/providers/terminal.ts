@@ -2,6 +2,7 @@ import { linkSignals } from '../abort.js';
 import { abortError, GenAiError, toGenAiError } from '../errors.js';
 import type { CallContext, EmbedNext, GenerateNext, StreamNext } from '../layer.js';
 import { chosenTarget } from '../route/routes.js';
+import { keepsDelta, shapeFinish, shapeResult } from '../tools/answer-shaping.js';
 import type { ProviderName, StreamEvent, Target } from '../types.js';
 import type { ProviderAdapter } from './provider-definition.js';
 
@@ -51,8 +52,8 @@ export function providerTerminal(adapterFor: (provider: ProviderName) => Provide
 } {
   return {
     generate: (req, ctx) =>
-      unaryAttempt(ctx, req.targets, adapterFor, (adapter, target, signal) =>
-        adapter.generate(target, req, signal),
+      unaryAttempt(ctx, req.targets, adapterFor, async (adapter, target, signal) =>
+        shapeResult(req, await adapter.generate(target, req, signal)),
       ),
 
     async *stream(req, ctx): AsyncGenerator<StreamEvent> {
@@ -62,20 +63,32 @@ export function providerTerminal(adapterFor: (provider: ProviderName) => Provide
       const linked = linkSignals(ctx.signal, ctx.attemptSignal);
       let deltas = 0;
       let finished = false;
+      let text = '';
       try {
         if (linked.signal.aborted) throw abortError(linked.signal, target.provider);
         for await (const event of adapter.stream(target, req, linked.signal)) {
           if (event.type === 'delta') {
             if (event.text.length === 0) continue;
             deltas++;
+            text += event.text;
             yield event;
-          } else {
-            finished = true;
-            yield Object.assign({}, event, {
-              cached: false as const,
-              attempts: ctx.attempts,
-              latencyMs: Date.now() - ctx.startedAt,
-            });
+          } else if (event.type === 'tool-call-delta') {
+            if (!keepsDelta(req, event.index)) continue;
+            deltas++;
+            yield event;
+          } else if (event.type === 'finish') {
+            for (const shaped of shapeFinish(req, event, text)) {
+              if (shaped.type !== 'finish') {
+                yield shaped as StreamEvent;
+                continue;
+              }
+              finished = true;
+              yield Object.assign({}, shaped, {
+                cached: false as const,
+                attempts: ctx.attempts,
+                latencyMs: Date.now() - ctx.startedAt,
+              });
+            }
             return;
           }
         }
@@ -86,6 +99,8 @@ export function providerTerminal(adapterFor: (provider: ProviderName) => Provide
         });
       } catch (e) {
         const err = toGenAiError(e, target, linked.signal);
+        // An answer that breaks its format is its own typed error, whether or not deltas went out.
+        if (err.kind === 'invalid-output') throw err;
         // After the first delta the caller has seen text: a retry or fallback would repeat it, so the error is
         // final (`mid-stream`), unless the caller or the overall deadline stopped the call.
         if (deltas > 0 && err.kind !== 'aborted' && !ctx.signal.aborted) {

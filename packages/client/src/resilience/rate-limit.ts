@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { abortError, GenAiError, isGenAiError, optionError } from '../errors.js';
 import type { CallContext, Layer } from '../layer.js';
-import { estimateTokens } from '../tokens.js';
+import { estimateInputTokens, estimateTokens } from '../tokens.js';
 import type {
   NormalizedEmbedRequest,
   NormalizedGenerateRequest,
@@ -309,9 +309,7 @@ function adaptiveLimitOf(state: TargetState): GcraLimit | undefined {
 
 /** Input characters / 4 (CJK counted denser) plus the output budget. */
 export function estimateGenerate(req: NormalizedGenerateRequest, defaultMaxTokens: number): number {
-  let tokens = req.system ? estimateTokens(req.system) : 0;
-  for (const m of req.messages) tokens += estimateTokens(m.content);
-  return tokens + (req.maxTokens ?? defaultMaxTokens);
+  return estimateInputTokens(req) + (req.maxTokens ?? defaultMaxTokens);
 }
 
 export function estimateEmbed(req: NormalizedEmbedRequest): number {

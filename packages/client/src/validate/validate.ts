@@ -10,14 +10,41 @@ import type {
   ProviderName,
   Target,
 } from '../types.js';
+import { checkMessages, checkResponseFormat, checkSampling, checkTools } from './validate-conversation.js';
 
 export interface ValidationContext {
   readonly routes: Readonly<Record<string, RouteOptions>>;
   /** Says why a provider cannot be used (not configured), or returns undefined when it can. */
   readonly providerProblem: (provider: ProviderName) => string | undefined;
+  /**
+   * Says why a target cannot honour a request (a sampling field, tools or images it does not take), or returns
+   * undefined when it can. @default - every target honours every request
+   */
+  readonly targetProblem?: (target: Target, req: GenerateRequest) => string | undefined;
 }
 
-const ROLES = ['user', 'assistant'];
+/** Every target of the route must honour the request: a fallback must not answer something else than asked. */
+function checkTargetSupport(
+  req: GenerateRequest,
+  targets: readonly Target[],
+  route: string | undefined,
+  vctx: ValidationContext,
+): void {
+  if (!vctx.targetProblem) return;
+  for (const t of targets) {
+    const problem = vctx.targetProblem(t, req);
+    if (problem) {
+      throw invalidRequest(
+        `model (${t.id})`,
+        req.model,
+        problem,
+        route && targets.length > 1
+          ? `Route "${route}" includes ${t.id}; every target must support the request`
+          : undefined,
+      );
+    }
+  }
+}
 
 /** Validates a generate/stream request and resolves its targets. Throws `invalid-request` before any network call. */
 export function validateGenerate(req: GenerateRequest, vctx: ValidationContext): NormalizedGenerateRequest {
@@ -36,26 +63,7 @@ export function validateGenerate(req: GenerateRequest, vctx: ValidationContext):
       'Put the system prompt in `system` and at least one user message in `messages`',
     );
   }
-  messages.forEach((m: unknown, i) => {
-    const msg = m as { role?: unknown; content?: unknown } | null;
-    if (typeof msg !== 'object' || msg === null) {
-      throw invalidRequest(`messages[${i}]`, m, 'expected { role, content }');
-    }
-    if (typeof msg.role !== 'string' || !ROLES.includes(msg.role)) {
-      throw invalidRequest(
-        `messages[${i}].role`,
-        msg.role,
-        `expected one of ${ROLES.map((r) => `"${r}"`).join(', ')}`,
-        msg.role === 'system' ? 'Pass the system prompt as `system`, not as a message' : undefined,
-      );
-    }
-    if (typeof msg.content !== 'string' || msg.content.length === 0) {
-      throw invalidRequest(`messages[${i}].content`, msg.content, 'expected a non-empty string');
-    }
-  });
-  if (messages[0]?.role !== 'user') {
-    throw invalidRequest('messages[0].role', messages[0]?.role, 'the first message must come from "user"');
-  }
+  checkMessages(messages);
   if (req.system !== undefined && typeof req.system !== 'string') {
     throw invalidRequest('system', req.system, 'expected a string');
   }
@@ -88,9 +96,13 @@ export function validateGenerate(req: GenerateRequest, vctx: ValidationContext):
       throw invalidRequest('stop', req.stop, 'expected an array of non-empty strings');
     }
   }
+  checkTools(req);
+  checkResponseFormat(req.responseFormat);
+  checkSampling(req);
   checkDeadline(req.deadlineMs);
   checkProviderOptions(req.providerOptions);
   checkCache(req.cache);
+  checkTargetSupport(req, targets, route, vctx);
 
   // Object.assign, not `{ ...rest, model, targets }`: in Node 20 a spread copy grown by new keys costs ~1 µs per key.
   const { signal: _signal, ...rest } = req;

@@ -14,6 +14,13 @@ import type {
   ProviderGenerateResult,
   ProviderStreamEvent,
 } from '../provider-definition.js';
+import {
+  openAiFields,
+  openAiMessages,
+  openAiToolCallDeltas,
+  openAiToolCalls,
+  ToolCallCollector,
+} from '../shared/openai-chat.js';
 import { lines, sseEvents } from '../shared/sse.js';
 import { azureResponseError, mapAzureError } from './errors.js';
 import type { AzureProviderOptions } from './options.js';
@@ -81,11 +88,11 @@ export class AzureAdapter implements ProviderAdapter {
   }
 
   private chatBody(target: Target, req: NormalizedGenerateRequest, stream: boolean) {
+    // Azure AI inference has no parallel_tool_calls (it would need pass-through): the client enforces it.
+    const { parallel_tool_calls: _parallel, ...fields } = openAiFields(req);
     return {
-      messages: [
-        ...(req.system ? [{ role: 'system' as const, content: req.system }] : []),
-        ...req.messages.map((m) => ({ role: m.role, content: m.content })),
-      ],
+      messages: openAiMessages(req) as never[],
+      ...fields,
       model: target.model,
       ...(req.maxTokens !== undefined ? { max_tokens: req.maxTokens } : {}),
       ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
@@ -125,6 +132,7 @@ export class AzureAdapter implements ProviderAdapter {
       if (isUnexpected(response))
         throw azureResponseError(Number(response.status), response.headers, response.body);
       const choice = response.body.choices[0];
+      const toolCalls = openAiToolCalls(choice?.message as Parameters<typeof openAiToolCalls>[0]);
       if (choice?.finish_reason === 'content_filter' && !choice.message?.content) {
         throw new GenAiError('azure content filter blocked the completion', {
           kind: 'content-filter',
@@ -134,6 +142,7 @@ export class AzureAdapter implements ProviderAdapter {
       }
       return {
         text: choice?.message?.content ?? '',
+        ...(toolCalls.length > 0 && { toolCalls }),
         finishReason: finishOf(choice?.finish_reason),
         usage: usageOf(response.body.usage),
         provider: 'azure',
@@ -150,6 +159,7 @@ export class AzureAdapter implements ProviderAdapter {
     signal: AbortSignal,
   ): AsyncGenerator<ProviderStreamEvent> {
     let finishReason: FinishReason | undefined;
+    const calls = new ToolCallCollector();
     let usage: Usage = { inputTokens: 0, outputTokens: 0 };
     let body: NodeJS.ReadableStream | undefined;
     try {
@@ -186,12 +196,16 @@ export class AzureAdapter implements ProviderAdapter {
         }
         const chunk = JSON.parse(event.data) as {
           error?: { code?: string; message?: string; status?: number };
-          choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[];
+          choices?: {
+            delta?: { content?: string | null; tool_calls?: Parameters<typeof openAiToolCallDeltas>[1] };
+            finish_reason?: string | null;
+          }[];
           usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
         };
         if (chunk.error) throw azureResponseError(Number(chunk.error.status ?? 500), undefined, chunk);
         const choice = chunk.choices?.[0];
         if (choice?.delta?.content) yield { type: 'delta', text: choice.delta.content };
+        if (choice?.delta?.tool_calls) yield* openAiToolCallDeltas(calls, choice.delta.tool_calls);
         if (choice?.finish_reason) finishReason = finishOf(choice.finish_reason);
         if (chunk.usage) usage = usageOf(chunk.usage);
       }
@@ -206,7 +220,14 @@ export class AzureAdapter implements ProviderAdapter {
       if (stream && !stream.readableEnded) stream.destroy?.();
     }
     if (finishReason === undefined) return;
-    yield { type: 'finish', finishReason, usage, provider: 'azure', model: target.model };
+    yield {
+      type: 'finish',
+      finishReason,
+      ...(calls.size > 0 && { toolCalls: calls.toolCalls() }),
+      usage,
+      provider: 'azure',
+      model: target.model,
+    };
   }
 
   async embed(

@@ -1,6 +1,11 @@
 import { FRONT_ENV } from '@genai-deploy/config';
 import type { ProviderDefinition } from '../provider-definition.js';
+import { imageProblem, type SamplingField, unsupportedSampling } from '../shared/support.js';
 import { AZURE_LIMITS } from './limits.js';
+
+/** Azure AI inference's chat completions take seed and penalties, and no top-k. */
+const AZURE_SAMPLING: ReadonlySet<SamplingField> = new Set(['seed', 'presencePenalty', 'frequencyPenalty']);
+
 import type { AzureProviderOptions } from './options.js';
 
 /** Azure AI inference: `/chat/completions` (SSE streaming) and `/embeddings`. */
@@ -8,6 +13,13 @@ export const azureProvider: ProviderDefinition<'azure', AzureProviderOptions> = 
   name: 'azure',
   telemetry: { system: 'az.ai.inference', providerName: 'azure.ai.inference' },
   limits: AZURE_LIMITS,
+  refuses: (_target, req) =>
+    unsupportedSampling(req, AZURE_SAMPLING, 'Azure AI inference') ??
+    imageProblem(
+      req,
+      { maxCount: 500, maxBytes: 20 * 1024 * 1024, maxTotalBytes: 50 * 1024 * 1024 },
+      'Azure AI inference',
+    ),
   notConfigured: (options) =>
     options
       ? undefined

@@ -9,7 +9,14 @@ import {
 } from '@aws-sdk/client-bedrock-runtime';
 import { GenAiError } from '../../errors.js';
 import { estimateTokens } from '../../tokens.js';
-import type { FinishReason, NormalizedEmbedRequest, NormalizedGenerateRequest, Target } from '../../types.js';
+import { ToolCallCollector, toolCall } from '../../tools/tool-calls.js';
+import type {
+  FinishReason,
+  NormalizedEmbedRequest,
+  NormalizedGenerateRequest,
+  Target,
+  ToolCall,
+} from '../../types.js';
 import type {
   ProviderAdapter,
   ProviderEmbedResult,
@@ -18,7 +25,9 @@ import type {
 } from '../provider-definition.js';
 import { regionalClient } from '../shared/aws-config.js';
 import { mapAwsError } from '../shared/aws-errors.js';
+import { converseMessages, converseToolFields, JSON_TOOL, structuredVia } from './converse-mapping.js';
 import type { BedrockProviderOptions } from './options.js';
+import { bedrockTopK } from './support.js';
 
 const FINISH: Readonly<Record<string, FinishReason>> = {
   end_turn: 'stop',
@@ -53,11 +62,18 @@ export class BedrockAdapter implements ProviderAdapter {
       ...(req.topP !== undefined ? { topP: req.topP } : {}),
       ...(req.stop ? { stopSequences: [...req.stop] } : {}),
     };
+    const topK = req.topK === undefined ? undefined : bedrockTopK(target.model);
     return {
       modelId: target.model,
-      messages: req.messages.map((m) => ({ role: m.role, content: [{ text: m.content }] })),
+      messages: converseMessages(req.messages),
       ...(req.system ? { system: [{ text: req.system }] } : {}),
       ...(Object.keys(inferenceConfig).length > 0 ? { inferenceConfig } : {}),
+      ...converseToolFields(target, req),
+      // Top-k is in the model's native request: Claude's `top_k`, Nova's `inferenceConfig.topK`.
+      ...(topK && {
+        additionalModelRequestFields:
+          topK === 'anthropic' ? { top_k: req.topK! } : { inferenceConfig: { topK: req.topK! } },
+      }),
       // Converse fields such as additionalModelRequestFields, guardrailConfig, performanceConfig.
       ...(req.providerOptions as Partial<ConverseCommandInput> | undefined),
     };
@@ -76,9 +92,24 @@ export class BedrockAdapter implements ProviderAdapter {
         },
       );
       const blocks: ContentBlock[] = out.output?.message?.content ?? [];
+      const jsonViaTool = structuredVia(target, req) === 'tool';
+      let text = '';
+      const toolCalls: ToolCall[] = [];
+      for (const b of blocks) {
+        if (b.text !== undefined) text += b.text;
+        else if (b.toolUse && jsonViaTool && b.toolUse.name === JSON_TOOL)
+          text += JSON.stringify(b.toolUse.input ?? {});
+        else if (b.toolUse) {
+          toolCalls.push(
+            toolCall(b.toolUse.toolUseId ?? '', b.toolUse.name ?? '', JSON.stringify(b.toolUse.input ?? {})),
+          );
+        }
+      }
       return {
-        text: blocks.map((b) => b.text ?? '').join(''),
-        finishReason: finishOf(out.stopReason),
+        text,
+        ...(toolCalls.length > 0 && { toolCalls }),
+        // A JSON answer asked through a forced tool ends with tool_use: for the caller it is a plain answer.
+        finishReason: jsonViaTool && out.stopReason === 'tool_use' ? 'stop' : finishOf(out.stopReason),
         usage: { inputTokens: out.usage?.inputTokens ?? 0, outputTokens: out.usage?.outputTokens ?? 0 },
         provider: 'bedrock',
         model: target.model,
@@ -96,6 +127,11 @@ export class BedrockAdapter implements ProviderAdapter {
     let finishReason: FinishReason = 'other';
     let usage = { inputTokens: 0, outputTokens: 0 };
     let sawStop = false;
+    const jsonViaTool = structuredVia(target, req) === 'tool';
+    const calls = new ToolCallCollector();
+    // Converse numbers every content block; tool calls are numbered among themselves.
+    const callIndex = new Map<number, number>();
+    const jsonBlocks = new Set<number>();
     try {
       const out = await this.client(target.region).send(
         new ConverseStreamCommand(this.converseInput(target, req)),
@@ -106,11 +142,32 @@ export class BedrockAdapter implements ProviderAdapter {
       if (!out.stream)
         throw new GenAiError('bedrock ConverseStream answered without a stream', { kind: 'unavailable' });
       for await (const event of out.stream) {
+        const blockIndex =
+          event.contentBlockStart?.contentBlockIndex ?? event.contentBlockDelta?.contentBlockIndex ?? 0;
+        const toolStart = event.contentBlockStart?.start?.toolUse;
+        const toolInput = event.contentBlockDelta?.delta?.toolUse?.input;
         if (event.contentBlockDelta?.delta?.text !== undefined) {
           yield { type: 'delta', text: event.contentBlockDelta.delta.text };
+        } else if (toolStart) {
+          if (jsonViaTool && toolStart.name === JSON_TOOL) jsonBlocks.add(blockIndex);
+          else {
+            callIndex.set(blockIndex, calls.size);
+            yield calls.start(calls.size, toolStart.toolUseId ?? '', toolStart.name ?? '');
+          }
+        } else if (toolInput !== undefined) {
+          // The forced tool's input is the JSON answer: text for the caller.
+          if (jsonBlocks.has(blockIndex)) yield { type: 'delta', text: toolInput };
+          else {
+            const index = callIndex.get(blockIndex);
+            const delta = index === undefined ? undefined : calls.append(index, toolInput);
+            if (delta) yield delta;
+          }
         } else if (event.messageStop) {
           sawStop = true;
-          finishReason = finishOf(event.messageStop.stopReason);
+          finishReason =
+            jsonViaTool && event.messageStop.stopReason === 'tool_use'
+              ? 'stop'
+              : finishOf(event.messageStop.stopReason);
         } else if (event.metadata) {
           usage = {
             inputTokens: event.metadata.usage?.inputTokens ?? 0,
@@ -133,7 +190,14 @@ export class BedrockAdapter implements ProviderAdapter {
       throw mapAwsError(e, 'bedrock');
     }
     if (!sawStop) return; // the terminal reports a stream that ended without its finish
-    yield { type: 'finish', finishReason, usage, provider: 'bedrock', model: target.model };
+    yield {
+      type: 'finish',
+      finishReason,
+      ...(calls.size > 0 && { toolCalls: calls.toolCalls() }),
+      usage,
+      provider: 'bedrock',
+      model: target.model,
+    };
   }
 
   async embed(

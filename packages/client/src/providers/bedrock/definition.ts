@@ -2,6 +2,7 @@ import type { ProviderDefinition } from '../provider-definition.js';
 import { checkEndpointOverride } from '../shared/option-checks.js';
 import { BEDROCK_LIMITS } from './limits.js';
 import type { BedrockProviderOptions } from './options.js';
+import { bedrockRefuses } from './support.js';
 
 /** Amazon Bedrock Runtime: Converse / ConverseStream, InvokeModel for embeddings. */
 export const bedrockProvider: ProviderDefinition<'bedrock', BedrockProviderOptions> = {
@@ -10,6 +11,7 @@ export const bedrockProvider: ProviderDefinition<'bedrock', BedrockProviderOptio
   limits: BEDROCK_LIMITS,
   // Region and credentials have defaults (the AWS SDK's chains): usable without options.
   notConfigured: () => undefined,
+  refuses: (target, req) => bedrockRefuses(target.model, req),
   checkOptions(options, fail) {
     checkEndpointOverride(options.endpoint, fail);
   },

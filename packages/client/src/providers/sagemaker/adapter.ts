@@ -4,7 +4,7 @@ import {
   SageMakerRuntimeClient,
 } from '@aws-sdk/client-sagemaker-runtime';
 import { GenAiError } from '../../errors.js';
-import { estimateTokens } from '../../tokens.js';
+import { estimateInputTokens, estimateTokens } from '../../tokens.js';
 import type {
   FinishReason,
   NormalizedEmbedRequest,
@@ -20,9 +20,14 @@ import type {
 } from '../provider-definition.js';
 import { regionalClient } from '../shared/aws-config.js';
 import { mapAwsError } from '../shared/aws-errors.js';
+import { openAiToolCallDeltas, ToolCallCollector } from '../shared/openai-chat.js';
 import { lines } from '../shared/sse.js';
 import type { SageMakerProviderOptions } from './options.js';
-import { BUILT_IN_SAGEMAKER_ADAPTERS, type SageMakerAdapter } from './payloads.js';
+import {
+  BUILT_IN_SAGEMAKER_ADAPTERS,
+  type BuiltInSageMakerAdapter,
+  type SageMakerAdapter,
+} from './payloads.js';
 
 const decoder = new TextDecoder();
 
@@ -37,7 +42,7 @@ export class SageMakerAdapterProvider implements ProviderAdapter {
     return regionalClient(this.clients, this.options, region, (config) => new SageMakerRuntimeClient(config));
   }
 
-  private adapter(endpoint: string, fallback: 'tgi' | 'embeddings'): SageMakerAdapter {
+  private adapter(endpoint: string, fallback: BuiltInSageMakerAdapter): SageMakerAdapter {
     const chosen = this.options.adapters?.[endpoint] ?? fallback;
     return typeof chosen === 'string' ? BUILT_IN_SAGEMAKER_ADAPTERS[chosen] : chosen;
   }
@@ -78,6 +83,7 @@ export class SageMakerAdapterProvider implements ProviderAdapter {
       const parsed = adapter.parseGenerate(JSON.parse(decoder.decode(out.Body)));
       return {
         text: parsed.text,
+        ...(parsed.toolCalls && parsed.toolCalls.length > 0 ? { toolCalls: parsed.toolCalls } : {}),
         finishReason: parsed.finishReason,
         usage: parsed.usage ?? estimateUsage(req, parsed.text, parsed.outputTokens),
         provider: 'sagemaker',
@@ -100,6 +106,7 @@ export class SageMakerAdapterProvider implements ProviderAdapter {
     let usage: Usage | undefined;
     let outputTokens: number | undefined;
     let text = '';
+    const calls = new ToolCallCollector();
     try {
       const out = await this.client(target.region).send(
         new InvokeEndpointWithResponseStreamCommand(
@@ -130,6 +137,7 @@ export class SageMakerAdapterProvider implements ProviderAdapter {
           text += part.text;
           yield { type: 'delta', text: part.text };
         }
+        if (part.toolCalls) yield* openAiToolCallDeltas(calls, part.toolCalls);
         if (part.finishReason) finishReason = part.finishReason;
         if (part.usage) usage = part.usage;
         if (part.outputTokens !== undefined) outputTokens = part.outputTokens;
@@ -142,6 +150,7 @@ export class SageMakerAdapterProvider implements ProviderAdapter {
     yield {
       type: 'finish',
       finishReason,
+      ...(calls.size > 0 ? { toolCalls: calls.toolCalls() } : {}),
       usage: usage ?? estimateUsage(req, text, outputTokens),
       provider: 'sagemaker',
       model: target.model,
@@ -181,8 +190,5 @@ export class SageMakerAdapterProvider implements ProviderAdapter {
 
 /** Containers that report no usage get an estimate (documented): better than zeros for cost tracking. */
 function estimateUsage(req: NormalizedGenerateRequest, text: string, outputTokens?: number): Usage {
-  const input =
-    (req.system ? estimateTokens(req.system) : 0) +
-    req.messages.reduce((n, m) => n + estimateTokens(m.content), 0);
-  return { inputTokens: input, outputTokens: outputTokens ?? estimateTokens(text) };
+  return { inputTokens: estimateInputTokens(req), outputTokens: outputTokens ?? estimateTokens(text) };
 }

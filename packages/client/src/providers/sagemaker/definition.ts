@@ -3,6 +3,7 @@ import type { ProviderDefinition } from '../provider-definition.js';
 import { checkEndpointOverride } from '../shared/option-checks.js';
 import { SAGEMAKER_LIMITS } from './limits.js';
 import type { SageMakerProviderOptions } from './options.js';
+import { BUILT_IN_SAGEMAKER_ADAPTERS, type BuiltInSageMakerAdapter } from './payloads.js';
 
 /** Amazon SageMaker Runtime: InvokeEndpoint / InvokeEndpointWithResponseStream through a payload adapter. */
 export const sagemakerProvider: ProviderDefinition<'sagemaker', SageMakerProviderOptions> = {
@@ -12,6 +13,11 @@ export const sagemakerProvider: ProviderDefinition<'sagemaker', SageMakerProvide
   limits: SAGEMAKER_LIMITS,
   // Region and credentials have defaults (the AWS SDK's chains), the payload adapter too.
   notConfigured: () => undefined,
+  refuses(target, req, options) {
+    const chosen = options?.adapters?.[target.model] ?? 'tgi';
+    const adapter = typeof chosen === 'string' ? BUILT_IN_SAGEMAKER_ADAPTERS[chosen] : chosen;
+    return adapter.refuses?.(req);
+  },
   checkOptions(options, fail) {
     for (const [endpoint, component] of Object.entries(options.inferenceComponents ?? {})) {
       if (typeof component !== 'string' || !/^[a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,62}$/.test(component)) {
@@ -30,7 +36,7 @@ export const sagemakerProvider: ProviderDefinition<'sagemaker', SageMakerProvide
   },
   fromConfig(config) {
     // The container decides the payload format: each sagemaker/ model names its adapter (by kind when unset).
-    const adapters: Record<string, 'tgi' | 'embeddings'> = {};
+    const adapters: Record<string, BuiltInSageMakerAdapter> = {};
     const inferenceComponents: Record<string, string> = {};
     for (const m of config.models) {
       const address = parseModelAddress(m.id);

@@ -1,5 +1,14 @@
-import type { FinishReason, NormalizedEmbedRequest, NormalizedGenerateRequest, Usage } from '../../types.js';
+import type {
+  FinishReason,
+  GenerateRequest,
+  NormalizedEmbedRequest,
+  NormalizedGenerateRequest,
+  ToolCall,
+  Usage,
+} from '../../types.js';
+import { openAiFields, openAiMessages, openAiToolCalls } from '../shared/openai-chat.js';
 import { type PromptTemplate, plainPromptTemplate } from '../shared/prompt-template.js';
+import { hasImages, type SamplingField, unsupportedSampling, usesTools } from '../shared/support.js';
 
 /**
  * A SageMaker endpoint runs whatever container its owner deployed, so the payload format is pluggable.
@@ -21,6 +30,11 @@ export interface SageMakerAdapter {
   embedBody?(input: readonly string[], req: NormalizedEmbedRequest): unknown;
   /** Parses an embeddings response body: one vector per input, in order. */
   parseEmbed?(body: unknown, input: readonly string[]): { embeddings: number[][]; inputTokens?: number };
+  /**
+   * Why this container cannot honour a request (tools, images, a sampling field), checked before any network
+   * call. @default - every request is sent as `generateBody` makes it
+   */
+  refuses?(req: GenerateRequest): string | undefined;
 }
 
 export interface SageMakerGeneration {
@@ -31,6 +45,8 @@ export interface SageMakerGeneration {
   /** Output tokens when the container reports only those (input tokens are then estimated). */
   readonly outputTokens?: number;
   readonly model?: string;
+  /** The answer's tool calls. @default - none */
+  readonly toolCalls?: readonly ToolCall[];
 }
 
 export interface SageMakerStreamPart {
@@ -41,6 +57,12 @@ export interface SageMakerStreamPart {
   readonly outputTokens?: number;
   /** The container signalled the end of the stream (e.g. `data: [DONE]`). */
   readonly done?: boolean;
+  /** Tool-call pieces, as OpenAI's `delta.tool_calls` (a piece with an `id` starts a call). */
+  readonly toolCalls?: readonly {
+    index?: number;
+    id?: string;
+    function?: { name?: string; arguments?: string };
+  }[];
 }
 
 const OPENAI_FINISH: Readonly<Record<string, FinishReason>> = {
@@ -65,6 +87,15 @@ function usageOf(u: unknown): Usage | undefined {
   return { inputTokens: Number(u.prompt_tokens ?? 0), outputTokens: Number(u.completion_tokens ?? 0) };
 }
 
+/** TGI's generate parameters have a seed and top-k, and no presence or frequency penalty. */
+const TGI_SAMPLING: ReadonlySet<SamplingField> = new Set(['seed', 'topK']);
+/** The Messages API (TGI and vLLM) takes seed and penalties; top-k is not an OpenAI field. */
+const MESSAGES_SAMPLING: ReadonlySet<SamplingField> = new Set([
+  'seed',
+  'presencePenalty',
+  'frequencyPenalty',
+]);
+
 const TGI_FINISH: Readonly<Record<string, FinishReason>> = {
   eos_token: 'stop',
   stop_sequence: 'stop',
@@ -80,12 +111,27 @@ export function createTgiAdapter(options: { readonly template?: PromptTemplate }
   const template = options.template ?? plainPromptTemplate;
   return {
     name: 'tgi',
+    refuses(req) {
+      if (usesTools(req)) {
+        return 'the "tgi" payload adapter (TGI\'s generate API) has no tools; serve the model with the Messages API and set its adapter to "messages"';
+      }
+      if (hasImages(req)) {
+        return 'the "tgi" payload adapter sends one prompt string and takes no images; use the "messages" adapter with a vision model';
+      }
+      return unsupportedSampling(req, TGI_SAMPLING, "TGI's generate API");
+    },
     generateBody(req, stream) {
       const sample = req.temperature !== undefined && req.temperature > 0;
+      const format = req.responseFormat;
       return {
         inputs: template(req),
         parameters: {
           ...(req.maxTokens !== undefined ? { max_new_tokens: req.maxTokens } : {}),
+          ...(req.seed !== undefined ? { seed: req.seed } : {}),
+          ...(req.topK !== undefined ? { top_k: req.topK } : {}),
+          // TGI's guidance: `grammar` constrains the output to a JSON Schema.
+          ...(format?.type === 'json-schema' ? { grammar: { type: 'json', value: format.schema } } : {}),
+          ...(format?.type === 'json' ? { grammar: { type: 'json', value: { type: 'object' } } } : {}),
           ...(sample ? { temperature: req.temperature, do_sample: true } : {}),
           ...(req.temperature === 0 ? { do_sample: false } : {}),
           ...(req.topP !== undefined && req.topP < 1 ? { top_p: req.topP } : {}),
@@ -148,12 +194,12 @@ export const tgiAdapter: SageMakerAdapter = createTgiAdapter();
  */
 export const messagesApiAdapter: SageMakerAdapter = {
   name: 'messages',
+  refuses: (req) => unsupportedSampling(req, MESSAGES_SAMPLING, 'the Messages API (TGI, vLLM)'),
   generateBody(req, stream) {
+    const { parallel_tool_calls: _parallel, ...fields } = openAiFields(req);
     return {
-      messages: [
-        ...(req.system ? [{ role: 'system', content: req.system }] : []),
-        ...req.messages.map((m) => ({ role: m.role, content: m.content })),
-      ],
+      messages: openAiMessages(req),
+      ...fields,
       ...(req.maxTokens !== undefined ? { max_tokens: req.maxTokens } : {}),
       ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
       ...(req.topP !== undefined ? { top_p: req.topP } : {}),
@@ -164,13 +210,21 @@ export const messagesApiAdapter: SageMakerAdapter = {
   },
   parseGenerate(body) {
     const b = (isRecord(body) ? body : {}) as {
-      choices?: { message?: { content?: string | null }; finish_reason?: string }[];
+      choices?: {
+        message?: {
+          content?: string | null;
+          tool_calls?: { id?: string; function?: { name?: string; arguments?: string } }[] | null;
+        };
+        finish_reason?: string;
+      }[];
       usage?: unknown;
       model?: string;
     };
     const choice = b.choices?.[0];
     const usage = usageOf(b.usage);
+    const toolCalls = openAiToolCalls(choice?.message);
     return {
+      ...(toolCalls.length > 0 ? { toolCalls } : {}),
       text: choice?.message?.content ?? '',
       finishReason: finish(choice?.finish_reason),
       ...(usage ? { usage } : {}),
@@ -186,6 +240,9 @@ export const messagesApiAdapter: SageMakerAdapter = {
     const delta = isRecord(choice?.delta) ? choice.delta : undefined;
     const usage = usageOf(json.usage);
     return {
+      ...(Array.isArray(delta?.tool_calls)
+        ? { toolCalls: delta.tool_calls as SageMakerStreamPart['toolCalls'] }
+        : {}),
       ...(typeof delta?.content === 'string' ? { text: delta.content } : {}),
       ...(choice?.finish_reason ? { finishReason: finish(choice.finish_reason) } : {}),
       ...(usage ? { usage } : {}),
@@ -252,4 +309,11 @@ export const embeddingsAdapter: SageMakerAdapter = {
   },
 };
 
-export const BUILT_IN_SAGEMAKER_ADAPTERS = { tgi: tgiAdapter, embeddings: embeddingsAdapter } as const;
+export const BUILT_IN_SAGEMAKER_ADAPTERS = {
+  tgi: tgiAdapter,
+  messages: messagesApiAdapter,
+  embeddings: embeddingsAdapter,
+} as const;
+
+/** The names of the built-in adapters. */
+export type BuiltInSageMakerAdapter = keyof typeof BUILT_IN_SAGEMAKER_ADAPTERS;

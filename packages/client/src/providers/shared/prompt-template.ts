@@ -1,3 +1,4 @@
+import { messageText } from '../../tokens.js';
 import type { NormalizedGenerateRequest } from '../../types.js';
 
 /** Turns a chat into one prompt string for containers that take raw text (`inputs`). */
@@ -11,6 +12,9 @@ export type PromptTemplate = (req: Pick<NormalizedGenerateRequest, 'system' | 'm
 export const plainPromptTemplate: PromptTemplate = (req) =>
   [
     ...(req.system ? [`System: ${req.system}`] : []),
-    ...req.messages.map((m) => `${m.role === 'user' ? 'User' : 'Assistant'}: ${m.content}`),
+    ...req.messages.map(
+      (m) =>
+        `${m.role === 'assistant' ? 'Assistant' : m.role === 'tool' ? 'Tool' : 'User'}: ${messageText(m)}`,
+    ),
     'Assistant:',
   ].join('\n\n');

@@ -3,6 +3,7 @@ import { type AuthClient, GoogleAuth } from 'google-auth-library';
 import { grpc } from 'google-gax';
 import { GenAiError } from '../../errors.js';
 import { estimateTokens } from '../../tokens.js';
+import { ToolCallCollector } from '../../tools/tool-calls.js';
 import type { FinishReason, NormalizedEmbedRequest, NormalizedGenerateRequest, Target } from '../../types.js';
 import type {
   ProviderAdapter,
@@ -12,7 +13,11 @@ import type {
 } from '../provider-definition.js';
 import { plainPromptTemplate } from '../shared/prompt-template.js';
 import { mapGoogleError } from './errors.js';
+import { geminiAnswer, geminiContents, geminiResponseFormat, geminiTools } from './gemini-mapping.js';
 import type { VertexProviderOptions } from './options.js';
+import { fromValue } from './proto-value.js';
+
+export { fromValue };
 
 // google-gax's types, reached through the client (google-gax is not a direct dependency).
 type ClientOptions = NonNullable<ConstructorParameters<typeof v1.PredictionServiceClient>[0]>;
@@ -68,44 +73,6 @@ function finishOf(reason: unknown): FinishReason {
   return (
     (typeof name === 'string' && FINISH[name]) || (name === undefined || name === null ? 'stop' : 'other')
   );
-}
-
-/**
- * Decodes a google.protobuf.Value as the REST transport hands it over (with `kind` and default fields set,
- * which the package's `helpers.fromValue` rejects as malformed) or as gRPC does.
- */
-export function fromValue(v: unknown): unknown {
-  if (v === null || typeof v !== 'object') return v;
-  const value = v as {
-    kind?: string;
-    stringValue?: string;
-    numberValue?: number;
-    boolValue?: boolean;
-    nullValue?: unknown;
-    structValue?: { fields?: Record<string, unknown> };
-    listValue?: { values?: unknown[] };
-  };
-  const kind =
-    value.kind ??
-    (['structValue', 'listValue', 'stringValue', 'numberValue', 'boolValue', 'nullValue'] as const).find(
-      (k) => value[k] !== undefined && value[k] !== null,
-    );
-  switch (kind) {
-    case 'stringValue':
-      return value.stringValue;
-    case 'numberValue':
-      return value.numberValue;
-    case 'boolValue':
-      return value.boolValue;
-    case 'structValue':
-      return Object.fromEntries(
-        Object.entries(value.structValue?.fields ?? {}).map(([k, f]) => [k, fromValue(f)]),
-      );
-    case 'listValue':
-      return (value.listValue?.values ?? []).map(fromValue);
-    default:
-      return null;
-  }
 }
 
 /** The transport a Vertex provider uses: `transport`, else REST for an http(s) URL endpoint, else gRPC. */
@@ -218,15 +185,18 @@ export class VertexAdapter implements ProviderAdapter {
       ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
       ...(req.topP !== undefined ? { topP: req.topP } : {}),
       ...(req.stop ? { stopSequences: [...req.stop] } : {}),
+      ...(req.seed !== undefined ? { seed: req.seed } : {}),
+      ...(req.topK !== undefined ? { topK: req.topK } : {}),
+      ...(req.presencePenalty !== undefined ? { presencePenalty: req.presencePenalty } : {}),
+      ...(req.frequencyPenalty !== undefined ? { frequencyPenalty: req.frequencyPenalty } : {}),
+      ...geminiResponseFormat(req),
     };
     return {
       model: this.resource(target),
-      contents: req.messages.map((m) => ({
-        role: m.role === 'assistant' ? 'model' : 'user',
-        parts: [{ text: m.content }],
-      })),
+      contents: geminiContents(req.messages),
       ...(req.system ? { systemInstruction: { role: 'system', parts: [{ text: req.system }] } } : {}),
       ...(Object.keys(generationConfig).length > 0 ? { generationConfig } : {}),
+      ...geminiTools(req),
       // generateContent fields such as safetySettings, labels, cachedContent.
       ...(req.providerOptions as Partial<IGenerateContentRequest> | undefined),
     };
@@ -274,9 +244,12 @@ export class VertexAdapter implements ProviderAdapter {
         },
       );
     }
+    const { text, toolCalls } = geminiAnswer(candidate?.content?.parts);
     return {
-      text: (candidate?.content?.parts ?? []).map((p) => p.text ?? '').join(''),
-      finishReason: finishOf(candidate?.finishReason),
+      text,
+      ...(toolCalls.length > 0 && { toolCalls }),
+      // Gemini ends a turn of function calls with STOP.
+      finishReason: toolCalls.length > 0 ? 'tool-calls' : finishOf(candidate?.finishReason),
       usage: {
         inputTokens: Number(response.usageMetadata?.promptTokenCount ?? 0),
         outputTokens: Number(response.usageMetadata?.candidatesTokenCount ?? 0),
@@ -349,6 +322,7 @@ export class VertexAdapter implements ProviderAdapter {
     let finishReason: FinishReason | undefined;
     let usage = { inputTokens: 0, outputTokens: 0 };
     let model = target.model;
+    const calls = new ToolCallCollector();
     const call = client.streamGenerateContent(this.request(target, req), this.callOptions());
     const onAbort = () => {
       if (this.rest) {
@@ -373,8 +347,10 @@ export class VertexAdapter implements ProviderAdapter {
           });
         }
         const candidate = chunk.candidates?.[0];
-        const text = (candidate?.content?.parts ?? []).map((p) => p.text ?? '').join('');
+        // Gemini sends each function call whole, in one chunk: one delta carries it all.
+        const { text, toolCalls } = geminiAnswer(candidate?.content?.parts, calls.size);
         if (text) yield { type: 'delta', text };
+        for (const c of toolCalls) yield calls.start(calls.size, c.id, c.name, c.argumentsText);
         if (
           candidate?.finishReason !== undefined &&
           candidate.finishReason !== null &&
@@ -399,7 +375,15 @@ export class VertexAdapter implements ProviderAdapter {
       if (finishReason === undefined) onAbort();
     }
     if (finishReason === undefined) return;
-    yield { type: 'finish', finishReason, usage, provider: 'vertex', model };
+    yield {
+      type: 'finish',
+      ...(calls.size > 0
+        ? { finishReason: 'tool-calls' as const, toolCalls: calls.toolCalls() }
+        : { finishReason }),
+      usage,
+      provider: 'vertex',
+      model,
+    };
   }
 
   async embed(

@@ -2,12 +2,14 @@ import type { ProviderDefinition } from '../provider-definition.js';
 import { checkEndpointOverride } from '../shared/option-checks.js';
 import { VERTEX_LIMITS } from './limits.js';
 import type { VertexProviderOptions } from './options.js';
+import { vertexRefuses } from './support.js';
 
 /** Vertex AI PredictionService: generateContent / streamGenerateContent, predict for embeddings. */
 export const vertexProvider: ProviderDefinition<'vertex', VertexProviderOptions> = {
   name: 'vertex',
   telemetry: { system: 'gcp.vertex_ai', providerName: 'gcp.vertex_ai' },
   limits: VERTEX_LIMITS,
+  refuses: (target, req) => vertexRefuses(target.model, req),
   notConfigured: (options) =>
     options
       ? undefined
