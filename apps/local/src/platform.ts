@@ -12,7 +12,9 @@ import { OAuth2Client } from 'google-auth-library';
 
 export const LOCAL_CHAT_MODELS = [
   'bedrock/anthropic.claude-3-5-haiku-20241022-v1:0',
+  'bedrock/us.anthropic.claude-haiku-4-5-20251001-v1:0',
   'sagemaker/llama-3-8b-tgi',
+  'sagemaker/llama-3-8b-messages',
   'vertex/gemini-2.0-flash',
   'azure/gpt-4o-mini',
 ] as const;
@@ -28,7 +30,13 @@ export const LOCAL_EMBEDDING_MODELS = [
 export function localConfig(emulatorUrl: string): FrontConfigInput {
   return {
     models: [
-      ...LOCAL_CHAT_MODELS.map((id) => ({ id, maxOutputTokens: 1024, maxInputTokens: 32_000 })),
+      ...LOCAL_CHAT_MODELS.map((id) => ({
+        id,
+        maxOutputTokens: 1024,
+        maxInputTokens: 32_000,
+        // A TGI/vLLM container serving the Messages API: tools, JSON schemas and images go through it.
+        ...(id.endsWith('-messages') && { adapter: 'messages' as const }),
+      })),
       ...LOCAL_EMBEDDING_MODELS.map((id) => ({ id, kind: 'embedding' as const, maxInputTokens: 8000 })),
     ],
     routes: {

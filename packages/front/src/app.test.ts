@@ -319,7 +319,7 @@ describe('validation and limits', () => {
     const cases: [unknown, string][] = [
       [{ messages: [{ role: 'user', content: 'x' }] }, 'model'],
       [{ model: 'fast', messages: [{ role: 'robot', content: 'x' }] }, 'messages[0].role'],
-      [{ model: 'fast', messages: [{ role: 'tool', content: 'x' }] }, 'messages[0].role'],
+      [{ model: 'fast', messages: [{ role: 'tool', content: 'x' }] }, 'messages[0].tool_call_id'],
       [{ model: 'fast', messages: [] }, 'messages'],
       [{ model: 'fast', messages: [{ role: 'user', content: 5 }] }, 'messages[0].content'],
       [chat('x', { temperature: 3 }), 'temperature'],
@@ -327,7 +327,7 @@ describe('validation and limits', () => {
       [chat('x', { max_tokens: 513 }), 'max_tokens'],
       [chat('x', { max_completion_tokens: 10_000 }), 'max_completion_tokens'],
       [chat('x', { n: 2 }), 'n'],
-      [chat('x', { tools: [{ type: 'function' }] }), 'tools'],
+      [chat('x', { tools: [{ type: 'function' }] }), 'tools[0].function'],
       [chat('x', { stop: ['a', 'b', 'c', 'd', 'e'] }), 'stop'],
       [{ model: 'fast', messages: [{ role: 'system', content: 'only system' }] }, 'messages'],
     ];

@@ -1,8 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { type Catalog, type CatalogEntry, estimateTokens } from './catalog.js';
-import type { FinishReason, GenerateRequest, GenerateResult, Message, StreamEvent } from './client.js';
+import type { Catalog, CatalogEntry } from './catalog.js';
+import type { FinishReason, GenerateRequest, GenerateResult, StreamEvent, ToolCall } from './client.js';
 import { HttpError } from './errors.js';
-import { type ChatRequest, chatRequestSchema, contentText, parseBody } from './openai-schema.js';
+import {
+  type ImagePolicy,
+  mapConversation,
+  type RemoteImage,
+  refuseUnsupported,
+  samplingFields,
+  toolFields,
+} from './openai/chat-request.js';
+import { type ChatRequest, chatRequestSchema } from './openai/chat-schema.js';
+import { fetchRemoteImages, type RemoteImageLimits } from './openai/remote-images.js';
+import { parseBody } from './openai-schema.js';
 
 /** A validated chat request, mapped to the client's request and ready to run. */
 export interface PreparedChat {
@@ -15,29 +25,35 @@ export interface PreparedChat {
   readonly includeUsage: boolean;
   /** The caller's index of each client message (system messages are taken out), for error messages. */
   readonly messageIndex: readonly number[];
+  /** Image parts given by an allowed remote URL: fetched before the call (see fetchRemoteImages). */
+  readonly remoteImages: readonly RemoteImage[];
 }
+
+/** Options of `prepareChat`. */
+export interface PrepareChatOptions {
+  /** Remote image hosts the front may fetch from. @default - none: data: URLs only */
+  readonly images?: ImagePolicy;
+  /** Extension fields of this gateway that a caller may send besides OpenAI's. @default - none */
+  readonly extensions?: ReadonlySet<string>;
+}
+
+const NO_EXTENSIONS: ReadonlySet<string> = new Set();
 
 /**
  * Validates an OpenAI chat request and maps it onto the client: `system` and `developer` messages become
- * the client's `system` (joined in order), the rest stay messages; `max_completion_tokens` wins over the
- * older `max_tokens`, and both are capped by the model's configured limit.
+ * the client's `system` (joined in order), the rest stay messages with their tool calls, tool results and
+ * images; `max_completion_tokens` wins over the older `max_tokens`, and both are capped by the model's
+ * configured limit. A field we do not honour is refused, never dropped.
  */
-export function prepareChat(raw: unknown, catalog: Catalog): PreparedChat {
+export function prepareChat(raw: unknown, catalog: Catalog, options: PrepareChatOptions = {}): PreparedChat {
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+    refuseUnsupported(raw as Record<string, unknown>, options.extensions ?? NO_EXTENSIONS);
+  }
   const body = parseBody(chatRequestSchema, raw);
   const entry = catalog.resolve(body.model, 'chat');
-  const system: string[] = [];
-  const messages: Message[] = [];
-  const messageIndex: number[] = [];
-  body.messages.forEach((m, i) => {
-    const text = contentText(m.content);
-    if (m.role === 'system' || m.role === 'developer') {
-      system.push(text);
-    } else {
-      messages.push({ role: m.role, content: text });
-      messageIndex.push(i);
-    }
-  });
-  if (messages.length === 0) {
+  const conversation = mapConversation(body.messages, options.images ?? { allowedHosts: [] });
+  const { system, messages } = conversation;
+  if (!messages.some((m) => m.role === 'user')) {
     throw new HttpError(400, 'invalid messages: expected at least one user message besides system messages', {
       param: 'messages',
       code: 'invalid_value',
@@ -52,8 +68,9 @@ export function prepareChat(raw: unknown, catalog: Catalog): PreparedChat {
       { param: field, code: 'invalid_value' },
     );
   }
+  const tools = toolFields(body);
   const estimatedInputTokens =
-    estimateTokens(system.join('\n\n')) + messages.reduce((n, m) => n + estimateTokens(m.content) + 4, 0);
+    conversation.estimatedTokens + (body.tools ? Math.ceil(JSON.stringify(body.tools).length / 4) : 0);
   if (entry.maxInputTokens !== undefined && estimatedInputTokens > entry.maxInputTokens) {
     throw new HttpError(
       400,
@@ -62,15 +79,13 @@ export function prepareChat(raw: unknown, catalog: Catalog): PreparedChat {
       { param: 'messages', code: 'context_length_exceeded' },
     );
   }
-  const stop = body.stop == null ? undefined : typeof body.stop === 'string' ? [body.stop] : body.stop;
   const request: Omit<GenerateRequest, 'signal'> = {
     model: body.model,
     messages,
     ...(system.length > 0 ? { system: system.join('\n\n') } : {}),
     maxTokens: requested ?? entry.maxOutputTokens,
-    ...(body.temperature != null ? { temperature: body.temperature } : {}),
-    ...(body.top_p != null ? { topP: body.top_p } : {}),
-    ...(stop && stop.length > 0 ? { stop } : {}),
+    ...samplingFields(body),
+    ...tools,
   };
   return {
     body,
@@ -79,8 +94,22 @@ export function prepareChat(raw: unknown, catalog: Catalog): PreparedChat {
     estimatedInputTokens,
     stream: body.stream === true,
     includeUsage: body.stream_options?.include_usage === true,
-    messageIndex,
+    messageIndex: conversation.messageIndex,
+    remoteImages: conversation.remoteImages,
   };
+}
+
+/** The prepared chat with its allowed remote images fetched (the same object when it has none). */
+export async function withRemoteImages(
+  front: { readonly config: { readonly images?: RemoteImageLimits | undefined } },
+  prepared: PreparedChat,
+  signal?: AbortSignal,
+): Promise<PreparedChat> {
+  const limits = front.config.images;
+  // Remote images exist only when the configuration allows hosts, so limits are there.
+  if (prepared.remoteImages.length === 0 || !limits) return prepared;
+  const messages = await fetchRemoteImages(prepared.request.messages, prepared.remoteImages, limits, signal);
+  return { ...prepared, request: { ...prepared.request, messages }, remoteImages: [] };
 }
 
 /** `chatcmpl-` and 32 hex characters. randomUUID draws from a cached entropy pool: cheaper than randomBytes per call. */
@@ -100,8 +129,18 @@ export function finishReason(reason: FinishReason): string {
   return FINISH[reason] ?? 'stop';
 }
 
+/** OpenAI's `tool_calls` of a message for the client's tool calls. */
+function openAiToolCalls(calls: readonly ToolCall[]) {
+  return calls.map((c) => ({
+    id: c.id,
+    type: 'function' as const,
+    function: { name: c.name, arguments: c.argumentsText },
+  }));
+}
+
 /** OpenAI's `chat.completion` object for a client result. `model` is the model that answered. */
 export function chatCompletion(result: GenerateResult, id: string, created: number) {
+  const toolCalls = result.toolCalls && result.toolCalls.length > 0 ? result.toolCalls : undefined;
   return {
     id,
     object: 'chat.completion' as const,
@@ -110,7 +149,13 @@ export function chatCompletion(result: GenerateResult, id: string, created: numb
     choices: [
       {
         index: 0,
-        message: { role: 'assistant' as const, content: result.text, refusal: null },
+        message: {
+          role: 'assistant' as const,
+          // OpenAI sends null content with tool calls and no text.
+          content: toolCalls && result.text === '' ? null : result.text,
+          refusal: null,
+          ...(toolCalls && { tool_calls: openAiToolCalls(toolCalls) }),
+        },
         logprobs: null,
         finish_reason: finishReason(result.finishReason),
       },
@@ -131,6 +176,33 @@ export type StreamOutcome =
   | { readonly ok: false; readonly error: unknown; readonly cancelled: boolean };
 
 const encoder = new TextEncoder();
+
+/**
+ * The `delta` of OpenAI's chunk for a client stream event: text as `content`, a tool call's first fragment with
+ * its `index`, `id`, `type` and `function.name`, later fragments with `index` and `function.arguments` only (as
+ * OpenAI streams them). A complete tool call was already sent as its deltas: nothing more.
+ */
+function chunkDelta(event: Exclude<StreamEvent, { type: 'finish' }>): object | undefined {
+  switch (event.type) {
+    case 'delta':
+      return event.text.length > 0 ? { content: event.text } : undefined;
+    case 'tool-call-delta':
+      return {
+        tool_calls: [
+          event.id !== undefined
+            ? {
+                index: event.index,
+                id: event.id,
+                type: 'function',
+                function: { name: event.name ?? '', arguments: event.argumentsDelta },
+              }
+            : { index: event.index, function: { arguments: event.argumentsDelta } },
+        ],
+      };
+    default:
+      return undefined;
+  }
+}
 const sse = (data: unknown) => encoder.encode(`data: ${JSON.stringify(data)}\n\n`);
 
 /**
@@ -184,10 +256,11 @@ export function sseStream(options: {
             throw new Error('the upstream stream ended without a finish event');
           }
           event = next.value;
-          if (event.type !== 'delta') break;
-          if (event.text.length > 0) {
-            text += event.text;
-            controller.enqueue(sse(chunk({ content: event.text }, null)));
+          if (event.type === 'finish') break;
+          const delta = chunkDelta(event);
+          if (delta) {
+            if (event.type === 'delta') text += event.text;
+            controller.enqueue(sse(chunk(delta, null)));
             return;
           }
         }

@@ -8,6 +8,12 @@ import type {
 
 export type {
   ClientOptions,
+  ContentPart,
+  ImageMediaType,
+  ResponseFormat,
+  ToolCall,
+  ToolChoice,
+  ToolDefinition,
   EmbedRequest,
   EmbedResult,
   ErrorKind,

@@ -141,6 +141,13 @@ export function fromUpstreamError(
         code: 'upstream_stream_error',
         cause: e,
       });
+    case 'invalid-output':
+      // The answer broke the requested response_format; OpenAI's clients raise on a 5xx, and it is not retried.
+      return new HttpError(
+        502,
+        `the model ${model} answered JSON that does not follow the requested response_format${via}; retry, or relax the schema`,
+        { code: 'invalid_model_output', cause: e },
+      );
     case 'aborted':
       // The caller went away, or we are shutting down; nobody reads this answer in the first case.
       return new HttpError(503, 'the request was cancelled before it completed', {
@@ -161,6 +168,13 @@ const CLIENT_FIELDS: Readonly<Record<string, string>> = {
   input: 'input',
   dimensions: 'dimensions',
   inputType: 'input_type',
+  tools: 'tools',
+  toolChoice: 'tool_choice',
+  parallelToolCalls: 'parallel_tool_calls',
+  responseFormat: 'response_format',
+  seed: 'seed',
+  presencePenalty: 'presence_penalty',
+  frequencyPenalty: 'frequency_penalty',
 };
 
 /**

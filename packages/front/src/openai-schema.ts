@@ -1,47 +1,6 @@
 import { z } from 'zod';
 import { HttpError } from './errors.js';
 
-const textPart = z.object({ type: z.literal('text'), text: z.string() });
-
-/** OpenAI message content: a string, or text parts (other part types are not supported by this gateway). */
-const content = z.union([z.string(), z.array(textPart).min(1)], {
-  error: 'expected a string or an array of { "type": "text", "text": "..." } parts',
-});
-
-const message = z.object({
-  role: z.enum(['system', 'developer', 'user', 'assistant'], {
-    error: (issue) =>
-      issue.input === 'tool' || issue.input === 'function'
-        ? 'tool and function messages are not supported by this gateway'
-        : 'expected one of "system", "developer", "user", "assistant"',
-  }),
-  content,
-  name: z.string().optional(),
-});
-
-const unsupported = (what: string) =>
-  z.null({ error: `${what} is not supported by this gateway` }).optional();
-
-/** The fields of OpenAI's chat completion request that this gateway honours; other fields are ignored. */
-export const chatRequestSchema = z.object({
-  model: z.string().min(1, 'expected a model name: "<provider>/<model>" or a route from GET /v1/models'),
-  messages: z.array(message).min(1, 'expected at least one message'),
-  max_tokens: z.number().int().positive().nullish(),
-  max_completion_tokens: z.number().int().positive().nullish(),
-  temperature: z.number().min(0).max(2).nullish(),
-  top_p: z.number().min(0).max(1).nullish(),
-  stop: z.union([z.string(), z.array(z.string()).max(4, 'expected at most 4 stop sequences')]).nullish(),
-  n: z.literal(1, 'only n = 1 is supported').nullish(),
-  stream: z.boolean().nullish(),
-  stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
-  user: z.string().max(256).optional(),
-  tools: unsupported('tools'),
-  functions: unsupported('functions'),
-  logprobs: z.literal(false, 'logprobs are not supported by this gateway').nullish(),
-});
-
-export type ChatRequest = z.output<typeof chatRequestSchema>;
-
 export const embeddingsRequestSchema = z.object({
   model: z.string().min(1, 'expected an embedding model name from GET /v1/models'),
   input: z.union(
@@ -107,9 +66,4 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.outp
     `invalid ${field}: ${first.message}; got ${describe(valueAt(body, first.path))}${more}`,
     { param: field, code: 'invalid_value' },
   );
-}
-
-/** Text of a message's content. */
-export function contentText(c: ChatRequest['messages'][number]['content']): string {
-  return typeof c === 'string' ? c : c.map((p) => p.text).join('');
 }

@@ -1,5 +1,12 @@
 import { type Context, Hono } from 'hono';
-import { chatCompletion, completionId, type PreparedChat, prepareChat, sseStream } from '../chat.js';
+import {
+  chatCompletion,
+  completionId,
+  type PreparedChat,
+  prepareChat,
+  sseStream,
+  withRemoteImages,
+} from '../chat.js';
 import type { StreamEvent } from '../client.js';
 import type { AppEnv, FrontState } from '../context.js';
 import { type AdmittedEnv, admission, settleTokens } from '../middleware/admission.js';
@@ -20,14 +27,18 @@ export function chatRoutes(front: FrontState): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.post(
     '/v1/chat/completions',
-    admission(front, (raw) => prepareChat(raw, front.catalog)),
+    admission(front, (raw) => prepareChat(raw, front.catalog, { images: front.config.images })),
     async (c) => {
       const { prepared, charged } = c.get('admitted');
       const info = c.get('info');
       info.model = prepared.entry.name;
       info.messageIndex = prepared.messageIndex;
       if (front.config.logPrompts) info.prompt = prepared.body.messages;
-      const call = { prepared, charged, id: completionId(), created: Math.floor(Date.now() / 1000) };
+      const ready = await withRemoteImages(front, prepared, c.req.raw.signal).catch((e: unknown) => {
+        settleTokens(front, c.get('caller').id, charged);
+        throw e;
+      });
+      const call = { prepared: ready, charged, id: completionId(), created: Math.floor(Date.now() / 1000) };
       return prepared.stream ? answerStream(front, c, call) : answerJson(front, c, call);
     },
   );

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { chatCompletion, completionId, type PreparedChat, prepareChat } from '../chat.js';
+import { chatCompletion, completionId, type PreparedChat, prepareChat, withRemoteImages } from '../chat.js';
 import type { AppEnv, FrontState } from '../context.js';
 import { HttpError } from '../errors.js';
 import { type JobOutcome, type JobRecord, JobRunner, jobId } from '../jobs.js';
@@ -91,7 +91,7 @@ export function jobsRoutes(front: FrontState, jobs: JobWorkers): Hono<AppEnv> {
 
 function prepareJob(front: FrontState) {
   return (raw: unknown): PreparedChat => {
-    const p = prepareChat(raw, front.catalog);
+    const p = prepareChat(raw, front.catalog, { images: front.config.images });
     if (p.stream) {
       throw new HttpError(
         400,
@@ -106,7 +106,11 @@ function prepareJob(front: FrontState) {
 async function runJob(front: FrontState, job: JobRecord, signal: AbortSignal): Promise<JobOutcome> {
   let prepared: PreparedChat;
   try {
-    prepared = prepareChat(job.request, front.catalog);
+    prepared = await withRemoteImages(
+      front,
+      prepareChat(job.request, front.catalog, { images: front.config.images }),
+      signal,
+    );
   } catch (e) {
     // The configuration changed under a queued job (its model is gone): fail it like a request.
     const err = toHttpError(e, 'unknown', job.id);
