@@ -9,3 +9,9 @@ export {
   frontEnvName,
 } from './front-env.js';
 export * from './schema.js';
+export {
+  type RouteRetrievalConfig,
+  routeRetrievalSchema,
+  type VectorStoreConfig,
+  vectorStoreSchema,
+} from './vector-store-config.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { routeRetrievalSchema, vectorStoreSchema } from './vector-store-config.js';
 
 /**
  * The providers, the one list of their names: model addresses `<provider>/<model-or-endpoint>`, the
@@ -56,6 +57,8 @@ export const routeSchema = z.strictObject({
   cacheTtlSeconds: z.number().int().nonnegative().optional(),
   /** Hedge: start the next target when the first has not answered after this many ms. @default - no hedging */
   hedgeAfterMs: z.number().int().positive().optional(),
+  /** Ground every answer on this route in chunks from these vector stores. @default - no retrieval */
+  retrieval: routeRetrievalSchema.optional(),
 });
 
 /** Each provider's settings in the configuration, keyed by every provider name (a missing one fails the type check). */
@@ -211,6 +214,8 @@ export const frontConfigSchema = z
     images: imagesSchema.optional(),
     /** Allowed CORS origins. @default - CORS off */
     corsOrigins: z.array(z.string()).optional(),
+    /** The vector store behind `/v1/vector_stores` and grounded chat. @default - the vector store API is off */
+    vectorStore: vectorStoreSchema.optional(),
     /**
      * How many proxies in front of the gateway append to X-Forwarded-For: the client address (for the failed
      * authentication limit) is the entry that many places from the right. 0 ignores the header.
