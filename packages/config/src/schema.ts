@@ -141,10 +141,15 @@ export const limitsSchema = z.strictObject({
   embeddingInputTokens: z.number().int().nonnegative().optional(),
   /**
    * In-flight work per API key (a chat or job request weighs 1, an embeddings request 1 per input); beyond it
-   * 429 with Retry-After. @default 4096
+   * 429 with Retry-After. @default 2048 (one embeddings request of OpenAI's largest size at a time)
    */
   maxInFlightPerKey: z.number().int().positive().optional(),
-  /** In-flight work per instance, weighed as maxInFlightPerKey; beyond it 503 with Retry-After. @default 8192 */
+  /**
+   * In-flight work per instance, weighed as maxInFlightPerKey; beyond it 503 with Retry-After. Two 2,048-input
+   * Vertex requests take the front to 0.5-0.9 GiB of RSS (docs/BENCHMARKS.md, front-embeddings): raise it with
+   * the memory.
+   * @default 4096
+   */
   maxInFlight: z.number().int().positive().optional(),
   /**
    * Failed authentications per client address per minute (shared through Redis when configured); beyond it

@@ -141,7 +141,7 @@ function frontState(options: FrontOptions): FrontState {
     ? new RedisRateLimiter(redis, config.limits, prefix, redisError('rate-limit'))
     : new MemoryRateLimiter(config.limits);
   const jobs: JobStore = redis ? new RedisJobStore(redis, prefix) : new MemoryJobStore();
-  const { maxInFlightPerKey = 4096, maxInFlight = 8192 } = config.limits;
+  const { maxInFlightPerKey = 2048, maxInFlight = 4096 } = config.limits;
   return {
     config,
     catalog: new Catalog(config),
