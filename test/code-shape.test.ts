@@ -24,7 +24,7 @@ const packages = readdirSync(join(root, 'packages')).filter((p) =>
 );
 
 /** Functions (declarations, methods, arrows, closures) longer than `max` lines: `file:line name (n lines)`. */
-export function longFunctions(file: string, text: string, max: number): string[] {
+function longFunctions(file: string, text: string, max: number): string[] {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
   const found: string[] = [];
   const visit = (node: ts.Node) => {

@@ -9,19 +9,19 @@ import type {
 export type {
   ClientOptions,
   ContentPart,
-  ImageMediaType,
-  ResponseFormat,
-  ToolCall,
-  ToolChoice,
-  ToolDefinition,
   EmbedRequest,
   EmbedResult,
   ErrorKind,
   FinishReason,
   GenerateRequest,
   GenerateResult,
+  ImageMediaType,
   Message,
+  ResponseFormat,
   StreamEvent,
+  ToolCall,
+  ToolChoice,
+  ToolDefinition,
 } from '@genai-deploy/client';
 
 /**

@@ -98,7 +98,10 @@ export function checkMessages(messages: GenerateRequest['messages']): void {
         m.role === 'system' ? 'Pass the system prompt as `system`, not as a message' : undefined,
       );
     }
-    if (m.role === 'user') return checkUserContent(m.content, i);
+    if (m.role === 'user') {
+      checkUserContent(m.content, i);
+      return;
+    }
     if (m.role === 'assistant') {
       checkToolCalls(m.toolCalls, i, calls);
       const hasCalls = Array.isArray(m.toolCalls) && m.toolCalls.length > 0;
