@@ -15,3 +15,16 @@ export {
   type VectorStoreConfig,
   vectorStoreSchema,
 } from './vector-store-config.js';
+export {
+  acceptsDimension,
+  describeDimensions,
+  describeVectorStoreEmbeddingProblem,
+  type EmbeddingDimensions,
+  type EmbeddingModelCatalog,
+  embeddingDimensions,
+  resolveVectorStoreEmbedding,
+  type VectorStoreEmbedding,
+  type VectorStoreEmbeddingProblem,
+  type VectorStoreEmbeddingRequest,
+  type VectorStoreEmbeddingResult,
+} from './vector-store-embedding.js';
