@@ -7,7 +7,7 @@ import { defineConfig } from 'vitest/config';
 // cannot load) instead of their "node" entry.
 const conditions = ['@genai-deploy/source', ...defaultServerConditions.filter((c) => c !== 'module')];
 
-const packages = ['config', 'emulator', 'client', 'front', 'aws', 'gcp', 'azure'];
+const packages = ['config', 'emulator', 'client', 'front', 'aws', 'gcp', 'azure', 'ai-sdk', 'langchain'];
 
 export default defineConfig({
   test: {
