@@ -41,6 +41,8 @@ export interface GenAiErrorOptions {
   readonly deliveredChars?: number;
   /** `invalid-output` only: the model's raw answer. */
   readonly text?: string;
+  /** The provider's own error text, verbatim (see GenAiError.providerMessage). */
+  readonly providerMessage?: string;
 }
 
 /** The one error type of the client. Check it with `isGenAiError(e)`, never `instanceof`. */
@@ -60,6 +62,12 @@ export class GenAiError extends Error {
   readonly deliveredChars?: number;
   /** `invalid-output` only: the model's raw answer (it may quote the prompt: not for logs unless prompts are). */
   readonly text?: string;
+  /**
+   * The provider's own error text, verbatim, when the error came from a provider's answer; `message` is the
+   * client's own words (provider, error name, status). It may name accounts, roles, resources and hosts of the
+   * deployment: log it (redacted) on the server side, never pass it to an end user.
+   */
+  readonly providerMessage?: string;
 
   constructor(message: string, options: GenAiErrorOptions) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -72,6 +80,7 @@ export class GenAiError extends Error {
     if (options.target !== undefined) this.target = options.target;
     if (options.deliveredChars !== undefined) this.deliveredChars = options.deliveredChars;
     if (options.text !== undefined) this.text = options.text;
+    if (options.providerMessage !== undefined) this.providerMessage = options.providerMessage;
   }
 }
 

@@ -44,10 +44,11 @@ export function azureResponseError(
   } else if (code === 'DeploymentNotFound' || code === 'unknown_model') {
     kind = 'not-found';
   }
-  return new GenAiError(`azure ${status}${code ? ` ${code}` : ''}: ${message}`, {
+  return new GenAiError(`azure ${status}${code ? ` ${code}` : ''}`, {
     kind,
     provider: 'azure',
     status,
+    providerMessage: message,
     ...(code ? { code } : {}),
     ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
   });

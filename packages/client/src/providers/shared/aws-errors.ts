@@ -80,27 +80,27 @@ export function mapAwsError(e: unknown, provider: 'bedrock' | 'sagemaker'): GenA
     // The container's own status decides: its 5xx and 429 are worth retrying, its 4xx are the request's fault.
     const originalMessage = err.OriginalMessage ?? err.originalMessage;
     const detail = `${message}${originalMessage && !message.includes(originalMessage) ? ` (${originalMessage})` : ''}`;
+    const ours = `${provider} ${name}: the model's container answered${original !== undefined ? ` ${original}` : ' with an error'}`;
     if (original !== undefined && original >= 400 && original < 500 && original !== 429 && original !== 408) {
       const kind = looksLikeContextLength(detail) ? 'context-length' : 'invalid-request';
-      return new GenAiError(`${provider} model error ${original}: ${detail}`, {
-        ...common,
-        kind,
-        retryable: false,
-      });
+      return new GenAiError(ours, { ...common, kind, retryable: false, providerMessage: detail });
     }
     const kind: ErrorKind = original === 429 ? 'throttled' : 'model-error';
-    return new GenAiError(
-      `${provider} model error${original !== undefined ? ` ${original}` : ''}: ${detail}`,
-      {
-        ...common,
-        kind,
-        retryable: original === undefined || original >= 500 || original === 429 || original === 408,
-      },
-    );
+    return new GenAiError(ours, {
+      ...common,
+      kind,
+      retryable: original === undefined || original >= 500 || original === 429 || original === 408,
+      providerMessage: detail,
+    });
   }
 
   const known = BY_NAME[name];
   let kind: ErrorKind = known?.kind ?? (err.$fault === 'server' ? 'unavailable' : kindFromStatus(status));
+  // A 4xx under a server-side name (an InternalFailure answering 403, say) is about the request or our
+  // credentials, not an outage: the status decides, so a misconfiguration is not hidden behind "unavailable".
+  if (kind === 'unavailable' && status !== undefined && status < 500 && status !== 408 && status !== 429) {
+    kind = kindFromStatus(status);
+  }
   if (kind === 'invalid-request' && looksLikeContextLength(message)) kind = 'context-length';
   // SageMaker answers a missing endpoint with a 400 ValidationError.
   if (
@@ -109,9 +109,10 @@ export function mapAwsError(e: unknown, provider: 'bedrock' | 'sagemaker'): GenA
   ) {
     kind = 'not-found';
   }
-  return new GenAiError(`${provider} ${name}: ${message}`, {
+  return new GenAiError(`${provider} ${name}${status !== undefined ? ` (HTTP ${status})` : ''}`, {
     ...common,
     kind,
     ...(known?.retryable !== undefined ? { retryable: known.retryable } : {}),
+    providerMessage: message,
   });
 }

@@ -105,12 +105,21 @@ export function mapGoogleError(e: unknown): GenAiError {
   const retryAfterMs = retryDelayOf(details);
   let kind: ErrorKind = known?.kind ?? 'unavailable';
   if (kind === 'invalid-request' && looksLikeContextLength(message)) kind = 'context-length';
-  return new GenAiError(`vertex ${known?.name ?? 'error'}: ${message}`, {
-    kind,
-    provider: 'vertex',
-    ...(known ? { status: httpStatus ?? known.status, code: known.name } : {}),
-    ...(known?.retryable !== undefined ? { retryable: known.retryable } : known ? {} : { retryable: false }),
-    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-    cause: e,
-  });
+  const status = known ? (httpStatus ?? known.status) : undefined;
+  return new GenAiError(
+    `vertex ${known?.name ?? 'error'}${status !== undefined ? ` (HTTP ${status})` : ''}`,
+    {
+      kind,
+      provider: 'vertex',
+      providerMessage: message,
+      ...(known ? { status: httpStatus ?? known.status, code: known.name } : {}),
+      ...(known?.retryable !== undefined
+        ? { retryable: known.retryable }
+        : known
+          ? {}
+          : { retryable: false }),
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      cause: e,
+    },
+  );
 }
