@@ -1,13 +1,13 @@
 /**
- * Evidence for issue 19 (front hardening), items 2 to 7: each reproduced against a real front on a socket,
- * through the official `openai` client, or raw HTTP where the client cannot send the malformed input.
+ * Evidence for issue 19 (front hardening): each item reproduced against a real front on a socket, through the
+ * official `openai` client, or raw HTTP where the client cannot send the malformed input.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import { Writable } from 'node:stream';
 import type { FrontConfigInput } from '@genai-deploy/config';
-import { type Emulator, startEmulator } from '@genai-deploy/emulator';
+import { type Emulator, type FaultRule, startEmulator } from '@genai-deploy/emulator';
 import {
   createLogger,
   hashApiKey,
@@ -517,5 +517,183 @@ describe('item 7: content type, /metrics credential, quiet disconnects', () => {
     } finally {
       await slow.close();
     }
+  });
+});
+
+/** What a provider might say about our side: an IAM role, an internal host and address, a password, an account. */
+const SECRETS = [
+  'arn:aws:iam::123456789012:role/GatewayRole',
+  'internal-db.corp.example.com',
+  '10.20.30.40',
+  'password=hunter2',
+  'account 000000000000',
+];
+const LEAKS = ['123456789012', 'GatewayRole', 'internal-db', '10.20.30.40', 'hunter2', '000000000000'];
+const PROVIDER_MODELS = {
+  bedrock: CHAT,
+  sagemaker: 'sagemaker/llama-3-8b-tgi',
+  vertex: 'vertex/gemini-2.0-flash',
+  azure: 'azure/gpt-4o-mini',
+} as const;
+type Provider = keyof typeof PROVIDER_MODELS;
+
+interface ErrorCase {
+  readonly kind: string;
+  readonly fault: Omit<FaultRule, 'provider' | 'message'>;
+  readonly status: number;
+  readonly code: string;
+  /** A word of the provider's text that is no secret: the log keeps it. */
+  readonly reason: string;
+}
+
+const EVERY_PROVIDER: readonly ErrorCase[] = [
+  {
+    kind: 'invalid-request',
+    fault: { status: 400 },
+    status: 400,
+    code: 'invalid_request',
+    reason: 'MalformedThing',
+  },
+  {
+    kind: 'context-length',
+    fault: { status: 400 },
+    status: 400,
+    code: 'context_length_exceeded',
+    reason: 'Input is too long for requested model',
+  },
+  {
+    kind: 'auth (401)',
+    fault: { status: 401 },
+    status: 502,
+    code: 'upstream_auth_error',
+    reason: 'NotAllowedHere',
+  },
+  {
+    kind: 'auth (403)',
+    fault: { status: 403 },
+    status: 502,
+    code: 'upstream_auth_error',
+    reason: 'NotAllowedHere',
+  },
+  { kind: 'not-found', fault: { status: 404 }, status: 404, code: 'model_not_found', reason: 'NoSuchModel' },
+  { kind: 'throttled', fault: { status: 429 }, status: 429, code: 'upstream_throttled', reason: 'SlowDown' },
+  {
+    kind: 'unavailable',
+    fault: { status: 503 },
+    status: 503,
+    code: 'upstream_unavailable',
+    reason: 'TryLater',
+  },
+  {
+    kind: 'server error',
+    fault: { status: 500 },
+    status: 503,
+    code: 'upstream_unavailable',
+    reason: 'Broken',
+  },
+];
+const PER_PROVIDER: Record<Provider, readonly ErrorCase[]> = {
+  bedrock: [
+    {
+      kind: 'model-error',
+      fault: { errorType: 'ModelErrorException' },
+      status: 502,
+      code: 'upstream_model_error',
+      reason: 'Boom',
+    },
+    {
+      kind: 'timeout',
+      fault: { errorType: 'ModelTimeoutException' },
+      status: 504,
+      code: 'upstream_timeout',
+      reason: 'Slow',
+    },
+  ],
+  sagemaker: [
+    {
+      kind: 'model-error',
+      fault: { errorType: 'ModelError', originalStatusCode: 500 },
+      status: 502,
+      code: 'upstream_model_error',
+      reason: 'Boom',
+    },
+    {
+      kind: 'model-error 4xx',
+      fault: { errorType: 'ModelError', originalStatusCode: 422 },
+      status: 400,
+      code: 'invalid_request',
+      reason: 'Unprocessable',
+    },
+  ],
+  vertex: [
+    {
+      kind: 'timeout',
+      fault: { errorType: 'DEADLINE_EXCEEDED' },
+      status: 504,
+      code: 'upstream_timeout',
+      reason: 'Slow',
+    },
+  ],
+  azure: [
+    {
+      kind: 'content-filter',
+      fault: { errorType: 'content_filter' },
+      status: 400,
+      code: 'content_filter',
+      reason: 'Filtered',
+    },
+  ],
+};
+
+describe("item 1 (and 7's upstream auth): a provider's text never reaches the caller", () => {
+  const providers = Object.keys(PROVIDER_MODELS) as Provider[];
+  it.each(providers)(
+    '%s: every kind answers in our words; the log keeps the reason, redacted',
+    async (provider) => {
+      const { logs, openai } = await start({}, { clientOptions: { circuitBreaker: false } });
+      const model = PROVIDER_MODELS[provider];
+      for (const c of [...EVERY_PROVIDER, ...PER_PROVIDER[provider]]) {
+        const requestId = `req-${provider}-${c.kind.replace(/\W+/g, '-')}-${randomUUID().slice(0, 8)}`;
+        emulator.setFaults([
+          { provider, ...c.fault, message: `${c.reason}: ${SECRETS.join(', ')}`, count: 1 },
+        ]);
+        const error = await openai()
+          .chat.completions.create(chat('x', { model }), { headers: { 'x-request-id': requestId } })
+          .catch((e: unknown) => e);
+        const label = `${provider} ${c.kind}`;
+        expect(error, label).toBeInstanceOf(OpenAI.APIError);
+        const apiError = error as InstanceType<typeof OpenAI.APIError>;
+        expect([apiError.status, apiError.code], label).toEqual([c.status, c.code]);
+        const shown = JSON.stringify(apiError.error);
+        for (const leak of [...LEAKS, c.reason])
+          expect(shown, `${label} shows "${leak}"`).not.toContain(leak);
+        if (c.status === 400 && c.code !== 'content_filter')
+          expect(apiError.message, label).toContain(requestId);
+        await until(() => logs.some((l) => l.requestId === requestId), 2000, `${label} logged`);
+        const line = JSON.stringify(logs.find((l) => l.requestId === requestId));
+        expect(line, label).toContain(c.reason);
+        for (const leak of LEAKS) expect(line, `${label} logs "${leak}"`).not.toContain(leak);
+      }
+    },
+  );
+
+  it('answers an over-long prompt to a SageMaker TGI endpoint without its CloudWatch link or account', async () => {
+    const { logs, openai } = await start();
+    const requestId = `req-long-${randomUUID()}`;
+    const error = await openai()
+      .chat.completions.create(chat('word '.repeat(9000), { model: PROVIDER_MODELS.sagemaker }), {
+        headers: { 'x-request-id': requestId },
+      })
+      .catch((e: unknown) => e);
+    const apiError = error as InstanceType<typeof OpenAI.APIError>;
+    expect([apiError.status, apiError.code]).toEqual([400, 'context_length_exceeded']);
+    expect(apiError.message).toContain('shorten the messages or lower max_tokens');
+    expect(apiError.message).toContain(requestId);
+    expect(JSON.stringify(apiError.error)).not.toMatch(/console\.aws|\/aws\/sagemaker|\d{12}|max_new_tokens/);
+    await until(() => logs.some((l) => l.requestId === requestId), 2000, 'logged');
+    const line = JSON.stringify(logs.find((l) => l.requestId === requestId));
+    expect(line).toContain('max_new_tokens');
+    expect(line).toContain('[url]');
+    expect(line).not.toMatch(/console\.aws|\d{12}/);
   });
 });

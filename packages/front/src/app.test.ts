@@ -155,7 +155,8 @@ describe('auth', () => {
 
 describe('chat completions', () => {
   it('answers in OpenAI shape with the gateway headers, and maps system messages', async () => {
-    const { request, client } = make();
+    // One cache for every key, so the direct client call below (no key) finds the front's entry.
+    const { request, client } = make({ ...baseConfig, cache: { scope: 'shared' } });
     const ask = () =>
       request('/v1/chat/completions', {
         body: {

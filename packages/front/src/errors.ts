@@ -60,6 +60,10 @@ interface UpstreamError {
   readonly status?: number;
   readonly retryAfterMs?: number;
   readonly provider?: string;
+  /** The provider's error name or code, e.g. `ValidationException`. */
+  readonly code?: string;
+  /** Set when the error came from a provider's answer: its own text, never shown to the caller. */
+  readonly providerMessage?: string;
 }
 
 /** Seconds for Retry-After: at least 1, rounded up. */
@@ -68,16 +72,21 @@ export function retryAfterSeconds(ms: number | undefined, fallbackMs = 1000): st
 }
 
 /**
- * Maps a client error to the caller's answer. Kinds the caller can act on keep the provider's message;
- * kinds about our side of the wire (auth, model errors) get a generic message: the caller cannot fix our
- * credentials, and provider messages may name accounts or resources. The full error is logged server side.
+ * Maps a client error to the caller's answer, always in our own words: what kind of problem, what to do, and
+ * for a provider's refusal the request id under which the operator finds the provider's reason (logged,
+ * redacted). A provider's own text never reaches the caller: it may name accounts, roles, resources and hosts.
+ * The client's own validation errors (no `providerMessage`) are ours, and keep naming the field.
  */
 export function fromUpstreamError(
   e: UpstreamError,
   model: string,
   messageIndex?: readonly number[],
+  requestId?: string,
 ): HttpError {
   const via = e.provider ? ` (${e.provider})` : '';
+  if (e.providerMessage !== undefined && (e.kind === 'invalid-request' || e.kind === 'context-length')) {
+    return providerRefusal(e, model, requestId);
+  }
   switch (e.kind) {
     case 'throttled':
       return new HttpError(
@@ -155,6 +164,29 @@ export function fromUpstreamError(
         cause: e,
       });
   }
+}
+
+const SAFE_CODE = /^[A-Za-z][\w.-]{0,63}$/;
+
+/** A provider's 400 in our words: the kind of refusal, what to try, and where the operator finds its reason. */
+function providerRefusal(e: UpstreamError, model: string, requestId?: string): HttpError {
+  const code = e.code && SAFE_CODE.test(e.code) ? e.code : undefined;
+  const source = e.provider ? ` (${e.provider}${code ? `, ${code}` : ''})` : '';
+  const reference = requestId
+    ? `; the operator finds the provider's reason in the gateway's log under request id ${requestId}`
+    : '';
+  if (e.kind === 'context-length') {
+    return new HttpError(
+      400,
+      `the prompt and max_tokens do not fit the context window of ${model} upstream${source}: shorten the messages or lower max_tokens${reference}`,
+      { code: 'context_length_exceeded', param: 'messages', cause: e },
+    );
+  }
+  return new HttpError(
+    400,
+    `the provider refused the request to ${model} as invalid${source}: check the fields against the model's documented limits (message roles and order, sizes, parameter ranges) and retry${reference}`,
+    { code: 'invalid_request', cause: e },
+  );
 }
 
 const CLIENT_FIELDS: Readonly<Record<string, string>> = {

@@ -1,6 +1,7 @@
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import type { AppEnv } from '../context.js';
 import { fromUpstreamError, HttpError, internalError } from '../errors.js';
+import { redactSecrets } from '../logger.js';
 
 /** Every error leaves in OpenAI's shape; the original stays on the request for the log line. */
 export const onError: ErrorHandler<AppEnv> = (e, c: Context<AppEnv>) => {
@@ -36,12 +37,32 @@ export function toHttpError(
   messageIndex?: readonly number[],
 ): HttpError {
   if (e instanceof HttpError) return e;
-  if (isUpstreamError(e)) return fromUpstreamError(e, model, messageIndex);
+  if (isUpstreamError(e)) return fromUpstreamError(e, model, messageIndex, requestId);
   return internalError(requestId, e);
 }
 
-/** The fields of an error worth a log line (no stack, no request or response bodies). */
+/**
+ * The fields of an error worth a log line (no stack, no request or response bodies). A provider's own text is
+ * kept, redacted (ARNs, account ids, hosts, addresses, key=value secrets): it is what the operator needs to
+ * answer a caller who quotes the request id.
+ */
 export function errSummary(e: unknown) {
-  const err = e as { name?: string; message?: string; kind?: string; status?: number };
-  return { name: err?.name, message: err?.message, kind: err?.kind, status: err?.status };
+  const err = e as {
+    name?: string;
+    message?: string;
+    kind?: string;
+    status?: number;
+    code?: string;
+    provider?: string;
+    providerMessage?: string;
+  };
+  return {
+    name: err?.name,
+    message: err?.message === undefined ? undefined : redactSecrets(err.message),
+    kind: err?.kind,
+    status: err?.status,
+    code: err?.code,
+    provider: err?.provider,
+    providerMessage: err?.providerMessage === undefined ? undefined : redactSecrets(err.providerMessage),
+  };
 }

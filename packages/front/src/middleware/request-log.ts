@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { type AppEnv, type FrontState, type RequestInfo, whenSent } from '../context.js';
+import { redactSecrets } from '../logger.js';
+import { errSummary } from './errors.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -58,18 +60,23 @@ function record(
     line.prompt = info.prompt;
     line.completion = info.completion;
   }
-  const e = info.error as { name?: string; message?: string; kind?: string; stack?: string } | undefined;
-  if (e === undefined || status < 500) {
+  // `error`, not pino's `err`: its serializer would add an empty stack to these plain summaries.
+  const e = info.error as { kind?: string; stack?: string } | undefined;
+  if (e === undefined) {
     front.logger.info(line, 'request');
   } else if (e.kind === 'aborted' && c.req.raw.signal.aborted) {
     // The caller went away (a stream cut before its first token, say): expected, nobody reads the answer.
     front.logger.info({ ...line, outcome: 'caller-disconnected' }, 'request cancelled by the caller');
   } else if (e.kind !== undefined) {
-    // An upstream failure already classified by the client: its kind says it all, a stack would be noise.
-    line.err = { name: e.name, message: e.message, kind: e.kind };
-    front.logger.warn(line, 'request failed upstream');
+    // An upstream failure, 4xx included: the provider's reason (redacted) is what the request id leads to. Its
+    // kind says the rest; a stack would be noise.
+    line.error = errSummary(e);
+    if (status < 500) front.logger.info(line, 'request');
+    else front.logger.warn(line, 'request failed upstream');
+  } else if (status < 500) {
+    front.logger.info(line, 'request');
   } else {
-    line.err = { name: e.name, message: e.message, stack: e.stack };
+    line.error = { ...errSummary(e), stack: e.stack === undefined ? undefined : redactSecrets(e.stack) };
     front.logger.error(line, 'request failed');
   }
 }
