@@ -21,7 +21,7 @@ const run = (cmd: string, args: string[], cwd: string) =>
   });
 
 const packages = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.build.match(
-  /@genai-deploy\/[a-z]+/g,
+  /@genai-deploy\/[a-z-]+/g,
 ) as string[];
 const subpaths = (name: string): string[] => {
   const pkg = JSON.parse(readFileSync(join(root, 'packages', name.split('/')[1]!, 'package.json'), 'utf8'));
@@ -49,6 +49,8 @@ describe('npm run build', () => {
       '@genai-deploy/aws',
       '@genai-deploy/gcp',
       '@genai-deploy/azure',
+      '@genai-deploy/ai-sdk',
+      '@genai-deploy/langchain',
     ]);
   });
 

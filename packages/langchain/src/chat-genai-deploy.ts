@@ -1,0 +1,251 @@
+/**
+ * ChatGenAiDeploy: a LangChain chat model over a GenAiClient, built as the @langchain partner packages are
+ * (ChatOpenAI's shapes): `bindTools`, `withStructuredOutput`, streaming with tool_call_chunks, callbacks,
+ * usage_metadata and response_metadata. The client's retries, fallbacks, cache and limits run underneath; the
+ * model never retries itself (LangChain's `maxRetries` is not used), so one call is one client call.
+ */
+
+import type {
+  CallCacheOptions,
+  GenAiClient,
+  GenerateRequest,
+  ResponseFormat,
+  ToolDefinition,
+} from '@genai-deploy/client';
+import type { CallbackManagerForLLMRun } from '@langchain/core/callbacks/manager';
+import type {
+  BaseLanguageModelInput,
+  StructuredOutputMethodOptions,
+} from '@langchain/core/language_models/base';
+import {
+  BaseChatModel,
+  type BaseChatModelCallOptions,
+  type BaseChatModelParams,
+  type BindToolsInput,
+  type LangSmithParams,
+} from '@langchain/core/language_models/chat_models';
+import type { AIMessageChunk, BaseMessage } from '@langchain/core/messages';
+import type { ChatGenerationChunk, ChatResult } from '@langchain/core/outputs';
+import type { Runnable } from '@langchain/core/runnables';
+import type { SerializableSchema } from '@langchain/core/utils/standard_schema';
+import type { InteropZodType } from '@langchain/core/utils/types';
+import { chatResult, streamChunk } from './chat-results.js';
+import { convertMessages } from './convert-messages.js';
+import { convertTool, convertToolChoice } from './convert-tools.js';
+import { mapError } from './map-error.js';
+import { structuredOutput } from './structured-output.js';
+
+/** Request fields settable on the model and per call. */
+export interface GenAiDeployRequestFields {
+  temperature?: number;
+  /** Output token limit. @default - the model's default */
+  maxTokens?: number;
+  topP?: number;
+  /** Where the provider takes it (the client refuses it where not). */
+  topK?: number;
+  seed?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  /**
+   * The client's per-call cache (its request's `cache`): a switch or `{ enabled?, scope? }`. Named apart from
+   * LangChain's own `cache` option, which caches generations in LangChain. @default - the client's rule (temperature 0)
+   */
+  clientCache?: boolean | CallCacheOptions;
+  /** Overall deadline per call, retries and fallbacks included, in ms. @default - the client's deadlineMs */
+  deadlineMs?: number;
+  /** Fields passed through to the upstream provider's request. @default - none */
+  providerOptions?: Record<string, unknown>;
+}
+
+export interface ChatGenAiDeployInput extends BaseChatModelParams, GenAiDeployRequestFields {
+  /** The client to call; the model never closes it. */
+  client: GenAiClient;
+  /** A model address (`bedrock/...`, `vertex/...`) or a route name of the client. */
+  model: string;
+  stop?: string[];
+  /** `invoke` streams too (callbacks get every token). @default false */
+  streaming?: boolean;
+}
+
+export interface ChatGenAiDeployCallOptions extends BaseChatModelCallOptions, GenAiDeployRequestFields {
+  /** Tools the model may call (`bindTools` sets them). */
+  tools?: BindToolsInput[];
+  /** `false`: at most one tool call per turn. @default true */
+  parallel_tool_calls?: boolean;
+  /** Ask the client for strict tool arguments where the provider can. @default - the provider's default */
+  strict?: boolean;
+  /** The client's response format (`withStructuredOutput` sets it). @default { type: 'text' } */
+  response_format?: ResponseFormat;
+}
+
+export class ChatGenAiDeploy extends BaseChatModel<ChatGenAiDeployCallOptions, AIMessageChunk> {
+  static override lc_name(): string {
+    return 'ChatGenAiDeploy';
+  }
+  override lc_namespace = ['genai_deploy', 'chat_models'];
+
+  readonly client: GenAiClient;
+  readonly model: string;
+  /** The request fields set on the model, as the client names them. */
+  readonly fields: Partial<GenerateRequest>;
+  readonly stop?: string[];
+  readonly streaming: boolean;
+
+  constructor(fields: ChatGenAiDeployInput) {
+    super(fields);
+    if (!fields?.client || typeof fields.client.generate !== 'function') {
+      throw new TypeError(
+        'ChatGenAiDeploy: `client` must be a GenAiClient (createClient from @genai-deploy/client)',
+      );
+    }
+    if (typeof fields.model !== 'string' || fields.model.length === 0) {
+      throw new TypeError(
+        `ChatGenAiDeploy: \`model\` must be a model address or route name, e.g. 'vertex/gemini-2.0-flash'; got ${JSON.stringify(fields.model)}`,
+      );
+    }
+    const { client, model, stop, streaming, ...rest } = fields;
+    this.client = client;
+    this.model = model;
+    if (stop) this.stop = stop;
+    this.streaming = streaming ?? false;
+    this.fields = pickRequestFields(rest);
+  }
+
+  _llmType(): string {
+    return 'genai-deploy';
+  }
+
+  override getLsParams(options: this['ParsedCallOptions']): LangSmithParams {
+    const params = this.invocationParams(options);
+    return {
+      ls_provider: 'genai-deploy',
+      ls_model_name: this.model,
+      ls_model_type: 'chat',
+      ...(params.temperature !== undefined && { ls_temperature: params.temperature }),
+      ...(params.maxTokens !== undefined && { ls_max_tokens: params.maxTokens }),
+      ...(params.stop !== undefined && { ls_stop: [...params.stop] }),
+    };
+  }
+
+  /** The client request for these options, without the messages. */
+  override invocationParams(
+    options?: this['ParsedCallOptions'],
+  ): Omit<GenerateRequest, 'messages' | 'system'> {
+    const perCall = pickRequestFields(options ?? {});
+    const tools: ToolDefinition[] | undefined = options?.tools?.map((t) => convertTool(t, options.strict));
+    const stop = options?.stop ?? this.stop;
+    return {
+      model: this.model,
+      ...this.fields,
+      ...perCall,
+      ...(stop && stop.length > 0 && { stop }),
+      ...(tools && tools.length > 0 && { tools }),
+      ...(tools &&
+        options?.tool_choice !== undefined && { toolChoice: convertToolChoice(options.tool_choice) }),
+      ...(options?.parallel_tool_calls !== undefined && { parallelToolCalls: options.parallel_tool_calls }),
+      ...(options?.response_format && { responseFormat: options.response_format }),
+      ...(options?.signal && { signal: options.signal }),
+    };
+  }
+
+  override bindTools(
+    tools: BindToolsInput[],
+    kwargs?: Partial<ChatGenAiDeployCallOptions>,
+  ): Runnable<BaseLanguageModelInput, AIMessageChunk, ChatGenAiDeployCallOptions> {
+    // Converted now so a tool the client cannot describe fails at bind time, not on the first call.
+    for (const tool of tools) convertTool(tool);
+    return this.withConfig({ tools, ...kwargs });
+  }
+
+  async _generate(
+    messages: BaseMessage[],
+    options: this['ParsedCallOptions'],
+    runManager?: CallbackManagerForLLMRun,
+  ): Promise<ChatResult> {
+    if (this.streaming) {
+      let aggregate: ChatGenerationChunk | undefined;
+      for await (const chunk of this._streamResponseChunks(messages, options, runManager)) {
+        aggregate = aggregate ? aggregate.concat(chunk) : chunk;
+      }
+      if (!aggregate) throw new Error('ChatGenAiDeploy: the stream ended without any event');
+      return { generations: [aggregate] };
+    }
+    const request = { ...this.invocationParams(options), ...convertMessages(messages) };
+    try {
+      return chatResult(await this.client.generate(request));
+    } catch (error) {
+      throw mapError(error, options.signal);
+    }
+  }
+
+  override async *_streamResponseChunks(
+    messages: BaseMessage[],
+    options: this['ParsedCallOptions'],
+    runManager?: CallbackManagerForLLMRun,
+  ): AsyncGenerator<ChatGenerationChunk> {
+    const request = { ...this.invocationParams(options), ...convertMessages(messages) };
+    let partial: ChatGenerationChunk | undefined;
+    try {
+      for await (const event of this.client.stream(request)) {
+        const chunk = streamChunk(event);
+        if (!chunk) continue;
+        partial = partial ? partial.concat(chunk) : chunk;
+        yield chunk;
+        await runManager?.handleLLMNewToken(
+          chunk.text,
+          { prompt: 0, completion: 0 },
+          undefined,
+          undefined,
+          undefined,
+          {
+            chunk,
+          },
+        );
+      }
+    } catch (error) {
+      throw mapError(error, options.signal, partial?.message as AIMessageChunk | undefined);
+    }
+  }
+
+  override withStructuredOutput<RunOutput extends AnyRecord = AnyRecord>(
+    outputSchema: InteropZodType<RunOutput> | SerializableSchema<RunOutput> | AnyRecord,
+    config?: StructuredOutputMethodOptions<false>,
+  ): Runnable<BaseLanguageModelInput, RunOutput>;
+  override withStructuredOutput<RunOutput extends AnyRecord = AnyRecord>(
+    outputSchema: InteropZodType<RunOutput> | SerializableSchema<RunOutput> | AnyRecord,
+    config?: StructuredOutputMethodOptions<true>,
+  ): Runnable<BaseLanguageModelInput, { raw: BaseMessage; parsed: RunOutput }>;
+  override withStructuredOutput<RunOutput extends AnyRecord = AnyRecord>(
+    outputSchema: InteropZodType<RunOutput> | SerializableSchema<RunOutput> | AnyRecord,
+    config?: StructuredOutputMethodOptions<boolean>,
+  ):
+    | Runnable<BaseLanguageModelInput, RunOutput>
+    | Runnable<BaseLanguageModelInput, { raw: BaseMessage; parsed: RunOutput }> {
+    return structuredOutput<RunOutput>(this, outputSchema, config);
+  }
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: LangChain's signature (Record<string, any>), which an override must match
+type AnyRecord = Record<string, any>;
+
+const REQUEST_FIELDS = [
+  'temperature',
+  'maxTokens',
+  'topP',
+  'topK',
+  'seed',
+  'presencePenalty',
+  'frequencyPenalty',
+  'clientCache',
+  'deadlineMs',
+  'providerOptions',
+] as const satisfies readonly (keyof GenAiDeployRequestFields)[];
+
+/** The request fields set in `source`, as the client's request names them. */
+function pickRequestFields(source: GenAiDeployRequestFields): Partial<GenerateRequest> {
+  const picked: Record<string, unknown> = {};
+  for (const key of REQUEST_FIELDS) {
+    if (source[key] !== undefined) picked[key === 'clientCache' ? 'cache' : key] = source[key];
+  }
+  return picked as Partial<GenerateRequest>;
+}
