@@ -87,6 +87,26 @@ describe('apps/aws synthesized with cdk-nag AwsSolutions on', () => {
     template.hasResourceProperties('AWS::OpenSearchServerless::Collection', { StandbyReplicas: 'DISABLED' });
   });
 
+  it("wires the vector store into the front's config and grants the front its one index", () => {
+    const fn = Object.values(template.findResources('AWS::Lambda::Function')).find(
+      (r) => r['Properties']?.['Architectures']?.[0] === 'arm64',
+    );
+    const config = JSON.stringify(fn?.['Properties']?.['Environment']?.['Variables']?.['GENAI_CONFIG']);
+    // The endpoint is the collection's CollectionEndpoint attribute, joined into the JSON at deploy time.
+    expect(config).toMatch(
+      /\\"vectorStore\\":\{\\"engine\\":\\"opensearch\\",\\"endpoint\\":\\"",\{"Fn::GetAtt":\["PlatformVectorStore[0-9A-F]{8}","CollectionEndpoint"\]\}/,
+    );
+    expect(config).toContain(
+      '\\"region\\":\\"us-east-1\\",\\"index\\":\\"genai-chunks\\",\\"embeddingModel\\":\\"embeddings\\",\\"dimension\\":1024}',
+    );
+    template.resourceCountIs('AWS::OpenSearchServerless::Index', 0);
+    const access = Object.values(template.findResources('AWS::OpenSearchServerless::AccessPolicy'))[0];
+    const policy = JSON.stringify(access?.['Properties']?.['Policy']);
+    expect(policy).toContain('grantIndexReadWrite genai-chunks');
+    expect(policy).toMatch(/aoss:CreateIndex.*aoss:DescribeIndex.*aoss:ReadDocument.*aoss:WriteDocument/);
+    expect(policy).not.toMatch(/index\/[a-z0-9-]+\/\*/);
+  });
+
   it('outputs the front URL, its routes and the SSM parameter name', () => {
     const outputs = Object.keys(template.findOutputs('*'));
     expect(outputs.some((k) => k.startsWith('PlatformFrontUrl'))).toBe(true);

@@ -15,7 +15,8 @@ export const STACK_NAME = 'GenAiPlatform';
 
 /**
  * The platform as deployed: Llama 3.1 8B on TGI (one ml.g5.2xlarge, up to two under load) with Claude 3.5 Haiku on
- * Bedrock as the fallback, Titan embeddings, a Valkey cache, a vector store and CloudFront + WAF in front.
+ * Bedrock as the fallback, Titan embeddings, a Valkey cache, an OpenSearch Serverless vector store behind the front's
+ * vector store API, and CloudFront + WAF in front.
  */
 export function buildApp(options: BuildAppOptions = {}): cdk.App {
   const app = new cdk.App({
@@ -66,8 +67,10 @@ export function buildApp(options: BuildAppOptions = {}): cdk.App {
       cloudFront: { rateLimitPer5Minutes: 2000 },
       limits: { requestsPerMinute: 300, tokensPerMinute: 200_000 },
     },
-    // Standby replicas off: 2 idle OCUs instead of 4; the index is rebuilt from the documents if an AZ fails.
-    vectorStore: { index: { dimension: 1024 }, standbyReplicas: false },
+    // The front's vector store API and grounded chat: chunks embedded by Titan (1024 dimensions, from the model),
+    // in an index the front creates on first use. Standby replicas off: 2 idle OCUs instead of 4; the index is
+    // rebuilt from the documents if an AZ fails.
+    vectorStore: { embeddingModel: 'embeddings', standbyReplicas: false },
   });
   return app;
 }

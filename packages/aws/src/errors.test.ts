@@ -45,6 +45,8 @@ describe('errors', () => {
       errors.grantNeedsArn(scope),
       errors.emptyAccessPolicy(scope),
       errors.vpcRequired(scope, 'x'),
+      errors.vectorStoreEmbedding(scope, { code: 'vector-store-dimension-unknown', model: 'sagemaker/e5' }),
+      errors.vectorIndexMapping(scope, 'vectors'),
     ];
     expect(samples).toHaveLength(Object.keys(errors).length);
     for (const e of samples) {

@@ -1,4 +1,9 @@
-import { ConstructError, FRONT_ENV } from '@genai-deploy/config';
+import {
+  ConstructError,
+  describeVectorStoreEmbeddingProblem,
+  FRONT_ENV,
+  type VectorStoreEmbeddingProblem,
+} from '@genai-deploy/config';
 import type { IConstruct } from 'constructs';
 
 /**
@@ -304,6 +309,20 @@ export const errors = {
       scope,
       'the data-access policy has no principal: no grants were made and no index admin is known (the stack does ' +
         'not use the default synthesizer). Fix: pass indexAdminPrincipalArns or call grantRead/grantReadWrite.',
+    ),
+
+  /** The vector store's embedding model or vector length (codes `vector-store-embedding-*`, `vector-store-dimension-*`). */
+  vectorStoreEmbedding: (scope: IConstruct, problem: VectorStoreEmbeddingProblem) =>
+    make(problem.code, scope, describeVectorStoreEmbeddingProblem(problem)),
+
+  vectorIndexMapping: (scope: IConstruct, indexName: string) =>
+    make(
+      'vector-index-mapping',
+      scope,
+      `the VectorStore creates index ${quote(indexName)} at deploy time, but the front keeps its chunks in that ` +
+        'index with a mapping CloudFormation cannot express (typed attribute fields through dynamic templates), ' +
+        'so its filters would not match there. Expected a store with createIndex: false. Fix: pass createIndex: ' +
+        'false to the VectorStore; the front creates the index on first use.',
     ),
 
   vpcRequired: (scope: IConstruct, what: string) =>

@@ -101,13 +101,13 @@ describe('GenAiPlatform', () => {
     const p = new GenAiPlatform(s, 'GenAi', {
       vpc,
       sagemakerModels: { Llama: llama },
-      bedrockModels: ['us.amazon.nova-lite-v1:0'],
+      bedrockModels: ['us.amazon.nova-lite-v1:0', { modelId: 'cohere.embed-english-v3', kind: 'embedding' }],
       routes: {
         fast: { targets: ['bedrock/us.amazon.nova-lite-v1:0'] },
         smart: { targets: ['Llama', 'bedrock/us.amazon.nova-lite-v1:0'] },
       },
       cache: false,
-      vectorStore: { index: { dimension: 1024 }, standbyReplicas: false },
+      vectorStore: { standbyReplicas: false },
       interfaceEndpoints: true,
       front: { code },
     });
@@ -142,6 +142,103 @@ describe('GenAiPlatform', () => {
       'bedrock/us.amazon.nova-lite-v1:0',
     ]);
     expect(p.frontConfig.cache.redisUrl).toBeUndefined();
+  });
+
+  it('puts its vector store in the front config and grants the front that one index, created on first use', () => {
+    // GIVEN the default platform with a vector store embedded by the only embedding model (Titan v2)
+    const { stack: s, platform: p, template: t } = setup({ vectorStore: { standbyReplicas: false } });
+    // THEN the front's config names the collection, its region, the index, the model and its dimension
+    expect(p.frontConfig.vectorStore).toEqual({
+      engine: 'opensearch',
+      endpoint: p.vectorStore?.collectionEndpoint,
+      region: 'us-east-1',
+      index: 'genai-chunks',
+      embeddingModel: 'bedrock/amazon.titan-embed-text-v2:0',
+      dimension: 1024,
+    });
+    const fn = Object.values(t.findResources('AWS::Lambda::Function')).find(
+      (r) => r['Properties'].Environment?.Variables?.GENAI_CONFIG,
+    );
+    expect(JSON.parse(flat(fn?.['Properties'].Environment.Variables.GENAI_CONFIG)).vectorStore).toMatchObject(
+      {
+        endpoint: expect.stringMatching(/^<GenAiVectorStore[0-9A-F]{8}\.CollectionEndpoint>$/),
+        index: 'genai-chunks',
+      },
+    );
+    // AND no index is created at deploy time: CloudFormation cannot express the mapping the front's filters need
+    t.resourceCountIs('AWS::OpenSearchServerless::Index', 0);
+    // AND the data-access policy gives the front's role that index only, with no deploy-role statement
+    const access = Object.values(t.findResources('AWS::OpenSearchServerless::AccessPolicy'))[0];
+    const name = p.vectorStore?.collectionName;
+    expect(JSON.parse(flat(access?.['Properties'].Policy))).toEqual([
+      {
+        Description: 'grantIndexReadWrite genai-chunks',
+        Principal: [expect.stringMatching(/^<GenAiFrontRole[0-9A-F]{8}\.Arn>$/)],
+        Rules: [
+          {
+            ResourceType: 'index',
+            Resource: [`index/${name}/genai-chunks`],
+            Permission: ['aoss:CreateIndex', 'aoss:DescribeIndex', 'aoss:ReadDocument', 'aoss:WriteDocument'],
+          },
+        ],
+      },
+    ]);
+    // AND IAM lets the role reach that collection's data plane, and the network lets the function in
+    const statements = Object.values(t.findResources('AWS::IAM::Policy')).flatMap(
+      (x) => x['Properties'].PolicyDocument.Statement,
+    );
+    expect(statements.filter((x) => x.Action === 'aoss:APIAccessAll').map((x) => flat(x.Resource))).toEqual([
+      expect.stringMatching(/^<GenAiVectorStore[0-9A-F]{8}\.Arn>$/),
+    ]);
+    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: 443,
+      GroupId: {
+        'Fn::GetAtt': [Match.stringLikeRegexp('^GenAiVectorStoreEndpointSecurityGroup'), 'GroupId'],
+      },
+      SourceSecurityGroupId: {
+        'Fn::GetAtt': [Match.stringLikeRegexp('^GenAiFrontSecurityGroup'), 'GroupId'],
+      },
+    });
+    expect(nagFindings(s)).toEqual([]);
+  });
+
+  it('embeds with a SageMaker endpoint named by its key when the dimension is given', () => {
+    const { platform: p } = setup({
+      sagemakerModels: {
+        Llama: llama,
+        E5: { ...llama, endpointName: 'e5-large', kind: 'embedding' },
+      },
+      vectorStore: { embeddingModel: 'E5', dimension: 1024, indexName: 'kb' },
+    });
+    expect(p.frontConfig.vectorStore).toMatchObject({
+      embeddingModel: 'sagemaker/e5-large',
+      dimension: 1024,
+      index: 'kb',
+    });
+  });
+
+  it.each<[string, Partial<GenAiPlatformProps>, RegExp]>([
+    [
+      'a vector store without an embedding model',
+      { bedrockModels: ['anthropic.claude-3-5-haiku-20241022-v1:0'], vectorStore: {} },
+      /\[Platform\/GenAi\] the vector store needs one embedding model to embed chunks and queries, and none was named/,
+    ],
+    [
+      'a dimension the embedding model cannot return',
+      { vectorStore: { dimension: 768 } },
+      /dimension 768 does not match the embedding model "bedrock\/amazon\.titan-embed-text-v2:0", which returns vectors of 256, 512, 1024 dimensions/,
+    ],
+    [
+      'a SageMaker embedding model without a dimension',
+      {
+        sagemakerModels: { Llama: llama, E5: { ...llama, endpointName: 'e5-large', kind: 'embedding' } },
+        bedrockModels: [],
+        vectorStore: {},
+      },
+      /the vector length of "sagemaker\/e5-large" is not known here\. Expected `dimension`/,
+    ],
+  ])('rejects %s', (_name, props, message) => {
+    expect(() => setup(props)).toThrow(message);
   });
 
   it('rejects a platform without models and a route to an unknown target', () => {

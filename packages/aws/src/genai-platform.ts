@@ -1,4 +1,4 @@
-import type { FrontConfig, FrontConfigInput } from '@genai-deploy/config';
+import { type FrontConfig, type FrontConfigInput, resolveVectorStoreEmbedding } from '@genai-deploy/config';
 import { CfnOutput, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -35,6 +35,23 @@ export interface PlatformBedrockModel {
   readonly region?: string;
 }
 
+/**
+ * The platform's vector store: an OpenSearch Serverless collection behind the front's vector store API. The front
+ * creates its index (`indexName`) on first use with the mapping its filters need, which CloudFormation's
+ * AWS::OpenSearchServerless::Index cannot express; the function may create that one index and nothing else.
+ */
+export interface PlatformVectorStore extends Omit<VectorStoreProps, 'vpc' | 'index' | 'createIndex'> {
+  /**
+   * What embeds chunks and queries: a key of `sagemakerModels`, a model address or a route with one target.
+   * @default - the platform's only embedding model
+   */
+  readonly embeddingModel?: string;
+  /** Vector length of the index. @default - the embedding model's (required for a SageMaker embedding model) */
+  readonly dimension?: number;
+  /** @default 'genai-chunks' */
+  readonly indexName?: string;
+}
+
 /** A route of the front: ordered targets, the first answers unless throttled or down. */
 export interface PlatformRoute {
   /** Model addresses (`sagemaker/<endpoint>`, `bedrock/<model>`) or SageMaker model keys of `sagemakerModels`. */
@@ -58,7 +75,7 @@ export interface GenAiPlatformProps {
    */
   readonly routes?: Record<string, PlatformRoute>;
   /** Front options (the platform sets config, VPC, cache and vector store). @default - LambdaFront defaults */
-  readonly front?: Omit<LambdaFrontProps, 'config' | 'vpc' | 'cache' | 'vectorStore'> & {
+  readonly front?: Omit<LambdaFrontProps, 'config' | 'vpc' | 'cache' | 'vectorStore' | 'embeddingModel'> & {
     readonly limits?: FrontConfigInput['limits'];
     readonly cacheTtlSeconds?: number;
     readonly logPrompts?: boolean;
@@ -66,8 +83,11 @@ export interface GenAiPlatformProps {
   };
   /** Shared answer cache; `false` for none. @default - a Valkey Serverless cache with default limits */
   readonly cache?: false | Omit<RedisCacheProps, 'vpc'>;
-  /** Vector store (2-4 OCUs billed even when idle). @default - none */
-  readonly vectorStore?: Omit<VectorStoreProps, 'vpc'>;
+  /**
+   * Vector store behind the front's `/v1/vector_stores` and grounded chat (2-4 OCUs billed even when idle).
+   * @default - none: the front's vector store API is off
+   */
+  readonly vectorStore?: PlatformVectorStore;
   /**
    * Interface VPC endpoints for bedrock-runtime, sagemaker-runtime and Secrets Manager, so the front's calls stay
    * off the NAT gateway (about $0.01 per endpoint-AZ-hour each, plus data). @default false
@@ -150,8 +170,31 @@ export class GenAiPlatform extends Construct {
       : defaultRoutes(models);
 
     if (props.cache !== false) this.cache = new RedisCache(this, 'Cache', { vpc: this.vpc, ...props.cache });
-    if (props.vectorStore)
-      this.vectorStore = new VectorStore(this, 'VectorStore', { vpc: this.vpc, ...props.vectorStore });
+    let embeddingModel: string | undefined;
+    if (props.vectorStore) {
+      const { embeddingModel: wanted, dimension, indexName, ...storeProps } = props.vectorStore;
+      const chosen = resolveVectorStoreEmbedding(
+        { models, routes },
+        {
+          ...(wanted !== undefined ? { embeddingModel: aliases.get(wanted) ?? wanted } : {}),
+          ...(dimension !== undefined ? { dimension } : {}),
+        },
+      );
+      if (!chosen.ok) throw errors.vectorStoreEmbedding(this, chosen.problem);
+      embeddingModel = chosen.value.embeddingModel;
+      this.vectorStore = new VectorStore(this, 'VectorStore', {
+        vpc: this.vpc,
+        ...storeProps,
+        // The front's client creates the index: faiss HNSW, inner product on unit vectors (cosine).
+        index: {
+          dimension: chosen.value.dimension,
+          indexName: indexName ?? 'genai-chunks',
+          engine: 'faiss',
+          spaceType: 'innerproduct',
+        },
+        createIndex: false,
+      });
+    }
 
     const { limits, cacheTtlSeconds, logPrompts, corsOrigins, ...frontProps } = props.front ?? {};
     this.front = new LambdaFront(this, 'Front', {
@@ -166,7 +209,7 @@ export class GenAiPlatform extends Construct {
       },
       vpc: this.vpc,
       ...(this.cache ? { cache: this.cache } : {}),
-      ...(this.vectorStore ? { vectorStore: this.vectorStore } : {}),
+      ...(this.vectorStore ? { vectorStore: this.vectorStore, embeddingModel } : {}),
       sagemakerEndpoints: [...Object.values(this.endpoints), ...(props.importedEndpoints ?? [])],
     });
     this.frontConfig = this.front.frontConfig;

@@ -21,6 +21,11 @@ const config: FrontConfigInput = {
   routes: { chat: { targets: ['sagemaker/llama-8b', 'bedrock/anthropic.claude-3-5-haiku-20241022-v1:0'] } },
 };
 const inline = lambda.Code.fromInline('exports.handler = async () => ({ statusCode: 200 });');
+const TITAN = 'bedrock/amazon.titan-embed-text-v2:0';
+const withEmbeddings: FrontConfigInput = {
+  ...config,
+  models: [...(config.models ?? []), { id: TITAN, kind: 'embedding' }],
+};
 
 function setup(props: Partial<LambdaFrontProps> = {}, stackEnv = env) {
   const stack = new Stack(new App(), 'S', { env: stackEnv });
@@ -172,9 +177,13 @@ describe('LambdaFront options', () => {
     const stack = new Stack(new App(), 'S', { env });
     const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
     const cache = new RedisCache(stack, 'Cache', { vpc });
-    const vectors = new VectorStore(stack, 'Vectors', { vpc, index: { dimension: 1024 } });
+    const vectors = new VectorStore(stack, 'Vectors', {
+      vpc,
+      index: { dimension: 1024, indexName: 'genai-chunks' },
+      createIndex: false,
+    });
     new LambdaFront(stack, 'Front', {
-      config,
+      config: withEmbeddings,
       code: inline,
       vpc,
       cache,
@@ -201,6 +210,120 @@ describe('LambdaFront options', () => {
     expect(flat(envOf(template)['GENAI_CONFIG'])).toMatch(
       /"redisUrl":"rediss:\/\/<Cache[0-9A-F]{8}\.Endpoint\.Address>:<Cache[0-9A-F]{8}\.Endpoint\.Port>"/,
     );
+  });
+
+  it("puts the vector store's endpoint, region, index, embedding model and dimension in the config", () => {
+    // GIVEN a public collection whose index the front creates, and a configuration with Titan embeddings
+    const stack = new Stack(new App(), 'S', { env });
+    const vectors = new VectorStore(stack, 'Vectors', {
+      publicAccess: true,
+      index: { dimension: 512, indexName: 'docs' },
+      createIndex: false,
+    });
+    // WHEN the front is wired to it, with chunking settings of its own
+    const front = new LambdaFront(stack, 'Front', {
+      config: {
+        ...withEmbeddings,
+        vectorStore: { chunking: { maxChunkSizeTokens: 400, chunkOverlapTokens: 100 } } as never,
+      },
+      code: inline,
+      vectorStore: vectors,
+    });
+    // THEN the config names the collection endpoint (a deploy-time attribute), and the chunking survives
+    const template = Template.fromStack(stack);
+    const json = JSON.parse(flat(envOf(template)['GENAI_CONFIG']));
+    expect(json.vectorStore).toEqual({
+      engine: 'opensearch',
+      endpoint: expect.stringMatching(/^<Vectors[0-9A-F]{8}\.CollectionEndpoint>$/),
+      region: 'us-east-1',
+      index: 'docs',
+      embeddingModel: TITAN,
+      dimension: 512,
+      chunking: { maxChunkSizeTokens: 400, chunkOverlapTokens: 100 },
+    });
+    expect(front.frontConfig.vectorStore).toMatchObject({
+      engine: 'opensearch',
+      index: 'docs',
+      dimension: 512,
+    });
+    // AND the function may create and use that index only
+    const access = Object.values(template.findResources('AWS::OpenSearchServerless::AccessPolicy'))[0];
+    const policy = JSON.parse(flat(access?.['Properties'].Policy).replace(/<[^>]+>/g, 'ROLE'));
+    expect(policy).toEqual([
+      {
+        Description: 'grantIndexReadWrite docs',
+        Principal: ['ROLE'],
+        Rules: [
+          {
+            ResourceType: 'index',
+            Resource: [`index/${vectors.collectionName}/docs`],
+            Permission: ['aoss:CreateIndex', 'aoss:DescribeIndex', 'aoss:ReadDocument', 'aoss:WriteDocument'],
+          },
+        ],
+      },
+    ]);
+  });
+
+  it.each<[string, () => VectorStore, FrontConfigInput, string | undefined, RegExp]>([
+    [
+      'a store that creates its own index at deploy time',
+      () =>
+        new VectorStore(new Stack(new App(), 'V'), 'Vectors', {
+          publicAccess: true,
+          index: { dimension: 1024 },
+        }),
+      withEmbeddings,
+      undefined,
+      /creates index "vectors" at deploy time.*Fix: pass createIndex: false/,
+    ],
+    [
+      'an index the embedding model cannot fill',
+      () =>
+        new VectorStore(new Stack(new App(), 'V'), 'Vectors', {
+          publicAccess: true,
+          index: { dimension: 768 },
+          createIndex: false,
+        }),
+      withEmbeddings,
+      undefined,
+      /dimension 768 does not match the embedding model "bedrock\/amazon\.titan-embed-text-v2:0"/,
+    ],
+    [
+      'a configuration without an embedding model',
+      () =>
+        new VectorStore(new Stack(new App(), 'V'), 'Vectors', {
+          publicAccess: true,
+          index: { dimension: 1024 },
+          createIndex: false,
+        }),
+      config,
+      undefined,
+      /the vector store needs one embedding model.*configuration: none/,
+    ],
+    [
+      'a chat model as embedding model',
+      () =>
+        new VectorStore(new Stack(new App(), 'V'), 'Vectors', {
+          publicAccess: true,
+          index: { dimension: 1024 },
+          createIndex: false,
+        }),
+      withEmbeddings,
+      'chat',
+      /embeddingModel "chat" resolves to "sagemaker\/llama-8b", which is not an embedding model/,
+    ],
+  ])('rejects %s', (_name, store, given, embeddingModel, message) => {
+    const vectorStore = store();
+    const stack = Stack.of(vectorStore);
+    expect(
+      () =>
+        new LambdaFront(stack, 'Front', {
+          config: given,
+          code: inline,
+          vectorStore,
+          ...(embeddingModel ? { embeddingModel } : {}),
+        }),
+    ).toThrow(message);
   });
 
   it('puts CloudFront with a WAF rate-based rule in front of the URL', () => {

@@ -4,6 +4,7 @@ import {
   type FrontConfigInput,
   parseFrontConfig,
   parseModelAddress,
+  resolveVectorStoreEmbedding,
 } from '@genai-deploy/config';
 import { Annotations, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
@@ -105,8 +106,19 @@ export interface LambdaFrontProps {
    * model of the config is granted on its endpoint ARN derived from the name. @default - none
    */
   readonly sagemakerEndpoints?: ISageMakerGpuEndpoint[];
-  /** Vector store the front reads. @default - none */
+  /**
+   * The store behind the front's vector store API (`/v1/vector_stores`) and grounded chat. The construct puts its
+   * collection endpoint, region, index (`indexName` of the store, created by the front on first use, so the store
+   * needs `createIndex: false`) and dimension in the config's `vectorStore`, and grants the function exactly that
+   * index (create, describe, read and write documents) with aoss:APIAccessAll on the collection.
+   * @default - none
+   */
   readonly vectorStore?: VectorStore;
+  /**
+   * The model address or route that embeds chunks and queries for `vectorStore`; it must return vectors of the
+   * store's dimension. @default - the configuration's only embedding model
+   */
+  readonly embeddingModel?: string;
   /** Extra environment. @default - none */
   readonly environment?: Record<string, string>;
 }
@@ -279,7 +291,7 @@ export class LambdaFront extends Construct implements ec2.IConnectable, iam.IGra
 
     if (props.cache) props.cache.grantConnect(this);
     if (props.vectorStore) {
-      props.vectorStore.grantRead(this.role);
+      props.vectorStore.grantIndexReadWrite(this.role, props.vectorStore.indexName, { createIndex: true });
       if (this._connections) props.vectorStore.connections.allowDefaultPortFrom(this, 'HTTPS from the front');
     }
 
@@ -315,9 +327,22 @@ export class LambdaFront extends Construct implements ec2.IConnectable, iam.IGra
           ? { cache: props.config.cache }
           : {}),
     };
+    const store = props.vectorStore ? this.vectorStoreConfig(props, input) : undefined;
     let config: FrontConfig;
     try {
-      config = parseFrontConfig(input, FRONT_ENV.config.name);
+      // The collection endpoint is only known after deploy: the schema checks a placeholder URL in its place.
+      const placeholder =
+        store && Token.isUnresolved(store.endpoint) ? 'https://collection.invalid' : undefined;
+      config = parseFrontConfig(
+        store ? { ...input, vectorStore: placeholder ? { ...store, endpoint: placeholder } : store } : input,
+        FRONT_ENV.config.name,
+      );
+      if (placeholder && config.vectorStore?.engine === 'opensearch') {
+        config = {
+          ...config,
+          vectorStore: { ...config.vectorStore, endpoint: store?.endpoint ?? placeholder },
+        };
+      }
     } catch (e) {
       throw errors.invalidFrontConfig(this, (e as Error).message);
     }
@@ -325,7 +350,34 @@ export class LambdaFront extends Construct implements ec2.IConnectable, iam.IGra
     if (redisUrl && !Token.isUnresolved(redisUrl) && /^rediss?:\/\/[^/]*@/.test(redisUrl)) {
       throw errors.secretInFrontConfig(this, 'cache.redisUrl');
     }
+    if (config.vectorStore) {
+      const { embeddingModel, dimension } = config.vectorStore;
+      const checked = resolveVectorStoreEmbedding(config, { embeddingModel, dimension });
+      if (!checked.ok) throw errors.vectorStoreEmbedding(this, checked.problem);
+    }
     return config;
+  }
+
+  /** The config's `vectorStore` for the VectorStore construct, keeping the chunking settings of a given one. */
+  private vectorStoreConfig(props: LambdaFrontProps, input: FrontConfigInput) {
+    const store = props.vectorStore as VectorStore;
+    if (store.cfnIndex) throw errors.vectorIndexMapping(this, store.indexName);
+    const chosen = resolveVectorStoreEmbedding(input, {
+      ...(props.embeddingModel !== undefined ? { embeddingModel: props.embeddingModel } : {}),
+      dimension: store.dimension,
+    });
+    if (!chosen.ok) throw errors.vectorStoreEmbedding(this, chosen.problem);
+    const given = input.vectorStore;
+    return {
+      engine: 'opensearch' as const,
+      endpoint: store.collectionEndpoint,
+      region: Stack.of(this).region,
+      index: store.indexName,
+      embeddingModel: chosen.value.embeddingModel,
+      dimension: chosen.value.dimension,
+      ...(given?.chunking ? { chunking: given.chunking } : {}),
+      ...(given?.maxFileBytes !== undefined ? { maxFileBytes: given.maxFileBytes } : {}),
+    };
   }
 
   private grantModels(config: FrontConfig, endpointObjects: readonly ISageMakerGpuEndpoint[]): void {

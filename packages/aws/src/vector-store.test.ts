@@ -4,7 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { describe, expect, it } from 'vitest';
-import { nagFindings } from './nag.test-utils.js';
+import { flat, nagFindings } from './nag.test-utils.js';
 import { VectorStore, type VectorStoreProps } from './vector-store.js';
 
 const env = { account: '111122223333', region: 'us-west-2' };
@@ -112,6 +112,50 @@ describe('VectorStore', () => {
         ],
       },
     });
+  });
+
+  it('grants one index, created on first use, without the deploy role or any other index', () => {
+    // GIVEN a store whose index its client creates
+    const { stack, store } = setup({
+      index: { dimension: 1024, indexName: 'genai-chunks' },
+      createIndex: false,
+    });
+    const front = new iam.Role(stack, 'Front', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    });
+    // WHEN the front's role is granted that index
+    store.grantIndexReadWrite(front, 'genai-chunks', { createIndex: true });
+    // THEN the data-access policy holds one statement: that index, these permissions, no wildcard index
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::OpenSearchServerless::Index', 0);
+    const access = Object.values(template.findResources('AWS::OpenSearchServerless::AccessPolicy'))[0];
+    expect(JSON.parse(flat(access?.['Properties'].Policy))).toEqual([
+      {
+        Description: 'grantIndexReadWrite genai-chunks',
+        Principal: [expect.stringMatching(/^<Front[0-9A-F]{8}\.Arn>$/)],
+        Rules: [
+          {
+            ResourceType: 'index',
+            Resource: ['index/rag-docs/genai-chunks'],
+            Permission: ['aoss:CreateIndex', 'aoss:DescribeIndex', 'aoss:ReadDocument', 'aoss:WriteDocument'],
+          },
+        ],
+      },
+    ]);
+    // AND the role may call the collection's data plane (APIAccessAll on this collection, not *)
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^Front') }],
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: 'aoss:APIAccessAll',
+            Effect: 'Allow',
+            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Vectors'), 'Arn'] },
+          },
+        ],
+      },
+    });
+    expect(() => store.grantIndexReadWrite(front, 'genai-*')).toThrow(/indexName "genai-\*" does not match/);
   });
 
   it('turns standby replicas off, uses a customer key and opens to Bedrock when asked', () => {

@@ -63,18 +63,41 @@ export interface VectorStoreProps {
   readonly allowFromServices?: string[];
   /**
    * Principals that create the index at deploy time (CloudFormation calls the collection as the deploying role).
-   * @default - the CDK bootstrap CloudFormation execution role, when the stack uses the default synthesizer
+   * @default - with createIndex, the CDK bootstrap CloudFormation execution role when the stack uses the default
+   * synthesizer; without, none
    */
   readonly indexAdminPrincipalArns?: string[];
-  /** Create the index with AWS::OpenSearchServerless::Index. @default true */
+  /**
+   * Create the index with AWS::OpenSearchServerless::Index. Turn off when the index's client creates it with a
+   * mapping CloudFormation cannot express (dynamic templates, disabled objects), as the genai-deploy front does.
+   * @default true
+   */
   readonly createIndex?: boolean;
   /** @default RemovalPolicy.RETAIN (an index can take hours to rebuild) */
   readonly removalPolicy?: RemovalPolicy;
 }
 
+/** Names of indexes in a grant: lowercase, not starting with `_` or `-`, no wildcards. */
+const INDEX_NAME = /^[a-z0-9][a-z0-9._-]{0,254}$/;
+
+/** One statement of the data-access policy, before principals with the same rights are merged. */
 interface AccessGrant {
   readonly principal: string;
-  readonly write: boolean;
+  readonly description: string;
+  /** `*` for every index of the collection. */
+  readonly index: string;
+  readonly permissions: readonly string[];
+  /** Whether the principal may list the collection's indexes (aoss:DescribeCollectionItems). */
+  readonly collectionItems: boolean;
+}
+
+export interface GrantIndexOptions {
+  /**
+   * Also allow creating the index (aoss:CreateIndex on that index only), for clients that create it on first use
+   * with a mapping of their own, as @genai-deploy/client's openSearchIndex does.
+   * @default false
+   */
+  readonly createIndex?: boolean;
 }
 
 /**
@@ -176,7 +199,8 @@ export class VectorStore extends Resource implements ec2.IConnectable {
     this.collectionArn = this.cfnCollection.attrArn;
     this.collectionEndpoint = this.cfnCollection.attrCollectionEndpoint;
 
-    const admins = props.indexAdminPrincipalArns ?? defaultDeployRole(this);
+    const admins =
+      props.indexAdminPrincipalArns ?? (props.createIndex === false ? [] : defaultDeployRole(this));
     const access = new aoss.CfnAccessPolicy(this, 'DataAccessPolicy', {
       name: `${name}-access`.slice(0, 32),
       type: 'data',
@@ -216,23 +240,60 @@ export class VectorStore extends Resource implements ec2.IConnectable {
     }
   }
 
-  /** Lets `grantee` search the index (data-access policy + aoss:APIAccessAll on this collection). */
+  /** Lets `grantee` search every index (data-access policy + aoss:APIAccessAll on this collection). */
   grantRead(grantee: iam.IGrantable): iam.Grant {
-    return this.grant(grantee, false);
+    return this.grant(grantee, {
+      description: 'grantRead',
+      index: '*',
+      permissions: ['aoss:DescribeIndex', 'aoss:ReadDocument'],
+      collectionItems: true,
+    });
   }
 
-  /** Lets `grantee` search and write documents. */
+  /** Lets `grantee` search and write documents in every index. */
   grantReadWrite(grantee: iam.IGrantable): iam.Grant {
-    return this.grant(grantee, true);
+    return this.grant(grantee, {
+      description: 'grantReadWrite',
+      index: '*',
+      permissions: ['aoss:DescribeIndex', 'aoss:ReadDocument', 'aoss:WriteDocument'],
+      collectionItems: true,
+    });
   }
 
-  private grant(grantee: iam.IGrantable, write: boolean): iam.Grant {
+  /**
+   * Lets `grantee` use one index and nothing else in the collection: describe it (HEAD and GET of the index and
+   * its mapping), search it, write and delete its documents (`_bulk`) and, with `createIndex`, create it. No
+   * aoss:UpdateIndex: explicit mapping and settings changes stay with the index's owner (new attribute fields come
+   * from the mapping's dynamic templates as documents are written).
+   */
+  grantIndexReadWrite(
+    grantee: iam.IGrantable,
+    indexName: string,
+    options: GrantIndexOptions = {},
+  ): iam.Grant {
+    if (!Token.isUnresolved(indexName) && !INDEX_NAME.test(indexName)) {
+      throw errors.invalidName(this, 'indexName', indexName, INDEX_NAME.source, 255);
+    }
+    return this.grant(grantee, {
+      description: `grantIndexReadWrite ${indexName}`,
+      index: indexName,
+      permissions: [
+        ...(options.createIndex ? ['aoss:CreateIndex'] : []),
+        'aoss:DescribeIndex',
+        'aoss:ReadDocument',
+        'aoss:WriteDocument',
+      ],
+      collectionItems: false,
+    });
+  }
+
+  private grant(grantee: iam.IGrantable, rights: Omit<AccessGrant, 'principal'>): iam.Grant {
     const principal = grantee.grantPrincipal as Partial<iam.IRole & iam.IUser>;
     const arn = principal.roleArn ?? principal.userArn;
     if (!arn) {
       throw errors.grantNeedsArn(this);
     }
-    this.grants.push({ principal: arn, write });
+    this.grants.push({ principal: arn, ...rights });
     return iam.Grant.addToPrincipal({
       grantee,
       actions: ['aoss:APIAccessAll'],
@@ -242,34 +303,38 @@ export class VectorStore extends Resource implements ec2.IConnectable {
 
   private renderAccessPolicy(admins: readonly string[]): string {
     const name = this.collectionName;
-    const collection = `collection/${name}`;
-    const index = `index/${name}/*`;
-    const readers = this.grants.filter((g) => !g.write).map((g) => g.principal);
-    const writers = this.grants.filter((g) => g.write).map((g) => g.principal);
-    const statements: unknown[] = [];
-    // Every principal may list the collection's indexes; what it may do in them differs.
-    const allow = (description: string, principals: string[], indexPermissions: string[]) => {
-      if (!principals.length) return;
-      statements.push({
-        Description: description,
-        Principal: principals,
-        Rules: [
-          {
-            ResourceType: 'collection',
-            Resource: [collection],
-            Permission: ['aoss:DescribeCollectionItems'],
-          },
-          { ResourceType: 'index', Resource: [index], Permission: indexPermissions },
-        ],
-      });
-    };
-    allow(
-      'Deploy-time index management',
-      [...admins],
-      ['aoss:CreateIndex', 'aoss:DescribeIndex', 'aoss:UpdateIndex', 'aoss:DeleteIndex'],
-    );
-    allow('grantReadWrite', writers, ['aoss:DescribeIndex', 'aoss:ReadDocument', 'aoss:WriteDocument']);
-    allow('grantRead', readers, ['aoss:DescribeIndex', 'aoss:ReadDocument']);
+    const adminGrants: AccessGrant[] = admins.map((principal) => ({
+      principal,
+      description: 'Deploy-time index management',
+      index: '*',
+      permissions: ['aoss:CreateIndex', 'aoss:DescribeIndex', 'aoss:UpdateIndex', 'aoss:DeleteIndex'],
+      collectionItems: true,
+    }));
+    // Principals with the same rights share one statement; the order is the order of the first grant of each.
+    const order = (g: AccessGrant) => (g.description === 'grantRead' ? 1 : 0);
+    const byRights = new Map<string, { grant: AccessGrant; principals: string[] }>();
+    for (const g of [...adminGrants, ...[...this.grants].sort((a, b) => order(a) - order(b))]) {
+      const key = JSON.stringify([g.description, g.index, g.permissions, g.collectionItems]);
+      const entry = byRights.get(key) ?? { grant: g, principals: [] };
+      entry.principals.push(g.principal);
+      byRights.set(key, entry);
+    }
+    const statements = [...byRights.values()].map(({ grant, principals }) => ({
+      Description: grant.description,
+      Principal: principals,
+      Rules: [
+        ...(grant.collectionItems
+          ? [
+              {
+                ResourceType: 'collection',
+                Resource: [`collection/${name}`],
+                Permission: ['aoss:DescribeCollectionItems'],
+              },
+            ]
+          : []),
+        { ResourceType: 'index', Resource: [`index/${name}/${grant.index}`], Permission: grant.permissions },
+      ],
+    }));
     return Stack.of(this).toJsonString(statements);
   }
 }
