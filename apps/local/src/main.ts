@@ -4,7 +4,12 @@
  * GENAI_API_KEYS (comma-separated) sets the accepted keys, else one is generated and printed. Ctrl-C stops both.
  */
 import { parseKeyList } from '@genai-deploy/front';
-import { LOCAL_CHAT_MODELS, LOCAL_EMBEDDING_MODELS, startLocalPlatform } from './platform.js';
+import {
+  LOCAL_CHAT_MODELS,
+  LOCAL_EMBEDDING_MODELS,
+  LOCAL_VECTOR_STORE,
+  startLocalPlatform,
+} from './platform.js';
 
 function port(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -43,6 +48,7 @@ genai-deploy local platform
 
   chat models       ${LOCAL_CHAT_MODELS.join(', ')}, route "chat" (Bedrock, falls back to Vertex)
   embedding models  ${LOCAL_EMBEDDING_MODELS.join(', ')}, route "embed"
+  vector stores     /v1/files, /v1/vector_stores on the emulator's OpenSearch (embedded by ${LOCAL_VECTOR_STORE.embeddingModel})
 
 Try it:
 

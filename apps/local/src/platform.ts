@@ -26,7 +26,17 @@ export const LOCAL_EMBEDDING_MODELS = [
   'azure/text-embedding-3-small',
 ] as const;
 
-/** The embedded configuration: models on all four providers at the emulator, and routes with a fallback. */
+/**
+ * The vector store of `npm start`: the emulator's OpenSearch data plane (SigV4 with the fake AWS keys), embedded by
+ * one model (an index takes one model's vectors: no fallback route) whose emulated vectors are lexical, so texts
+ * that share words are near.
+ */
+export const LOCAL_VECTOR_STORE = { embeddingModel: 'vertex/text-embedding-005', dimension: 768 } as const;
+
+/**
+ * The embedded configuration: models on all four providers at the emulator, routes with a fallback, and the
+ * vector store API on the emulator's OpenSearch.
+ */
 export function localConfig(emulatorUrl: string): FrontConfigInput {
   return {
     models: [
@@ -43,6 +53,13 @@ export function localConfig(emulatorUrl: string): FrontConfigInput {
       // Bedrock first; Vertex answers when Bedrock is throttled, down or its circuit is open.
       chat: { targets: ['bedrock/anthropic.claude-3-5-haiku-20241022-v1:0', 'vertex/gemini-2.0-flash'] },
       embed: { targets: ['vertex/text-embedding-005', 'azure/text-embedding-3-small'] },
+    },
+    vectorStore: {
+      engine: 'opensearch',
+      endpoint: `${emulatorUrl}/opensearch`,
+      region: 'us-east-1',
+      index: 'genai-chunks',
+      ...LOCAL_VECTOR_STORE,
     },
     providers: {
       bedrock: { region: 'us-east-1', endpoint: emulatorUrl },

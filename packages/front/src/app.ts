@@ -1,3 +1,4 @@
+import type { VectorIndex } from '@genai-deploy/client/retrieval';
 import { cacheScope, FRONT_ENV, type FrontConfig } from '@genai-deploy/config';
 import { Hono } from 'hono';
 import type { Redis } from 'ioredis';
@@ -18,9 +19,13 @@ import { requestLog } from './middleware/request-log.js';
 import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from './rate-limit.js';
 import { chatRoutes } from './routes/chat.js';
 import { embeddingsRoutes } from './routes/embeddings.js';
+import { filesRoutes } from './routes/files.js';
 import { healthRoutes } from './routes/health.js';
 import { type JobWorkerOptions, jobsRoutes, startJobWorkers } from './routes/jobs.js';
 import { modelsRoutes } from './routes/models.js';
+import { vectorStoresRoutes } from './routes/vector-stores.js';
+import type { IngestionOptions } from './vector-stores/ingestion.js';
+import { createVectorStores } from './vector-stores/setup.js';
 
 export interface FrontOptions {
   /** The validated configuration (`parseFrontConfig` or `loadConfig`). */
@@ -50,6 +55,13 @@ export interface FrontOptions {
   readonly metrics?: FrontMetrics;
   /** Job worker tuning; `workers: false` only accepts and serves jobs (another instance runs them). */
   readonly jobs?: JobWorkerOptions;
+  /**
+   * The index behind config.vectorStore; the front closes it on close().
+   * @default - a memory index for engine `memory`; other engines need it (`createFrontFromEnv` builds it)
+   */
+  readonly vectorIndex?: VectorIndex;
+  /** Vector store ingestion tuning (concurrency, batches). */
+  readonly ingestion?: IngestionOptions;
 }
 
 export interface Front {
@@ -77,6 +89,13 @@ export function createFront(options: FrontOptions): Front {
   const { redis, ownsRedis = false } = options;
   const front = frontState(options);
   const drain = new Drain(front.metrics);
+  // Before any worker starts: a configuration it refuses leaves nothing running.
+  const vectors = createVectorStores(front, {
+    ...(options.vectorIndex ? { index: options.vectorIndex } : {}),
+    ...(options.ingestion ? { ingestion: options.ingestion } : {}),
+    ...(redis ? { redis } : {}),
+    keyPrefix: options.keyPrefix ?? 'genai:front:',
+  });
   const jobs = startJobWorkers(front, options.jobs);
 
   const app = new Hono<AppEnv>();
@@ -92,9 +111,11 @@ export function createFront(options: FrontOptions): Front {
   app.use('/metrics', authenticate(guard, metricsCredential(options.metricsKeys, apiKeys)));
   app.route('/', healthRoutes(front, drain));
   app.route('/', modelsRoutes(front));
-  app.route('/', chatRoutes(front));
+  app.route('/', chatRoutes(front, vectors.grounding));
   app.route('/', embeddingsRoutes(front));
   app.route('/', jobsRoutes(front, jobs));
+  app.route('/', filesRoutes(front, vectors));
+  app.route('/', vectorStoresRoutes(front, vectors));
 
   let closed: Promise<void> | undefined;
   return {
@@ -113,6 +134,8 @@ export function createFront(options: FrontOptions): Front {
         const started = Date.now();
         await drain.idle(drainMs);
         await jobs.runner.stop(Math.max(0, drainMs - (Date.now() - started)));
+        await vectors.stop(Math.max(0, drainMs - (Date.now() - started)));
+        await vectors.close();
         await client.close();
         if (ownsRedis && redis) await redis.quit().catch(() => redis.disconnect());
       })();

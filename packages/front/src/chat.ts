@@ -219,6 +219,8 @@ export function sseStream(options: {
   readonly created: number;
   readonly model: string;
   readonly includeUsage: boolean;
+  /** Extension fields sent in one last chunk (no choices) before `[DONE]`, e.g. a grounded answer's `sources`. */
+  readonly trailer?: object;
   readonly onCancel: () => void;
   readonly onEnd: (outcome: StreamOutcome) => void;
   readonly toError: (e: unknown) => { error: object };
@@ -280,6 +282,11 @@ export function sseStream(options: {
                 total_tokens: inputTokens + outputTokens,
               },
             }),
+          );
+        }
+        if (options.trailer) {
+          controller.enqueue(
+            sse({ id, object: 'chat.completion.chunk', created, model, choices: [], ...options.trailer }),
           );
         }
         controller.enqueue(encoder.encode('data: [DONE]\n\n'));

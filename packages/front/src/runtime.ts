@@ -9,6 +9,7 @@ import { loadApiKeys, loadConfig } from './environment.js';
 import { createLogger } from './logger.js';
 import { FrontMetrics } from './metrics.js';
 import { openRedis } from './redis.js';
+import { vectorIndexFromConfig } from './vector-stores/index-from-config.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -66,7 +67,9 @@ export async function createFrontFromEnv(
     options.client ??
     frontClient(config, env, shared?.redis, withMetrics(options.clientOptions ?? {}, metrics));
   const { clientOptions: _clientOptions, env: _env, ...frontOptions } = options;
+  const vectorIndex = options.vectorIndex ?? (await frontVectorIndex(config, env, options, shared?.redis));
   return createFront({
+    ...(vectorIndex ? { vectorIndex } : {}),
     ...frontOptions,
     config,
     apiKeys,
@@ -75,6 +78,31 @@ export async function createFrontFromEnv(
     metrics,
     ...shared,
     logger: options.logger ?? createLogger({ level: env[FRONT_ENV.logLevel.name] ?? 'info' }),
+    keyPrefix: options.keyPrefix ?? env[FRONT_ENV.redisKeyPrefix.name] ?? 'genai:front:',
+  });
+}
+
+/**
+ * The index of config.vectorStore on the client's retrieval module, with the front's identity: the credentials
+ * given to the client (fake ones for the emulator locally), else each engine's default chain.
+ */
+async function frontVectorIndex(
+  config: FrontConfig,
+  env: Env,
+  options: { clientOptions?: ClientOptions; keyPrefix?: string },
+  redis: Redis | undefined,
+) {
+  if (!config.vectorStore) return undefined;
+  const providers = options.clientOptions?.providers;
+  const aws = providers?.bedrock?.credentials ?? providers?.sagemaker?.credentials;
+  const google = providers?.vertex?.authClient;
+  // An inference key is no Search key: only an Entra ID credential serves both.
+  const azure = providers?.azure?.credential;
+  return vectorIndexFromConfig(config.vectorStore, {
+    ...(aws ? { awsCredentials: aws } : {}),
+    ...(google ? { googleAuthClient: google } : {}),
+    ...(azure && 'getToken' in azure ? { azureCredential: azure } : {}),
+    ...(redis ? { redis } : {}),
     keyPrefix: options.keyPrefix ?? env[FRONT_ENV.redisKeyPrefix.name] ?? 'genai:front:',
   });
 }

@@ -11,37 +11,61 @@ import type { StreamEvent } from '../client.js';
 import type { AppEnv, FrontState } from '../context.js';
 import { type AdmittedEnv, admission, settleTokens } from '../middleware/admission.js';
 import { errSummary, toHttpError } from '../middleware/errors.js';
+import { GROUNDING_EXTENSIONS, type Grounding, type RetrievalPlan } from '../vector-stores/grounding.js';
+import type { SearchResult } from '../vector-stores/service.js';
 import { chargeAnswer, describeAnswer, setGenAiHeaders } from './answer.js';
 
-type ChatEnv = AdmittedEnv<PreparedChat>;
+/** A chat request, with the stores it is grounded in when it is (vector-stores/grounding.ts). */
+type ChatRequest = PreparedChat & { readonly retrieval?: RetrievalPlan | undefined };
+type ChatEnv = AdmittedEnv<ChatRequest>;
 
 interface Call {
   readonly prepared: PreparedChat;
   readonly charged: number;
   readonly id: string;
   readonly created: number;
+  /** The chunks a grounded answer was given, returned as its `sources`. */
+  readonly sources?: readonly SearchResult[];
 }
 
-/** `POST /v1/chat/completions`: one JSON completion, or OpenAI's SSE chunks with `stream: true`. */
-export function chatRoutes(front: FrontState): Hono<AppEnv> {
+/**
+ * `POST /v1/chat/completions`: one JSON completion, or OpenAI's SSE chunks with `stream: true`; grounded in vector
+ * stores (with `sources` on the answer) on a route with `retrieval` or with the `vector_store_ids` extension.
+ */
+export function chatRoutes(front: FrontState, grounding?: Grounding): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.post(
-    '/v1/chat/completions',
-    admission(front, (raw) => prepareChat(raw, front.catalog, { images: front.config.images })),
-    async (c) => {
-      const { prepared, charged } = c.get('admitted');
-      const info = c.get('info');
-      info.model = prepared.entry.name;
-      info.messageIndex = prepared.messageIndex;
-      if (front.config.logPrompts) info.prompt = prepared.body.messages;
-      const ready = await withRemoteImages(front, prepared, c.req.raw.signal).catch((e: unknown) => {
+  const prepare = (raw: unknown): ChatRequest => {
+    const images = front.config.images;
+    if (!grounding) return prepareChat(raw, front.catalog, { images });
+    const prepared = prepareChat(raw, front.catalog, { images, extensions: GROUNDING_EXTENSIONS });
+    return { ...prepared, retrieval: grounding.plan(raw, prepared) };
+  };
+  app.post('/v1/chat/completions', admission(front, prepare), async (c) => {
+    const { prepared, charged } = c.get('admitted');
+    const info = c.get('info');
+    info.model = prepared.entry.name;
+    info.messageIndex = prepared.messageIndex;
+    if (front.config.logPrompts) info.prompt = prepared.body.messages;
+    const plan = prepared.retrieval;
+    const grounded = await withRemoteImages(front, prepared, c.req.raw.signal)
+      .then<{ prepared: PreparedChat; sources?: readonly SearchResult[] | undefined }>((ready) =>
+        plan && grounding
+          ? grounding.apply(ready, plan, c.get('caller').id, c.req.raw.signal)
+          : { prepared: ready, sources: undefined },
+      )
+      .catch((e: unknown) => {
         settleTokens(front, c.get('caller').id, charged);
         throw e;
       });
-      const call = { prepared: ready, charged, id: completionId(), created: Math.floor(Date.now() / 1000) };
-      return prepared.stream ? answerStream(front, c, call) : answerJson(front, c, call);
-    },
-  );
+    const call: Call = {
+      prepared: grounded.prepared,
+      charged,
+      id: completionId(),
+      created: Math.floor(Date.now() / 1000),
+      ...(grounded.sources ? { sources: grounded.sources } : {}),
+    };
+    return prepared.stream ? answerStream(front, c, call) : answerJson(front, c, call);
+  });
   return app;
 }
 
@@ -58,7 +82,8 @@ async function answerJson(front: FrontState, c: Context<ChatEnv>, call: Call): P
   describeAnswer(c.get('info'), result, front.config.logPrompts ? result.text : undefined);
   chargeAnswer(front, prepared.entry.name, key, charged, result);
   setGenAiHeaders(c, result);
-  return c.json(chatCompletion(result, call.id, call.created));
+  const completion = chatCompletion(result, call.id, call.created);
+  return c.json(call.sources ? { ...completion, sources: call.sources } : completion);
 }
 
 async function answerStream(front: FrontState, c: Context<ChatEnv>, call: Call): Promise<Response> {
@@ -84,6 +109,7 @@ async function answerStream(front: FrontState, c: Context<ChatEnv>, call: Call):
     created: call.created,
     model: prepared.entry.name,
     includeUsage: prepared.includeUsage,
+    ...(call.sources ? { trailer: { sources: call.sources } } : {}),
     // Ending the iteration aborts the upstream request (the runtime may also abort the request's signal).
     onCancel: () => {},
     toError: (e) => toHttpError(e, prepared.entry.name, c.get('requestId'), prepared.messageIndex).toBody(),
