@@ -33,6 +33,7 @@ export interface SearchRequest {
   readonly query: string;
   readonly k: number;
   readonly filter?: VectorStoreFilter;
+  /** Hits scoring below it are left out. @default - none */
   readonly scoreThreshold?: number;
   readonly signal?: AbortSignal;
 }
@@ -208,8 +209,10 @@ export class VectorStoreService {
       .catch((e: unknown) => {
         throw fromIndexError(e, this.engine, 'filters');
       });
-    const threshold = request.scoreThreshold ?? 0;
-    return hits.filter((h) => h.score >= threshold);
+    // Cosine similarity may be negative for unrelated text: without a threshold every hit that passed the filter
+    // is kept, as asked.
+    const threshold = request.scoreThreshold;
+    return threshold === undefined ? hits : hits.filter((h) => h.score >= threshold);
   }
 
   close(): Promise<void> {
