@@ -78,6 +78,34 @@ describe('apps/terraform stack "gcp"', () => {
     expect(config.cache.redisUrl).toMatch(/^rediss:\/\//);
   });
 
+  it("puts the stream-update Vector Search index in the front's configuration, with chunk text in Redis", () => {
+    const { tf } = synthGcp();
+    const run = one(tf, 'google_cloud_run_v2_service') as {
+      template: { containers: { env: { name: string; value?: string }[] }[] };
+    };
+    const config = parseFrontConfig(
+      run.template.containers[0]?.env.find((e) => e.name === 'GENAI_CONFIG')?.value,
+    );
+    const index = Object.keys(tf.resource['google_vertex_ai_index'] ?? {})[0];
+    const endpoint = Object.keys(tf.resource['google_vertex_ai_index_endpoint'] ?? {})[0];
+    expect(config.vectorStore).toEqual({
+      engine: 'vertex',
+      project: ref('data.google_client_config.GenAiGoogleClientConfig.project'),
+      location: 'us-central1',
+      indexId: ref(`google_vertex_ai_index.${index}.name`),
+      indexEndpointId: ref(`google_vertex_ai_index_endpoint.${endpoint}.name`),
+      deployedIndexId: 'genai_docs',
+      publicEndpointDomain: ref(`google_vertex_ai_index_endpoint.${endpoint}.public_endpoint_domain_name`),
+      embeddingModel: 'embed',
+      dimension: 768,
+    });
+    expect(one(tf, 'google_vertex_ai_index')).toMatchObject({
+      index_update_method: 'STREAM_UPDATE',
+      metadata: { config: { dimensions: 768, distance_measure_type: 'DOT_PRODUCT_DISTANCE' } },
+    });
+    expect(one(tf, 'google_redis_instance').redis_configs).toEqual({ 'maxmemory-policy': 'volatile-lru' });
+  });
+
   it('synthesizes the same JSON on every run, with no machine-specific paths (snapshot)', () => {
     const a = synthGcp().text;
     const b = synthGcp().text;

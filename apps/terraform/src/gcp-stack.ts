@@ -7,8 +7,8 @@ import { type App, TerraformStack, TerraformVariable } from 'cdktf';
 /**
  * Stack `gcp`: the GcpGenAiPlatform pattern with a realistic configuration. Gemma 3 4B from Model Garden on
  * one NVIDIA L4 (g2-standard-12, 1-2 replicas) with Gemini as fallback, Vertex text embeddings, the front on
- * Cloud Run, Memorystore for Redis (AUTH, TLS) and a streaming Vector Search index behind Private Service
- * Connect, all in a VPC of its own, with alert policies.
+ * Cloud Run, Memorystore for Redis (AUTH, TLS) and a streaming Vector Search index behind the front's vector
+ * store API, all in a VPC of its own, with alert policies.
  *
  * The project is the Terraform variable `project` (its default comes from the context key `gcpProject` when
  * set); the region is the context key `gcpRegion` (default us-central1), known at synth so that region-bound
@@ -94,16 +94,10 @@ export function addGcpStack(app: App): TerraformStack {
     },
     // Redis with AUTH + TLS: the front connects with GENAI_REDIS_PASSWORD and GENAI_REDIS_CA_PEM.
     cache: { engine: 'redis', instanceId: 'genai-cache', memorySizeGb: 2 },
-    vectorSearch: {
-      dimensions: 768,
-      updateMethod: 'stream',
-      deployedIndexId: 'genai_docs',
-      access: {
-        type: 'psc',
-        projectAllowlist: [project.stringValue],
-        consumer: { network: network.id, subnetwork: pscSubnet.id },
-      },
-    },
+    // The front's vector store API: a stream-update index of text-embedding-005 vectors (768, from the model) on
+    // a public endpoint (IAM-authenticated: the front's findNeighbors goes over REST, which private endpoints do
+    // not serve); chunk text in the Redis cache above.
+    vectorSearch: { embeddingModel: 'embed', deployedIndexId: 'genai_docs' },
     alerts: { notificationChannels: alertChannels.listValue },
   });
   return stack;

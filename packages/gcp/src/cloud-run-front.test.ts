@@ -242,6 +242,45 @@ describe('CloudRunFront options', () => {
     expect(JSON.parse(envVar(none, 'GENAI_CONFIG')?.value as string).providers).toEqual({});
   });
 
+  it('gives a front without Vertex access a custom role for its Vector Search store only', () => {
+    // GIVEN a front that calls Bedrock only, with a Vertex AI Vector Search store and a cache for its chunk text
+    const vectorStore = {
+      engine: 'vertex' as const,
+      project: 'p',
+      location: 'us-central1',
+      indexId: '123',
+      indexEndpointId: '456',
+      deployedIndexId: 'docs',
+      embeddingModel: 'bedrock/amazon.titan-embed-text-v2:0',
+      dimension: 512,
+    };
+    const { tf } = build({
+      vertexAccess: 'none',
+      config: {
+        models: [{ id: 'bedrock/amazon.titan-embed-text-v2:0', kind: 'embedding' }],
+        cache: { redisUrl: 'rediss://10.0.0.3:6378' },
+        vectorStore,
+      },
+    });
+    // THEN its role holds the two permissions the store's calls need, nothing else
+    const role = only(tf, 'google_project_iam_custom_role');
+    expect(role.permissions).toEqual(['aiplatform.indexes.update', 'aiplatform.indexEndpoints.queryVectors']);
+    expect(role.role_id).toMatch(/^genai_vs_front_[0-9a-f]{6}$/);
+    expect(JSON.parse(envVar(tf, 'GENAI_CONFIG')?.value as string).vectorStore).toEqual(vectorStore);
+    // AND the store's embedding model and dimension are checked as on every cloud
+    expect(() =>
+      build({
+        config: {
+          models: [{ id: 'bedrock/amazon.titan-embed-text-v2:0', kind: 'embedding' }],
+          cache: { redisUrl: 'rediss://10.0.0.3:6378' },
+          vectorStore: { ...vectorStore, dimension: 768 },
+        },
+      }),
+    ).toThrow(
+      /stack\/Front: dimension 768 does not match the embedding model "bedrock\/amazon\.titan-embed-text-v2:0"/,
+    );
+  });
+
   it('wires a cache: URL into GENAI_CONFIG, credentials only through Secret Manager', () => {
     const { tf } = synth((s) => {
       const cache = new MemorystoreCache(s, 'Cache', {

@@ -11,6 +11,7 @@ import {
   type FrontConfig,
   type FrontConfigInput,
   parseFrontConfig,
+  resolveVectorStoreEmbedding,
 } from '@genai-deploy/config';
 import { Annotations, type ITerraformDependable, Token } from 'cdktf';
 import { Construct } from 'constructs';
@@ -117,13 +118,23 @@ export interface CloudRunFrontProps {
   readonly vpc?: FrontVpcAccess;
   /** The cache the front uses; needs `vpc`. @default - in-memory cache only */
   readonly cache?: FrontCacheConnection;
-  /** @default 'aiplatform-user' */
+  /**
+   * With a Vertex AI Vector Search `vectorStore` in the config, 'predict-only' and 'none' also get
+   * aiplatform.indexes.update and aiplatform.indexEndpoints.queryVectors (a custom role, project-wide).
+   * @default 'aiplatform-user'
+   */
   readonly vertexAccess?: VertexAccess;
   /** Refuse `terraform destroy` and replacements of the service. @default true */
   readonly deletionProtection?: boolean;
   /** @default {} */
   readonly labels?: Readonly<Record<string, string>>;
 }
+
+/**
+ * What the front does on a Vertex AI Vector Search index: upsertDatapoints and removeDatapoints
+ * (aiplatform.indexes.update) and findNeighbors on the deployed index (aiplatform.indexEndpoints.queryVectors).
+ */
+const VECTOR_SEARCH_PERMISSIONS = ['aiplatform.indexes.update', 'aiplatform.indexEndpoints.queryVectors'];
 
 /** Set by this construct (the front's contract) or by Cloud Run itself (PORT, K_*): not user environment. */
 const RESERVED_ENV: readonly string[] = [
@@ -268,6 +279,14 @@ export class CloudRunFront extends Construct {
       if (e instanceof ConfigError) throw errors.invalidFrontConfig(path, e.message);
       throw e;
     }
+    const store = this.config.vectorStore;
+    if (store) {
+      const checked = resolveVectorStoreEmbedding(this.config, store);
+      if (!checked.ok) throw errors.vectorStoreEmbedding(path, checked.problem);
+      if (store.engine === 'vertex' && !this.config.cache.redisUrl)
+        throw errors.vectorStoreWithoutCache(path);
+    }
+    const vectorSearch = store?.engine === 'vertex';
 
     this.serviceAccount = new ServiceAccount(this, 'ServiceAccount', {
       accountId: stableName(path, { maxLength: 30 }),
@@ -279,7 +298,9 @@ export class CloudRunFront extends Construct {
 
     if (vertexAccess === 'aiplatform-user') {
       // Vertex AI has no endpoint-level IAM in provider 6.x and no narrower predefined role that can predict:
-      // roles/aiplatform.user on the project is the least a predefined role allows.
+      // roles/aiplatform.user on the project is the least a predefined role allows. The same goes for a Vector
+      // Search store: there is no IAM on an index or index endpoint (no google_vertex_ai_index*_iam_*), and this
+      // is the documented role for upsertDatapoints, removeDatapoints and findNeighbors, so the project it is.
       this.grants.push(
         new ProjectIamMember(this, 'VertexUser', {
           project: this.project,
@@ -287,16 +308,28 @@ export class CloudRunFront extends Construct {
           member: this.serviceAccountMember,
         }),
       );
-    } else if (vertexAccess === 'predict-only') {
-      const role = new ProjectIamCustomRole(this, 'PredictRole', {
+    } else if (vertexAccess === 'predict-only' || vectorSearch) {
+      // A custom role holds exactly the permissions the front uses; still project-wide, for the same reason.
+      const predict = vertexAccess === 'predict-only';
+      const uses =
+        predict && vectorSearch ? 'predict and vector search' : predict ? 'predict' : 'vector search';
+      const role = new ProjectIamCustomRole(this, predict ? 'PredictRole' : 'VectorSearchRole', {
         project: this.project,
-        roleId: stableName(path, { prefix: 'genai_', maxLength: 64, separator: '_' }),
-        title: `genai-deploy predict (${this.serviceName})`,
-        description: 'Online prediction on Vertex AI endpoints and publisher models; nothing else.',
-        permissions: ['aiplatform.endpoints.predict'],
+        roleId: stableName(path, { prefix: predict ? 'genai_' : 'genai_vs_', maxLength: 64, separator: '_' }),
+        title: `genai-deploy ${uses} (${this.serviceName})`,
+        description: [
+          ...(predict ? ['Online prediction on Vertex AI endpoints and publisher models'] : []),
+          ...(vectorSearch ? ['upserts, removals and neighbor queries on Vector Search indexes'] : []),
+        ]
+          .join('; ')
+          .concat('; nothing else.'),
+        permissions: [
+          ...(predict ? ['aiplatform.endpoints.predict'] : []),
+          ...(vectorSearch ? VECTOR_SEARCH_PERMISSIONS : []),
+        ],
       });
       this.grants.push(
-        new ProjectIamMember(this, 'VertexPredict', {
+        new ProjectIamMember(this, predict ? 'VertexPredict' : 'VectorSearchAccess', {
           project: this.project,
           role: role.name,
           member: this.serviceAccountMember,

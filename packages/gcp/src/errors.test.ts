@@ -43,6 +43,13 @@ const samples = {
   vectorEndpointMode: () => errors.vectorEndpointMode(P),
   treeAhLeafPercent: () => errors.treeAhLeafPercent(P, 0),
   deployedIndexId: () => errors.deployedIndexId(P, '1x'),
+  vectorStoreEmbedding: () =>
+    errors.vectorStoreEmbedding(P, { code: 'vector-store-embedding-model-missing', candidates: [] }),
+  vectorStoreWithoutCache: () => errors.vectorStoreWithoutCache(P),
+  vectorStoreCache: () =>
+    errors.vectorStoreCache(P, 'maxmemoryPolicy is "allkeys-lru". Fix: use "volatile-lru".'),
+  vectorSearchForFront: () =>
+    errors.vectorSearchForFront(P, 'access.type', '"psc"', '"public"', 'findNeighbors goes over REST'),
 } satisfies Record<keyof typeof errors, () => GcpConstructError>;
 
 describe('errors', () => {

@@ -1,4 +1,9 @@
-import { ConstructError, FRONT_ENV } from '@genai-deploy/config';
+import {
+  ConstructError,
+  describeVectorStoreEmbeddingProblem,
+  FRONT_ENV,
+  type VectorStoreEmbeddingProblem,
+} from '@genai-deploy/config';
 
 /**
  * Every synth-time error of this package, as named factories. Each message says what went wrong, what was
@@ -342,6 +347,34 @@ export const errors = {
       path,
       `leafNodesToSearchPercent is ${received}. Expected 1 to 100. Fix: the default (10) suits most indexes; ` +
         'raise it for recall, lower it for latency.',
+    ),
+
+  /** The vector store's embedding model or vector length (codes `vector-store-embedding-*`, `vector-store-dimension-*`). */
+  vectorStoreEmbedding: (path: string, problem: VectorStoreEmbeddingProblem) =>
+    fail(problem.code, path, describeVectorStoreEmbeddingProblem(problem)),
+
+  vectorStoreWithoutCache: (path: string) =>
+    fail(
+      'vector-store-without-cache',
+      path,
+      "the front keeps the chunk text of its Vertex AI Vector Search store in the cache's Redis (the index holds " +
+        'vectors and restricts only), but the configuration has no cache.redisUrl. Expected a cache. Fix: give the ' +
+        'platform a network (its Memorystore cache follows), or pass `cache` to the front.',
+    ),
+
+  vectorStoreCache: (path: string, detail: string) =>
+    fail(
+      'vector-store-cache',
+      path,
+      `the cache also holds the vector store's chunk text, which must never be evicted or split across shards: ${detail}`,
+    ),
+
+  vectorSearchForFront: (path: string, field: string, received: string, expected: string, why: string) =>
+    fail(
+      'vector-search-for-front',
+      path,
+      `vectorSearch.${field} is ${received}, but the front needs ${expected}: ${why}. Fix: set ${field} to ${expected}, ` +
+        'or keep this index out of the platform (create a VertexVectorSearch of its own).',
     ),
 
   deployedIndexId: (path: string, received: string) =>

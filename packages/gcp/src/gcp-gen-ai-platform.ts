@@ -1,10 +1,16 @@
-import { FRONT_ENV, type FrontConfigInput, type RouteConfig } from '@genai-deploy/config';
+import {
+  FRONT_ENV,
+  type FrontConfigInput,
+  type RouteConfig,
+  resolveVectorStoreEmbedding,
+} from '@genai-deploy/config';
 import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { CloudRunFront, type CloudRunFrontProps } from './cloud-run-front.js';
 import { errors } from './errors.js';
 import { GenAiAlerts, type GenAiAlertsProps } from './gen-ai-alerts.js';
 import { MemorystoreCache, type MemorystoreCacheProps } from './memorystore-cache.js';
+import { providerProject } from './provider-project.js';
 import { VertexAiEndpoint, type VertexAiEndpointProps } from './vertex-ai-endpoint.js';
 import { VertexVectorSearch, type VertexVectorSearchProps } from './vertex-vector-search.js';
 
@@ -28,6 +34,23 @@ export interface PlatformNetwork {
   readonly pscSubnetworks?: readonly string[];
   /** Network tags on the front's interfaces. @default [] */
   readonly tags?: readonly string[];
+}
+
+/**
+ * The platform's Vector Search index behind the front's vector store API: a stream-update index (the front upserts
+ * and removes datapoints as files come and go), dot product on unit-normalized vectors (cosine, which the front's
+ * scores assume), on a public endpoint (IAM-authenticated; the front's findNeighbors goes over REST, which a private
+ * endpoint does not serve). Chunk text lives in the platform's Memorystore cache.
+ */
+export interface PlatformVectorSearch
+  extends Omit<VertexVectorSearchProps, 'location' | 'project' | 'dimensions' | 'updateMethod'> {
+  /**
+   * What embeds chunks and queries: a model address, an endpoint name or a route with one target.
+   * @default - the platform's only embedding model
+   */
+  readonly embeddingModel?: string;
+  /** Vector length of the index. @default - the embedding model's (required for a self-deployed model) */
+  readonly dimensions?: number;
 }
 
 export interface GcpGenAiPlatformProps {
@@ -61,8 +84,11 @@ export interface GcpGenAiPlatformProps {
    * @default - `{ engine: 'redis' }` when `network` is given, else none
    */
   readonly cache?: false | Omit<MemorystoreCacheProps, 'location' | 'project' | 'network' | 'subnetworks'>;
-  /** Vector Search for retrieval. @default - none */
-  readonly vectorSearch?: Omit<VertexVectorSearchProps, 'location' | 'project'>;
+  /**
+   * Vector Search behind the front's `/v1/vector_stores` and grounded chat; needs the cache (chunk text).
+   * @default - none: the front's vector store API is off
+   */
+  readonly vectorSearch?: PlatformVectorSearch;
   /** Alert policies on endpoint errors, latency and the front's 5xx, or false. @default false */
   readonly alerts?: false | Omit<GenAiAlertsProps, 'endpoints' | 'front' | 'project'>;
 }
@@ -123,8 +149,11 @@ export class GcpGenAiPlatform extends Construct {
     if (wantsCache) {
       if (!props.network) throw errors.cacheNetwork(`${path}/Cache`);
       const cacheProps = { engine: 'redis' as const, ...(props.cache || {}) };
+      if (props.vectorSearch) checkChunkTextCache(`${path}/Cache`, cacheProps);
       this.cache = new MemorystoreCache(this, 'Cache', {
         ...cacheProps,
+        // Chunk text has no TTL and must stay: evict only what expires (cached answers, jobs, limits).
+        ...(props.vectorSearch && { maxmemoryPolicy: cacheProps.maxmemoryPolicy ?? 'volatile-lru' }),
         location: props.location,
         ...project,
         network: props.network.network,
@@ -135,11 +164,37 @@ export class GcpGenAiPlatform extends Construct {
     }
 
     const { config: frontConfig, ...frontProps } = props.front;
+    let vectorStore: FrontConfigInput['vectorStore'];
+    if (props.vectorSearch) {
+      const { search, embeddingModel } = this.createVectorSearch(
+        props,
+        props.vectorSearch,
+        { models, routes },
+        resolveTarget,
+      );
+      this.vectorSearch = search;
+      vectorStore = {
+        engine: 'vertex',
+        project: providerProject(this, props.project),
+        location: props.location,
+        indexId: search.indexId,
+        indexEndpointId: search.indexEndpointId,
+        deployedIndexId: search.deployedIndexId,
+        ...(search.publicEndpointDomainName && { publicEndpointDomain: search.publicEndpointDomainName }),
+        embeddingModel,
+        dimension: search.dimensions,
+        // Chunking settings given in the front's config stay; the rest is this index's.
+        ...(frontConfig?.vectorStore?.chunking && { chunking: frontConfig.vectorStore.chunking }),
+        ...(frontConfig?.vectorStore?.maxFileBytes !== undefined && {
+          maxFileBytes: frontConfig.vectorStore.maxFileBytes,
+        }),
+      };
+    }
     this.front = new CloudRunFront(this, 'Front', {
       ...frontProps,
       location: props.location,
       ...project,
-      config: { ...frontConfig, models, routes },
+      config: { ...frontConfig, models, routes, ...(vectorStore && { vectorStore }) },
       ...(props.network && {
         vpc: {
           network: props.network.network,
@@ -150,13 +205,6 @@ export class GcpGenAiPlatform extends Construct {
       ...(this.cache && { cache: this.cache }),
     });
 
-    if (props.vectorSearch) {
-      this.vectorSearch = new VertexVectorSearch(this, 'VectorSearch', {
-        ...props.vectorSearch,
-        location: props.location,
-        ...project,
-      });
-    }
     if (props.alerts) {
       this.alerts = new GenAiAlerts(this, 'Alerts', {
         ...props.alerts,
@@ -174,5 +222,76 @@ export class GcpGenAiPlatform extends Construct {
       value: JSON.stringify({ models: this.front.config.models, routes: this.front.config.routes }),
       description: `The front's models and routes, as it loads them from ${FRONT_ENV.config.name}.`,
     });
+  }
+
+  /** The index, its endpoint and deployment, made for the embedding model the front uses. */
+  private createVectorSearch(
+    props: GcpGenAiPlatformProps,
+    wanted: PlatformVectorSearch,
+    catalog: Pick<FrontConfigInput, 'models' | 'routes'>,
+    resolveTarget: (t: string) => string,
+  ): { search: VertexVectorSearch; embeddingModel: string } {
+    const path = `${this.node.path}/VectorSearch`;
+    const { embeddingModel, dimensions, ...searchProps } = wanted;
+    if ((searchProps.distance ?? 'dot-product') !== 'dot-product')
+      throw errors.vectorSearchForFront(
+        path,
+        'distance',
+        `"${searchProps.distance}"`,
+        '"dot-product"',
+        'the front reads its scores as cosine similarity, which is the dot product of unit vectors',
+      );
+    if (searchProps.normalize === false)
+      throw errors.vectorSearchForFront(
+        path,
+        'normalize',
+        'false',
+        'true',
+        'the index must scale vectors to unit length (UNIT_L2_NORM) for dot products to be cosines',
+      );
+    const access = searchProps.access?.type ?? 'public';
+    if (access !== 'public')
+      throw errors.vectorSearchForFront(
+        path,
+        'access.type',
+        `"${access}"`,
+        '"public"',
+        "the front calls findNeighbors over REST on the endpoint's public domain (still IAM-authenticated); a " +
+          'private endpoint answers gRPC only, inside the network',
+      );
+    const chosen = resolveVectorStoreEmbedding(catalog, {
+      ...(embeddingModel !== undefined && { embeddingModel: resolveTarget(embeddingModel) }),
+      ...(dimensions !== undefined && { dimension: dimensions }),
+    });
+    if (!chosen.ok) throw errors.vectorStoreEmbedding(path, chosen.problem);
+    const search = new VertexVectorSearch(this, 'VectorSearch', {
+      ...searchProps,
+      dimensions: chosen.value.dimension,
+      updateMethod: 'stream',
+      location: props.location,
+      ...(props.project !== undefined && { project: props.project }),
+    });
+    return { search, embeddingModel: chosen.value.embeddingModel };
+  }
+}
+
+/** The cache keeps chunk text too: no eviction of keys without a TTL, and one node (MULTI across keys). */
+function checkChunkTextCache(
+  path: string,
+  cache: { engine?: string; maxmemoryPolicy?: string; mode?: string },
+): void {
+  if (cache.maxmemoryPolicy?.startsWith('allkeys-')) {
+    throw errors.vectorStoreCache(
+      path,
+      `maxmemoryPolicy is "${cache.maxmemoryPolicy}", which evicts keys without a TTL. Expected a volatile-* or ` +
+        'noeviction policy. Fix: drop maxmemoryPolicy (the platform sets "volatile-lru" with a vector store).',
+    );
+  }
+  if (cache.engine === 'valkey' && cache.mode === 'cluster') {
+    throw errors.vectorStoreCache(
+      path,
+      'mode is "cluster", but a chunk is written with its file and store sets in one MULTI, which a cluster ' +
+        'refuses across slots. Expected mode "cluster-disabled". Fix: drop mode, or use engine "redis".',
+    );
   }
 }

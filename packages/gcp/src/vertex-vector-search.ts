@@ -92,10 +92,24 @@ export class VertexVectorSearch extends Construct {
   readonly indexEndpoint: VertexAiIndexEndpoint;
   readonly deployedIndex: VertexAiIndexEndpointDeployedIndex;
   readonly deployedIndexId: string;
+  /** The index's id (the last part of its resource name), as upsertDatapoints and removeDatapoints name it. */
+  readonly indexId: string;
+  /** The index endpoint's id, as findNeighbors names it. */
+  readonly indexEndpointId: string;
   /** Domain of the public endpoint (public access only). */
   readonly publicEndpointDomainName?: string;
   /** The consumer address of the PSC endpoint (PSC access with `consumer` only). */
   readonly pscAddress?: string;
+  /** Length of the index's vectors. */
+  readonly dimensions: number;
+  readonly location: string;
+  /** The project given in the props. @default - the provider's project */
+  readonly project?: string;
+  readonly updateMethod: 'batch' | 'stream';
+  readonly distance: VectorDistance;
+  /** Whether vectors are normalized to unit length (UNIT_L2_NORM). */
+  readonly normalize: boolean;
+  readonly accessType: VectorSearchAccess['type'];
 
   constructor(scope: Construct, id: string, props: VertexVectorSearchProps) {
     super(scope, id);
@@ -139,6 +153,14 @@ export class VertexVectorSearch extends Construct {
       throw errors.deployedIndexId(path, this.deployedIndexId);
     }
 
+    this.dimensions = dims;
+    this.location = props.location;
+    if (props.project !== undefined) this.project = props.project;
+    this.updateMethod = updateMethod;
+    this.distance = distance;
+    this.normalize = props.normalize ?? true;
+    this.accessType = access.type;
+
     const displayName = props.displayName ?? this.node.id;
     const labels = { 'managed-by': 'genai-deploy', ...props.labels };
     const project = props.project !== undefined ? { project: props.project } : {};
@@ -154,7 +176,7 @@ export class VertexVectorSearch extends Construct {
         config: {
           dimensions: dims,
           distanceMeasureType: DISTANCE[distance],
-          featureNormType: (props.normalize ?? true) ? 'UNIT_L2_NORM' : 'NONE',
+          featureNormType: this.normalize ? 'UNIT_L2_NORM' : 'NONE',
           ...(props.shardSize && { shardSize: `SHARD_SIZE_${props.shardSize.toUpperCase()}` }),
           ...(algorithm.type === 'tree-ah'
             ? {
@@ -210,6 +232,8 @@ export class VertexVectorSearch extends Construct {
     });
 
     if (access.type === 'public') this.publicEndpointDomainName = this.indexEndpoint.publicEndpointDomainName;
+    this.indexId = this.index.name;
+    this.indexEndpointId = this.indexEndpoint.name;
     if (access.type === 'psc' && access.consumer) {
       const name = stableName(path, { maxLength: 55 });
       const address = new ComputeAddress(this, 'PscAddress', {
