@@ -92,6 +92,14 @@ export function jobsRoutes(front: FrontState, jobs: JobWorkers): Hono<AppEnv> {
 function prepareJob(front: FrontState) {
   return (raw: unknown): PreparedChat => {
     const p = prepareChat(raw, front.catalog, { images: front.config.images });
+    // A job would answer ungrounded: grounding (vector-stores/grounding.ts) runs on /v1/chat/completions only.
+    if (p.entry.isRoute && front.config.routes[p.entry.name]?.retrieval) {
+      throw new HttpError(
+        400,
+        `invalid model: the route "${p.entry.name}" grounds its answers in vector stores, which jobs do not do; send the request to /v1/chat/completions`,
+        { param: 'model', code: 'invalid_value' },
+      );
+    }
     if (p.stream) {
       throw new HttpError(
         400,

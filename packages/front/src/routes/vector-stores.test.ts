@@ -565,6 +565,22 @@ describe('grounded chat', () => {
     expect(emulator.requests().byOperation['opensearch.search']).toBeGreaterThan(0);
   });
 
+  it('refuses a grounded route as a job (jobs answer ungrounded) and names a missing configured store', async () => {
+    const { call } = await make({
+      config: configWith({
+        routes: { kb: { targets: [BEDROCK], retrieval: { vectorStoreIds: ['vs_missing'] } } },
+      }),
+    });
+    const messages = [{ role: 'user', content: 'hi' }];
+    const job = await call('POST', '/v1/jobs', { model: 'kb', messages });
+    expect(job.status).toBe(400);
+    expect(job.body.error.message).toContain('send the request to /v1/chat/completions');
+    const chat = await call('POST', '/v1/chat/completions', { model: 'kb', messages });
+    expect(chat.status).toBe(500);
+    expect(chat.body.error).toMatchObject({ code: 'vector_store_misconfigured' });
+    expect(chat.body.error.message).toContain('"vs_missing", which does not exist');
+  });
+
   it('refuses a route with retrieval when the configuration has no vector store', () => {
     expect(() =>
       createFront({
