@@ -228,6 +228,23 @@ describe('files', () => {
     expect(json.status).toBe(415);
   });
 
+  it('reads a file without an extension by its media type, at upload and at ingestion', async () => {
+    const { front, call, createStore, settled } = await make();
+    const form = new FormData();
+    form.set('purpose', 'assistants');
+    form.set('file', new File(['Plain notes about tides.'], 'NOTES', { type: 'text/plain' }));
+    const res = await front.app.request('/v1/files', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}` },
+      body: form,
+    });
+    const file = (await res.json()) as Loose;
+    expect(res.status).toBe(200);
+    const vs = await createStore();
+    await call('POST', `/v1/vector_stores/${vs}/files`, { file_id: file.id });
+    expect((await settled(vs, file.id)).status).toBe('completed');
+  });
+
   it('answers 404 saying so when the configuration has no vector store', async () => {
     const { upload, call } = await make({ config: configWith({ vectorStore: undefined }) });
     const res = await upload('a.txt', 'hello');

@@ -134,9 +134,12 @@ export class Ingestion {
 
   private async ingest(record: StoreFileRecord, signal: AbortSignal): Promise<StoreFileOutcome> {
     const { meta, index, config, front } = this.deps;
-    const bytes = await meta.fileBytes(record.owner, record.id);
-    if (!bytes) return failed('invalid_file', 'the file was deleted before it was processed');
-    const text = extractText(bytes, fileFormat(record.filename), record.filename);
+    const [file, bytes] = await Promise.all([
+      meta.file(record.owner, record.id),
+      meta.fileBytes(record.owner, record.id),
+    ]);
+    if (!file || !bytes) return failed('invalid_file', 'the file was deleted before it was processed');
+    const text = extractText(bytes, file.format ?? fileFormat(file.filename), file.filename);
     const texts = chunkText(text, record.chunking);
     const storeId = this.deps.scopedStoreId(record.owner, record.vectorStoreId);
     await this.deps.ready();

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Attributes } from '@genai-deploy/client/retrieval';
 import type { StaticChunking } from './chunking.js';
+import type { FileFormat } from './file-text.js';
 
 /**
  * What the vector store API keeps about files, stores and the files attached to stores, and their views in
@@ -14,6 +15,8 @@ export interface FileRecord {
   readonly filename: string;
   readonly bytes: number;
   readonly purpose: string;
+  /** How its text is read, decided at upload (from its name, else its media type). @default - from the filename */
+  readonly format?: FileFormat;
   /** Milliseconds since the epoch (OpenAI shows seconds; ms keep the order of files created in one second). */
   readonly createdAt: number;
 }

@@ -74,13 +74,15 @@ export class VectorStoreService {
 
   async uploadFile(owner: string, upload: { filename: string; bytes: Uint8Array; mediaType: string }) {
     // Refused now rather than failed later: the caller learns at once that the file cannot be read.
-    extractText(upload.bytes, fileFormat(upload.filename, upload.mediaType), upload.filename);
+    const format = fileFormat(upload.filename, upload.mediaType);
+    extractText(upload.bytes, format, upload.filename);
     const record: FileRecord = {
       id: newId('file-'),
       owner,
       filename: upload.filename,
       bytes: upload.bytes.byteLength,
       purpose: 'assistants',
+      format,
       createdAt: Date.now(),
     };
     await this.meta.addFile(record, upload.bytes);
