@@ -1,9 +1,9 @@
-export {
-  ChatGenAiDeploy,
-  type ChatGenAiDeployCallOptions,
-  type ChatGenAiDeployInput,
-  type GenAiDeployRequestFields,
-} from './chat-genai-deploy.js';
+export { ChatGenAiDeploy } from './chat-genai-deploy.js';
+export type {
+  ChatGenAiDeployCallOptions,
+  ChatGenAiDeployInput,
+  GenAiDeployRequestFields,
+} from './chat-options.js';
 export type { GenAiDeployResponseMetadata } from './chat-results.js';
 export { GenAiDeployEmbeddings, type GenAiDeployEmbeddingsInput } from './genai-deploy-embeddings.js';
 export {

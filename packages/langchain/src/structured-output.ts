@@ -18,12 +18,19 @@ import type { Runnable } from '@langchain/core/runnables';
 import { toJsonSchema } from '@langchain/core/utils/json_schema';
 import { isSerializableSchema, type SerializableSchema } from '@langchain/core/utils/standard_schema';
 import { getSchemaDescription, type InteropZodType, isInteropZodSchema } from '@langchain/core/utils/types';
-import type { ChatGenAiDeploy } from './chat-genai-deploy.js';
+import type { ChatGenAiDeployCallOptions } from './chat-options.js';
+
+/** What structured output needs of the model: binding call options (ChatGenAiDeploy, without importing it). */
+export interface ConfigurableChatModel {
+  withConfig(
+    config: Partial<ChatGenAiDeployCallOptions> & { ls_structured_output_format?: unknown },
+  ): Runnable<BaseLanguageModelInput, BaseMessage>;
+}
 
 const METHODS = ['jsonSchema', 'functionCalling', 'jsonMode'] as const;
 
 export function structuredOutput<RunOutput extends Record<string, unknown>>(
-  model: ChatGenAiDeploy,
+  model: ConfigurableChatModel,
   schema: InteropZodType<RunOutput> | SerializableSchema<RunOutput> | Record<string, unknown>,
   config?: StructuredOutputMethodOptions<boolean>,
 ):
@@ -65,7 +72,7 @@ export function structuredOutput<RunOutput extends Record<string, unknown>>(
         kwargs: { method: 'function_calling' },
         schema: { title: name, ...parameters },
       },
-    } as Partial<ChatGenAiDeploy['ParsedCallOptions']>);
+    });
     parser = createFunctionCallingParser<RunOutput>(contentSchema, name) as unknown as Runnable<
       BaseMessage,
       RunOutput
@@ -86,7 +93,7 @@ export function structuredOutput<RunOutput extends Record<string, unknown>>(
         kwargs: { method: method === 'jsonMode' ? 'json_mode' : 'json_schema' },
         schema: { title: name, ...parameters },
       },
-    } as Partial<ChatGenAiDeploy['ParsedCallOptions']>);
+    });
     parser = createContentParser<RunOutput>(contentSchema) as unknown as Runnable<BaseMessage, RunOutput>;
   }
   return assembleStructuredOutputPipeline<RunOutput>(llm, parser, config?.includeRaw);
