@@ -9,7 +9,8 @@ const TAGS = { app: 'genai-deploy', stack: 'azure' };
 /**
  * Stack `azure`: Llama 3.1 8B Instruct from the Azure ML model catalog on one A100 (Standard_NC24ads_A100_v4),
  * autoscaled on GPU utilization up to 3 instances, behind the OpenAI-compatible front on Container Apps, with
- * Azure Managed Redis as the shared cache and Azure AI Search as the vector store.
+ * Azure Managed Redis as the shared cache and Azure AI Search as the vector store of the front's vector store API,
+ * embedded by a second deployment (bge-large-en-v1.5 on a T4) of the same endpoint.
  *
  * Credentials come from the environment (ARM_SUBSCRIPTION_ID, ARM_TENANT_ID, OIDC or the Azure CLI), never from here.
  */
@@ -46,8 +47,18 @@ export function addAzureStack(app: App): TerraformStack {
             rule: { metric: 'gpu', scaleOutAbove: 70, scaleInBelow: 25 },
           },
         },
+        {
+          // The embedding model of the vector store: live traffic 0, the front picks it by name (the client sends
+          // the model name as the azureml-model-deployment header).
+          name: 'embed',
+          instanceType: 'Standard_NC4as_T4_v3',
+          model: {
+            registryModelId: 'azureml://registries/HuggingFace/models/baai-bge-large-en-v1.5/labels/latest',
+          },
+          instanceCount: 1,
+        },
       ],
-      traffic: { blue: 100 },
+      traffic: { blue: 100, embed: 0 },
       tags: TAGS,
     },
     front: {
@@ -57,9 +68,23 @@ export function addAzureStack(app: App): TerraformStack {
       maxReplicas: 10,
       concurrentRequests: 50,
       tags: TAGS,
+      config: {
+        models: [{ id: 'azure/genai-llama' }, { id: 'azure/embed', kind: 'embedding' }],
+        routes: { default: { targets: ['azure/genai-llama'] }, embeddings: { targets: ['azure/embed'] } },
+      },
     },
     cache: { name: 'redis-genai-deploy', skuName: 'Balanced_B1', tags: TAGS },
-    search: { name: 'srch-genai-deploy', sku: 'basic', replicaCount: 2, semanticSearch: 'free', tags: TAGS },
+    // The front's vector store API: an index of bge-large-en-v1.5 vectors (1024), which the front creates on first
+    // use with its identity's roles (Search Index Data Contributor and a role that reads and creates indexes).
+    search: {
+      name: 'srch-genai-deploy',
+      sku: 'basic',
+      replicaCount: 2,
+      semanticSearch: 'free',
+      tags: TAGS,
+      embeddingModel: 'azure/embed',
+      dimension: 1024,
+    },
   });
   return stack;
 }

@@ -66,6 +66,31 @@ describe('AiSearchVectorStore', () => {
     ]);
   });
 
+  it('grants index management through one role definition of its own, however many principals get it', () => {
+    const json = synth((scope) => {
+      const s = search()(scope);
+      s.grantIndexManagement('Front', 'p1');
+      s.grantIndexManagement('Indexer', 'p2');
+    });
+    const [role, ...others] = resources(json, 'azurerm_role_definition');
+    expect(others).toEqual([]);
+    expect(role.permissions).toEqual([
+      {
+        actions: [
+          'Microsoft.Search/searchServices/indexes/read',
+          'Microsoft.Search/searchServices/indexes/write',
+        ],
+      },
+    ]);
+    const key = Object.keys(json.resource.azurerm_role_definition)[0];
+    expect(
+      resources(json, 'azurerm_role_assignment').map((r) => [r.role_definition_id, r.principal_id]),
+    ).toEqual([
+      [`\${azurerm_role_definition.${key}.role_definition_resource_id}`, 'p1'],
+      [`\${azurerm_role_definition.${key}.role_definition_resource_id}`, 'p2'],
+    ]);
+  });
+
   it.each<[string, Partial<AiSearchVectorStoreProps>, string, RegExp]>([
     [
       '4 replicas on basic',

@@ -1,4 +1,5 @@
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment/index.js';
+import { RoleDefinition } from '@cdktf/provider-azurerm/lib/role-definition/index.js';
 import { SearchService } from '@cdktf/provider-azurerm/lib/search-service/index.js';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
@@ -57,11 +58,31 @@ export interface AiSearchVectorStoreProps {
 const NAME = /^[a-z0-9](?:[a-z0-9]|-(?!-)){0,58}[a-z0-9]$/;
 
 /**
+ * How a principal may create and read index definitions (a data-plane object with no ARM resource, so no
+ * Terraform resource creates it):
+ * - 'custom-role': a role of this service's own with `indexes/read` and `indexes/write` only (no deletes, no
+ *   indexers or data sources, no service settings or keys); the deployer needs Microsoft.Authorization/roleDefinitions/write
+ *   (Owner or User Access Administrator).
+ * - 'search-service-contributor': the built-in role, for deployers who may assign roles but not define them;
+ *   it manages the whole service (all objects, scaling, network), still without reading or writing documents.
+ */
+export type SearchIndexManagement = 'custom-role' | 'search-service-contributor';
+
+/** The actions of the 'custom-role' index management: get and create-or-update index definitions. */
+export const SEARCH_INDEX_MANAGEMENT_ACTIONS = [
+  'Microsoft.Search/searchServices/indexes/read',
+  'Microsoft.Search/searchServices/indexes/write',
+] as const;
+
+/**
  * Azure AI Search as the vector store (`azurerm_search_service`), with SKU, replica and partition limits checked
  * at synth time and key authentication off by default.
  */
 export class AiSearchVectorStore extends Construct {
   readonly service: SearchService;
+  /** The service name as given (globally unique). */
+  readonly name: string;
+  private indexManagerRole?: RoleDefinition;
 
   constructor(scope: Construct, id: string, props: AiSearchVectorStoreProps) {
     super(scope, id);
@@ -116,6 +137,7 @@ export class AiSearchVectorStore extends Construct {
       );
     }
     const localAuth = props.localAuthentication ?? false;
+    this.name = props.name;
 
     this.service = new SearchService(this, 'Resource', {
       name: props.name,
@@ -148,6 +170,34 @@ export class AiSearchVectorStore extends Construct {
   /** Load and query indexes (Search Index Data Contributor). */
   grantIndexDataWrite(id: string, principalId: string): RoleAssignment {
     return this.grant(id, principalId, 'Search Index Data Contributor');
+  }
+
+  /**
+   * Read and create index definitions on this service, for a client that creates its index on first use (as
+   * @genai-deploy/client's azureSearchIndex does in ensureIndex). No access to documents: pair it with
+   * grantIndexDataWrite.
+   */
+  grantIndexManagement(
+    id: string,
+    principalId: string,
+    how: SearchIndexManagement = 'custom-role',
+  ): RoleAssignment {
+    if (how === 'search-service-contributor')
+      return this.grant(`${id}-Manage`, principalId, 'Search Service Contributor');
+    // One definition per service: role definition names are unique in the tenant, and the service name is global.
+    this.indexManagerRole ??= new RoleDefinition(this, 'IndexManagerRole', {
+      name: `genai-deploy search index manager (${this.name})`,
+      scope: this.service.id,
+      description: `Reads and creates index definitions on the search service ${this.name}; no documents, no deletes.`,
+      permissions: [{ actions: [...SEARCH_INDEX_MANAGEMENT_ACTIONS] }],
+      assignableScopes: [this.service.id],
+    });
+    return new RoleAssignment(this, `Grant-${id}-Manage`, {
+      scope: this.service.id,
+      roleDefinitionId: this.indexManagerRole.roleDefinitionResourceId,
+      principalId,
+      principalType: 'ServicePrincipal',
+    });
   }
 
   private grant(id: string, principalId: string, role: string): RoleAssignment {

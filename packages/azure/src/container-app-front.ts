@@ -9,6 +9,7 @@ import {
   type FrontConfig,
   type FrontConfigInput,
   parseFrontConfig,
+  resolveVectorStoreEmbedding,
 } from '@genai-deploy/config';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
@@ -171,6 +172,10 @@ export class ContainerAppFront extends Construct {
       );
     }
     this.config = validateFrontConfig(path, props.config);
+    if (this.config.vectorStore) {
+      const checked = resolveVectorStoreEmbedding(this.config, this.config.vectorStore);
+      if (!checked.ok) throw errors.vectorStoreEmbedding(path, checked.problem);
+    }
     const credentialAt = findCredential(props.config, '');
     if (credentialAt) throw errors.secretInFrontConfig(path, credentialAt);
 

@@ -37,6 +37,9 @@ const samples = {
   invalidKeyVaultSecretId: () => errors.invalidKeyVaultSecretId(P, 'secret'),
   keyVaultIdMissing: () => errors.keyVaultIdMissing(P, 1),
   invalidEndpointName: () => errors.invalidEndpointName(P, 'chat_llm'),
+  vectorStoreEmbedding: () =>
+    errors.vectorStoreEmbedding(P, { code: 'vector-store-dimension-unknown', model: 'azure/embed' }),
+  invalidSearchIndexName: () => errors.invalidSearchIndexName(P, 'Chunks'),
 } satisfies Record<keyof typeof errors, () => AzureConstructError>;
 
 describe('errors', () => {

@@ -1,4 +1,9 @@
-import { ConstructError, FRONT_ENV } from '@genai-deploy/config';
+import {
+  ConstructError,
+  describeVectorStoreEmbeddingProblem,
+  FRONT_ENV,
+  type VectorStoreEmbeddingProblem,
+} from '@genai-deploy/config';
 
 /**
  * Every validation error of this package, as named factories. Each message says what went wrong, what was
@@ -41,7 +46,15 @@ const LEGACY_CODES = {
   'key-vault-secret-id': 'KEY_VAULT_SECRET_ID',
   'key-vault-id': 'KEY_VAULT_ID',
   'endpoint-name': 'ENDPOINT_NAME',
-} as const;
+  'vector-store-embedding-model-missing': 'VECTOR_STORE_EMBEDDING_MODEL_MISSING',
+  'vector-store-embedding-model-unknown': 'VECTOR_STORE_EMBEDDING_MODEL_UNKNOWN',
+  'vector-store-embedding-model-kind': 'VECTOR_STORE_EMBEDDING_MODEL_KIND',
+  'vector-store-embedding-models-mixed': 'VECTOR_STORE_EMBEDDING_MODELS_MIXED',
+  'vector-store-dimension-unknown': 'VECTOR_STORE_DIMENSION_UNKNOWN',
+  'vector-store-dimension-mismatch': 'VECTOR_STORE_DIMENSION_MISMATCH',
+  'vector-store-dimension-invalid': 'VECTOR_STORE_DIMENSION_INVALID',
+  'search-index-name': 'SEARCH_INDEX_NAME',
+} as const satisfies Record<string, string> & Record<VectorStoreEmbeddingProblem['code'], string>;
 
 /** A stable identifier of a rule of this package, e.g. `traffic-sum`. */
 export type AzureConstructErrorCode = keyof typeof LEGACY_CODES;
@@ -285,6 +298,18 @@ export const errors = {
       path,
       `${secretCount} Key Vault secret(s) are referenced but keyVaultId is not set, so the front's identity ` +
         "cannot be granted Key Vault Secrets User. Set keyVaultId to the vault's ARM id.",
+    ),
+
+  /** The vector store's embedding model or vector length (codes `vector-store-embedding-*`, `vector-store-dimension-*`). */
+  vectorStoreEmbedding: (path: string, problem: VectorStoreEmbeddingProblem) =>
+    fail(problem.code, path, describeVectorStoreEmbeddingProblem(problem)),
+
+  invalidSearchIndexName: (path: string, received: string) =>
+    fail(
+      'search-index-name',
+      path,
+      `search index name ${show(received)} is invalid: 2 to 128 lowercase letters, digits or "-", starting and ` +
+        'ending with a letter or digit. Choose another name, e.g. "genai-chunks".',
     ),
 
   invalidEndpointName: (path: string, received: string) =>
