@@ -68,11 +68,18 @@ const awsConfigurations = (): Synthesized[] => [
   synthAws('LambdaFront with every option that touches its environment', (stack) => {
     const vpc = new cdk.aws_ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
     return new LambdaFront(stack, 'Front', {
-      config: awsConfig,
+      config: {
+        ...awsConfig,
+        models: [
+          ...(awsConfig.models ?? []),
+          { id: 'bedrock/amazon.titan-embed-text-v2:0', kind: 'embedding' },
+        ],
+      },
       code: inline,
       vpc,
       cache: new RedisCache(stack, 'Cache', { vpc }),
-      vectorStore: new VectorStore(stack, 'Vectors', { vpc, index: { dimension: 1024 } }),
+      // The front creates its own index: the store makes none at deploy time.
+      vectorStore: new VectorStore(stack, 'Vectors', { vpc, index: { dimension: 1024 }, createIndex: false }),
       apiKeysSecret: new cdk.aws_secretsmanager.Secret(stack, 'Keys'),
       logLevel: 'debug',
       cloudFront: { waf: false },
