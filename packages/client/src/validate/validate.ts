@@ -23,6 +23,18 @@ export interface ValidationContext {
   readonly targetProblem?: (target: Target, req: GenerateRequest) => string | undefined;
 }
 
+/**
+ * Whether the request uses anything a provider may lack (tools, a response format, images, a sampling field
+ * not every provider takes). A plain text request skips the per-target checks: they are on the hot path.
+ */
+function asksBeyondText(req: GenerateRequest): boolean {
+  if (req.tools !== undefined || req.toolChoice !== undefined || req.responseFormat !== undefined) return true;
+  if (req.seed !== undefined || req.topK !== undefined) return true;
+  if (req.presencePenalty !== undefined || req.frequencyPenalty !== undefined) return true;
+  for (const m of req.messages) if (typeof m.content !== 'string' || m.role !== 'user') return true;
+  return false;
+}
+
 /** Every target of the route must honour the request: a fallback must not answer something else than asked. */
 function checkTargetSupport(
   req: GenerateRequest,
@@ -30,7 +42,7 @@ function checkTargetSupport(
   route: string | undefined,
   vctx: ValidationContext,
 ): void {
-  if (!vctx.targetProblem) return;
+  if (!vctx.targetProblem || !asksBeyondText(req)) return;
   for (const t of targets) {
     const problem = vctx.targetProblem(t, req);
     if (problem) {
