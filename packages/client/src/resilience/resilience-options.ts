@@ -11,7 +11,8 @@ export interface ResilienceOptions {
   /**
    * Retries per target, inside the fallback chain, with a client-wide retry budget. `false` turns them off
    * (one attempt per target). Provider clients never retry on their own.
-   * @default - 3 attempts; full-jitter backoff from 100 ms (500 ms when throttled) up to 20 s; server hints
+   * @default - 3 attempts (a throttle with a server hint is not counted: its retries are bounded by the
+   * call's deadline and the budget); full-jitter backoff from 100 ms (500 ms when throttled) up to 20 s; server hints
    * honoured up to 5 s past the backoff; a 500-token budget (5 per retry, 10 after a timeout)
    */
   readonly retry?: RetryOptions | false;

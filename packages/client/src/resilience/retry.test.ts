@@ -67,6 +67,64 @@ describe('retry layer', () => {
     expect(ofType(events, 'retry-give-up')[0]).toMatchObject({ reason: 'max-attempts', attempt: 3 });
   });
 
+  it('retries throttles with a server hint past maxAttempts, until the call succeeds', async () => {
+    const layer = createRetryLayer({ ...fast, maxAttempts: 3 });
+    const hinted = () => error('throttled', { retryAfterMs: 2 });
+    const { next, calls } = failing(hinted(), hinted(), hinted(), hinted(), hinted());
+    const { ctx, events } = context({ target: A });
+    await expect(layer.generate!(request(), ctx, next)).resolves.toMatchObject({ text: 'ok' });
+    expect(calls).toHaveLength(6);
+    expect(ofType(events, 'retry').map((e) => e.attempt)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('still counts the other errors (and unhinted throttles) against maxAttempts between hinted throttles', async () => {
+    const layer = createRetryLayer({ ...fast, maxAttempts: 3 });
+    const hinted = () => error('throttled', { retryAfterMs: 2 });
+    const { next, calls } = failing(
+      hinted(),
+      error('unavailable'),
+      hinted(),
+      error('throttled'),
+      error('unavailable'),
+      error('unavailable'),
+    );
+    const { ctx, events } = context({ target: A });
+    await expect(layer.generate!(request(), ctx, next)).rejects.toMatchObject({ kind: 'unavailable' });
+    expect(calls).toHaveLength(5);
+    expect(ofType(events, 'retry-give-up')[0]).toMatchObject({ reason: 'max-attempts', attempt: 5 });
+  });
+
+  it("bounds hinted throttle retries by the call's deadline", async () => {
+    const layer = createRetryLayer({ ...fast, maxAttempts: 2 });
+    let calls = 0;
+    const throttled: GenerateNext = async () => {
+      calls++;
+      throw error('throttled', { retryAfterMs: 20 });
+    };
+    const { ctx, events } = context({ target: A, deadlineMs: 200 });
+    const started = Date.now();
+    await expect(layer.generate!(request(), ctx, throttled)).rejects.toMatchObject({ kind: 'throttled' });
+    expect(Date.now() - started).toBeLessThan(250);
+    // ~20 ms per retry within 200 ms: far more than maxAttempts, fewer than the deadline allows at most.
+    expect(calls).toBeGreaterThan(3);
+    expect(calls).toBeLessThanOrEqual(10);
+    expect(ofType(events, 'retry-give-up')[0]).toMatchObject({ reason: 'deadline' });
+  });
+
+  it('bounds hinted throttle retries by the retry budget', async () => {
+    const layer = createRetryLayer({ ...fast, budget: { capacity: 15 } });
+    let calls = 0;
+    const throttled: GenerateNext = async () => {
+      calls++;
+      throw error('throttled', { retryAfterMs: 1 });
+    };
+    const { ctx, events } = context({ target: A });
+    await expect(layer.generate!(request(), ctx, throttled)).rejects.toMatchObject({ kind: 'throttled' });
+    // 15 tokens pay 3 retries of 5.
+    expect(calls).toBe(4);
+    expect(ofType(events, 'retry-give-up')[0]).toMatchObject({ reason: 'budget', attempt: 4 });
+  });
+
   it('waits at least the server hint before retrying', async () => {
     const layer = createRetryLayer({ ...fast, random: () => 0 });
     const { next, calls } = failing(error('throttled', { retryAfterMs: 120 }));

@@ -1,4 +1,4 @@
-import { abortError, isGenAiError, optionError } from '../errors.js';
+import { abortError, type GenAiError, isGenAiError, optionError } from '../errors.js';
 import type { CallContext, Layer } from '../layer.js';
 import type { StreamEvent } from '../types.js';
 import { type BackoffOptions, DEFAULT_BACKOFF, retryDelay } from './backoff.js';
@@ -8,7 +8,11 @@ import { RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
 import { sleep } from './sleep.js';
 
 export interface RetryOptions {
-  /** Attempts per target, the first included (1 turns retries off). @default 3 */
+  /**
+   * Attempts per target, the first included (1 turns retries off). A throttle that carries a server retry
+   * hint is not counted: it says when to come back, so waiting for it is cheap, and such retries are bounded
+   * by the call's deadline and the retry budget instead. @default 3
+   */
   readonly maxAttempts?: number;
   /** Base delay of the exponential backoff, in ms. @default 100 */
   readonly baseDelayMs?: number;
@@ -63,7 +67,8 @@ export function createRetryLayer(options: RetryOptions = {}): RetryLayer {
    * Decides on a failed attempt: waits out the backoff and returns the retry's budget cost, or returns
    * undefined when the error must go up (to the fallback chain or the caller). Aborts end the wait at once.
    */
-  async function beforeRetry(e: unknown, attempt: number, ctx: CallContext): Promise<number | undefined> {
+  async function beforeRetry(e: unknown, tries: Tries, ctx: CallContext): Promise<number | undefined> {
+    const attempt = ++tries.attempt;
     if (!isGenAiError(e)) return undefined;
     const target = ctx.target;
     const giveUp = (
@@ -74,7 +79,9 @@ export function createRetryLayer(options: RetryOptions = {}): RetryLayer {
     };
     if (ctx.signal.aborted) return giveUp('aborted');
     if (!isRetryable(e)) return giveUp('not-retryable');
-    if (attempt >= maxAttempts) return giveUp('max-attempts');
+    // A hinted throttle is the server scheduling the retry, not a sign the target is failing: the count is
+    // for the rest (at 30 % throttling a count of 3 loses ~3 % of calls that a 20 ms wait would have saved).
+    if (!isHintedThrottle(e) && ++tries.counted >= maxAttempts) return giveUp('max-attempts');
     const decision = retryDelay(
       { retryIndex: attempt - 1, throttled: isThrottle(e), hintMs: e.retryAfterMs },
       backoff,
@@ -109,13 +116,14 @@ export function createRetryLayer(options: RetryOptions = {}): RetryLayer {
   /** generate and embed: the call again after each retryable failure, until it succeeds or may not retry. */
   async function unary<T>(call: () => Promise<T>, ctx: CallContext): Promise<T> {
     let lastCost: number | undefined;
-    for (let attempt = 1; ; attempt++) {
+    const tries: Tries = { attempt: 0, counted: 0 };
+    for (;;) {
       try {
         const result = await call();
         succeeded(lastCost);
         return result;
       } catch (e) {
-        lastCost = await beforeRetry(e, attempt, ctx);
+        lastCost = await beforeRetry(e, tries, ctx);
         if (lastCost === undefined) throw e;
       }
     }
@@ -128,14 +136,15 @@ export function createRetryLayer(options: RetryOptions = {}): RetryLayer {
     embed: (req, ctx, next) => unary(() => next(req, ctx), ctx),
     async *stream(req, ctx, next) {
       let lastCost: number | undefined;
-      for (let attempt = 1; ; attempt++) {
+      const tries: Tries = { attempt: 0, counted: 0 };
+      for (;;) {
         const iterator = next(req, ctx)[Symbol.asyncIterator]();
         let first: IteratorResult<StreamEvent>;
         try {
           // Until the first event reaches the caller the stream is as good as unsent: retry it.
           first = await iterator.next();
         } catch (e) {
-          lastCost = await beforeRetry(e, attempt, ctx);
+          lastCost = await beforeRetry(e, tries, ctx);
           if (lastCost === undefined) throw e;
           continue;
         }
@@ -149,6 +158,18 @@ export function createRetryLayer(options: RetryOptions = {}): RetryLayer {
       }
     },
   };
+}
+
+/** Attempts made on this target so far, and those that count against `maxAttempts`. */
+interface Tries {
+  attempt: number;
+  counted: number;
+}
+
+function isHintedThrottle(e: GenAiError): boolean {
+  return (
+    isThrottle(e) && e.retryAfterMs !== undefined && Number.isFinite(e.retryAfterMs) && e.retryAfterMs > 0
+  );
 }
 
 function nonNegative(name: string, value: number): number {
