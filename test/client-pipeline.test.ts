@@ -192,6 +192,40 @@ describe('typed events', () => {
     });
   });
 
+  it('request-end names the target that answered for route calls, streams and embeds (issue 22)', async () => {
+    const events: ClientEvent[] = [];
+    const client = env.newClient({
+      routes: { chat: { targets: [CHAT.bedrock, CHAT.azure] }, vectors: { targets: [EMBED.vertex] } },
+      onEvent: (e) => events.push(e),
+    });
+    env.emulator.setFaults([{ provider: 'bedrock', errorType: 'ServiceUnavailableException' }]);
+    await client.generate({ model: 'chat', messages, maxTokens: 3 });
+    for await (const _ of client.stream({ model: 'chat', messages, maxTokens: 3 }));
+    env.emulator.setFaults([]);
+    for await (const _ of client.stream({ model: CHAT.vertex, messages, maxTokens: 3 }));
+    await client.embed({ model: 'vectors', input: ['a'] });
+    await client.embed({ model: EMBED.azure, input: ['a', 'b'] });
+    // The README's first example: the default cache, a route, the answer then a hit.
+    const cached = env.newClient({
+      cache: {},
+      routes: { chat: { targets: [CHAT.bedrock, CHAT.vertex] } },
+      onEvent: (e) => events.push(e),
+    });
+    await cached.generate({ model: 'chat', messages, maxTokens: 4, temperature: 0 });
+    await cached.generate({ model: 'chat', messages, maxTokens: 4, temperature: 0 });
+    const ends = events.filter((e) => e.type === 'request-end');
+    expect(ends.map((e) => [e.operation, e.target?.id])).toEqual([
+      ['generate', CHAT.azure],
+      ['stream', CHAT.azure],
+      ['stream', CHAT.vertex],
+      ['embed', EMBED.vertex],
+      ['embed', EMBED.azure],
+      ['generate', CHAT.bedrock],
+      ['generate', CHAT.bedrock],
+    ]);
+    expect(ends.at(-1)).toMatchObject({ cached: true });
+  });
+
   it('an error event carries the GenAiError; a throwing listener does not break the call', async () => {
     const events: ClientEvent[] = [];
     const client = env.newClient({

@@ -34,6 +34,21 @@ let idCounter = 0;
 
 const noEmit = (): void => {};
 
+/**
+ * The target that produced an answer when no step set `ctx.target` on the call's own context: the embed batcher
+ * answers from a context of its own, and the split and fallback steps set it on child contexts. The answer names
+ * its provider and model (Vertex may report a model version, hence the provider-only second choice).
+ */
+function answeredBy(
+  targets: readonly Target[],
+  answer: { readonly provider: string; readonly model: string },
+): Target | undefined {
+  return (
+    targets.find((t) => t.provider === answer.provider && t.model === answer.model) ??
+    targets.find((t) => t.provider === answer.provider)
+  );
+}
+
 /** `ctx.emit` of a call when `onEvent` is set: tags each event with the call's id, operation and time. */
 function eventEmitter(
   onEvent: (event: ClientEvent) => void,
@@ -160,6 +175,7 @@ export class CallRunner {
           latencyMs: Date.now() - ctx.startedAt,
         };
         finished = true;
+        ctx.target ??= answeredBy(req.targets, finish);
         telemetry.endGenerate(
           span,
           text === undefined ? finish : Object.assign({}, finish, { text }),
@@ -213,6 +229,7 @@ export class CallRunner {
       this.#started(ctx, req.model, req.route, req.targets);
       span = op.startSpan(req);
       const raw = await op.chain(req, ctx);
+      ctx.target ??= answeredBy(req.targets, raw);
       const result: Res = {
         ...raw,
         attempts: ctx.attempts,

@@ -44,7 +44,9 @@ export function azureResponseError(
   } else if (code === 'DeploymentNotFound' || code === 'unknown_model') {
     kind = 'not-found';
   }
-  return new GenAiError(`azure ${status}${code ? ` ${code}` : ''}`, {
+  // Azure's throttling body repeats the status as its code (`{"error":{"code":"429"}}`): name it once.
+  const name = code && code !== String(status) ? ` ${code}` : '';
+  return new GenAiError(`azure ${status}${name}`, {
     kind,
     provider: 'azure',
     status,

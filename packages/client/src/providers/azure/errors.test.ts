@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { azureResponseError } from './errors.js';
+
+describe('azureResponseError', () => {
+  it('names a throttling status once when the body repeats it as the code', () => {
+    const error = azureResponseError(
+      429,
+      { 'retry-after-ms': '1500' },
+      {
+        error: {
+          code: '429',
+          message: 'Requests to the ChatCompletions_Create Operation have exceeded the rate limit.',
+        },
+      },
+    );
+    expect(error.message).toBe('azure 429');
+    expect(error).toMatchObject({ kind: 'throttled', status: 429, code: '429', retryAfterMs: 1500 });
+    expect(error.providerMessage).toMatch(/exceeded the rate limit/);
+  });
+
+  it('keeps a code that says more than the status', () => {
+    const error = azureResponseError(404, undefined, {
+      error: { code: 'DeploymentNotFound', message: 'The API deployment for this resource does not exist.' },
+    });
+    expect(error.message).toBe('azure 404 DeploymentNotFound');
+    expect(error.kind).toBe('not-found');
+  });
+});
