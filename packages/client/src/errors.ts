@@ -111,7 +111,8 @@ export function invalidRequest(field: string, value: unknown, rule: string, fix?
   });
 }
 
-function describeValue(value: unknown): string {
+/** A value in an error message: short JSON, never the whole value. */
+export function describeValue(value: unknown): string {
   if (typeof value === 'string')
     return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
   if (Array.isArray(value)) return `an array of ${value.length}`;
@@ -141,7 +142,7 @@ export function abortError(signal: AbortSignal, provider?: ProviderName, cause?:
   return new GenAiError(message, { kind: 'aborted', provider, cause: cause ?? reason });
 }
 
-const NETWORK_CODES = new Set([
+const NETWORK_CODES: ReadonlySet<string> = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
   'ECONNABORTED',
@@ -158,7 +159,14 @@ const NETWORK_CODES = new Set([
   'ERR_HTTP2_GOAWAY_SESSION',
   'ERR_HTTP2_ERROR',
   'ERR_STREAM_PREMATURE_CLOSE',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'REQUEST_SEND_ERROR',
 ]);
+
+/** Whether an error code is a connection-level failure (reset, refused, DNS, HTTP/2 session...). */
+export function isNetworkCode(code: unknown): boolean {
+  return typeof code === 'string' && NETWORK_CODES.has(code);
+}
 
 /** Returns an `unavailable` error when `e` (or its cause chain) is a connection-level failure. */
 export function networkError(e: unknown, provider: ProviderName): GenAiError | undefined {

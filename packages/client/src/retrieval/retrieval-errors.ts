@@ -1,41 +1,13 @@
-import { type ErrorKind, GenAiError } from '../index.js';
+import { GenAiError, invalidRequest, isNetworkCode } from '../errors.js';
+import type { ErrorKind } from '../types.js';
+
+export { isNetworkCode };
 
 /** Errors of the retrieval module: our own messages; an engine's error stays in `cause`, never in the message. */
 
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'REQUEST_SEND_ERROR',
-]);
-
-function shown(value: unknown): string {
-  if (typeof value === 'string')
-    return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (value === undefined) return 'undefined';
-  try {
-    const json = JSON.stringify(value);
-    return json.length > 80 ? `${json.slice(0, 77)}...` : json;
-  } catch {
-    return String(value);
-  }
-}
-
 /** Bad input, found before any network call: names the field, the value, the rule and the fix. */
 export function invalidInput(field: string, value: unknown, rule: string, fix?: string): GenAiError {
-  return new GenAiError(`invalid ${field}: got ${shown(value)}; ${rule}${fix ? `. ${fix}` : ''}`, {
-    kind: 'invalid-request',
-    code: 'validation',
-  });
+  return invalidRequest(field, value, rule, fix);
 }
 
 /** What an engine client's error says, read without trusting its shape. */
@@ -77,11 +49,6 @@ const ADVICE: Partial<Record<ErrorKind, string>> = {
   timeout: 'The engine did not answer in time: retry later',
   'invalid-request': 'The engine rejected the request; the engine error is in `cause`',
 };
-
-/** Reads the status of a network failure code (ECONNREFUSED, ...), if it is one. */
-export function isNetworkCode(code: unknown): boolean {
-  return typeof code === 'string' && NETWORK_CODES.has(code);
-}
 
 /**
  * An engine's failure of `action` (e.g. "OpenSearch Serverless search in index 'chunks'") as a GenAiError: the kind

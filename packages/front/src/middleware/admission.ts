@@ -117,7 +117,16 @@ function requireJson(req: Request): void {
   );
 }
 
-async function takeLimits(front: Front, key: string, tokens: number, requests: 0 | 1 = 1): Promise<void> {
+/**
+ * Takes `tokens` and `requests` from the key's per-minute limits, or throws the 429 (with Retry-After) that
+ * says which limit was reached. Every route that counts a request goes through here.
+ */
+export async function takeLimits(
+  front: Pick<FrontState, 'config' | 'limits' | 'metrics'>,
+  key: string,
+  tokens: number,
+  requests: 0 | 1 = 1,
+): Promise<void> {
   const decision = await front.limits.take(key, tokens, requests);
   if (decision.ok) return;
   front.metrics.rateLimited.inc({ limit: decision.limit });

@@ -1,6 +1,7 @@
 import type { HonoRequest, MiddlewareHandler } from 'hono';
 import type { AppEnv, FrontState } from '../context.js';
-import { HttpError, retryAfterSeconds } from '../errors.js';
+import { HttpError } from '../errors.js';
+import { takeLimits } from '../middleware/admission.js';
 import { vectorStoresOff } from './errors.js';
 import type { VectorStoreService } from './service.js';
 
@@ -28,24 +29,7 @@ export async function countRequest(
   front: Pick<FrontState, 'config' | 'limits' | 'metrics' | 'work'>,
   key: string,
 ): Promise<() => void> {
-  const decision = await front.limits.take(key, 0, 1);
-  if (!decision.ok) {
-    front.metrics.rateLimited.inc({ limit: decision.limit });
-    const { limits } = front.config;
-    const perMinute = decision.limit === 'requests' ? limits.requestsPerMinute : limits.tokensPerMinute;
-    throw new HttpError(
-      429,
-      `rate limit reached: ${perMinute} ${decision.limit} per minute for this API key; retry after the Retry-After delay`,
-      {
-        code: 'rate_limit_exceeded',
-        type: 'rate_limit_error',
-        headers: {
-          'retry-after': retryAfterSeconds(decision.retryAfterMs),
-          'retry-after-ms': String(decision.retryAfterMs),
-        },
-      },
-    );
-  }
+  await takeLimits(front, key, 0);
   return front.work.acquire(key, 1);
 }
 
