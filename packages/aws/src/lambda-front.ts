@@ -328,20 +328,19 @@ export class LambdaFront extends Construct implements ec2.IConnectable, iam.IGra
           : {}),
     };
     const store = props.vectorStore ? this.vectorStoreConfig(props, input) : undefined;
+    // The collection endpoint is only known after deploy: the schema checks a placeholder URL in its place.
+    const endpoint = store?.endpoint;
+    const deferred = endpoint !== undefined && Token.isUnresolved(endpoint);
     let config: FrontConfig;
     try {
-      // The collection endpoint is only known after deploy: the schema checks a placeholder URL in its place.
-      const placeholder =
-        store && Token.isUnresolved(store.endpoint) ? 'https://collection.invalid' : undefined;
       config = parseFrontConfig(
-        store ? { ...input, vectorStore: placeholder ? { ...store, endpoint: placeholder } : store } : input,
+        store
+          ? { ...input, vectorStore: deferred ? { ...store, endpoint: 'https://collection.invalid' } : store }
+          : input,
         FRONT_ENV.config.name,
       );
-      if (placeholder && config.vectorStore?.engine === 'opensearch') {
-        config = {
-          ...config,
-          vectorStore: { ...config.vectorStore, endpoint: store?.endpoint ?? placeholder },
-        };
+      if (deferred && config.vectorStore?.engine === 'opensearch') {
+        config = { ...config, vectorStore: { ...config.vectorStore, endpoint } };
       }
     } catch (e) {
       throw errors.invalidFrontConfig(this, (e as Error).message);
