@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Message, StreamToolCall, StreamToolCallDelta, ToolCall } from '../types.js';
+import type { FinishReason, Message, StreamToolCall, StreamToolCallDelta, ToolCall } from '../types.js';
 
 /** A tool call from the model's argument text: parsed when it is JSON (a model can write broken JSON). */
 export function toolCall(id: string, name: string, argumentsText: string): ToolCall {
@@ -61,6 +61,23 @@ export class ToolCallCollector {
   /** The complete calls, in index order. */
   toolCalls(): ToolCall[] {
     return this.calls.filter(Boolean).map((c) => toolCall(c.id, c.name, c.text));
+  }
+
+  /**
+   * A stream's finish event with the complete calls (when there were any). `finishReason` becomes `tool-calls`
+   * when `toolCallsFinish` is set (Gemini ends a turn of calls with STOP).
+   */
+  finish<F extends { readonly finishReason: FinishReason }>(
+    event: F,
+    toolCallsFinish = false,
+  ): F & { readonly type: 'finish'; readonly toolCalls?: readonly ToolCall[] } {
+    if (this.size === 0) return { type: 'finish', ...event };
+    return {
+      type: 'finish',
+      ...event,
+      ...(toolCallsFinish && { finishReason: 'tool-calls' as const }),
+      toolCalls: this.toolCalls(),
+    };
   }
 
   /** One complete `tool-call` event per call. */

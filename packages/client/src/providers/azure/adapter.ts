@@ -220,14 +220,7 @@ export class AzureAdapter implements ProviderAdapter {
       if (stream && !stream.readableEnded) stream.destroy?.();
     }
     if (finishReason === undefined) return;
-    yield {
-      type: 'finish',
-      finishReason,
-      ...(calls.size > 0 && { toolCalls: calls.toolCalls() }),
-      usage,
-      provider: 'azure',
-      model: target.model,
-    };
+    yield calls.finish({ finishReason, usage, provider: 'azure' as const, model: target.model });
   }
 
   async embed(

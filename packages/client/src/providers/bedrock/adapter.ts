@@ -190,14 +190,7 @@ export class BedrockAdapter implements ProviderAdapter {
       throw mapAwsError(e, 'bedrock');
     }
     if (!sawStop) return; // the terminal reports a stream that ended without its finish
-    yield {
-      type: 'finish',
-      finishReason,
-      ...(calls.size > 0 && { toolCalls: calls.toolCalls() }),
-      usage,
-      provider: 'bedrock',
-      model: target.model,
-    };
+    yield calls.finish({ finishReason, usage, provider: 'bedrock' as const, model: target.model });
   }
 
   async embed(

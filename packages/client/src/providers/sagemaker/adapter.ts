@@ -147,14 +147,12 @@ export class SageMakerAdapterProvider implements ProviderAdapter {
       throw mapAwsError(e, 'sagemaker');
     }
     if (finishReason === undefined) return; // truncated: the terminal reports it
-    yield {
-      type: 'finish',
+    yield calls.finish({
       finishReason,
-      ...(calls.size > 0 ? { toolCalls: calls.toolCalls() } : {}),
       usage: usage ?? estimateUsage(req, text, outputTokens),
-      provider: 'sagemaker',
+      provider: 'sagemaker' as const,
       model: target.model,
-    };
+    });
   }
 
   async embed(

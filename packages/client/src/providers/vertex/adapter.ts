@@ -375,15 +375,8 @@ export class VertexAdapter implements ProviderAdapter {
       if (finishReason === undefined) onAbort();
     }
     if (finishReason === undefined) return;
-    yield {
-      type: 'finish',
-      ...(calls.size > 0
-        ? { finishReason: 'tool-calls' as const, toolCalls: calls.toolCalls() }
-        : { finishReason }),
-      usage,
-      provider: 'vertex',
-      model,
-    };
+    // Gemini ends a turn of function calls with STOP.
+    yield calls.finish({ finishReason, usage, provider: 'vertex' as const, model }, true);
   }
 
   async embed(
