@@ -33,7 +33,6 @@ export type {
   ClientEventOf,
   ClientEventType,
 } from './events.js';
-
 // The Layer contract (user middleware: `layers.request`, `layers.target`)
 export {
   type CallContext,
@@ -69,6 +68,7 @@ export {
 export type { AwsProviderOptions } from './providers/shared/aws-config.js';
 export { type PromptTemplate, plainPromptTemplate } from './providers/shared/prompt-template.js';
 export type { VertexProviderOptions } from './providers/vertex/options.js';
+export type { RedisConnection } from './redis-connection.js';
 export type { CircuitBreakerOptions } from './resilience/circuit-breaker.js';
 export { CLIENT_RATE_LIMIT_CODE } from './resilience/classify.js';
 export type { RateLimitOptions, TargetRateLimit } from './resilience/rate-limit.js';

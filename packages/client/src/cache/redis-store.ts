@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisConnection } from '../redis-connection.js';
 import { DeadlineSweeper } from './deadline-sweeper.js';
 
 export type RedisOperation = 'get' | 'set' | 'lock' | 'unlock' | 'poll';
@@ -10,8 +11,11 @@ export type FailOpenReporter = (operation: RedisOperation, reason: string) => vo
 export interface RedisStoreOptions {
   /** `redis://` or `rediss://` URL. Ignored when `client` is given. @default process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' */
   readonly url?: string;
-  /** A connected ioredis client to use instead of opening one; `close()` leaves it open. @default - one is created */
-  readonly client?: Redis;
+  /**
+   * A connected ioredis client (5.x or 6.x) to use instead of opening one. `close()` leaves it open: the caller
+   * quits it (`await redis.quit()`). @default - one is created
+   */
+  readonly client?: RedisConnection;
   /** Longest a cache operation may wait for Redis before the call goes on without it, in ms. @default 50 */
   readonly operationTimeoutMs?: number;
   /** Longest a (re)connection attempt may take, in ms. @default 1000 */
@@ -64,7 +68,8 @@ export class RedisStore {
     this.#deadlines = new DeadlineSweeper(this.#timeoutMs / 10);
     this.#onFailOpen = options.onFailOpen ?? (() => {});
     if (options.client) {
-      this.client = options.client;
+      // Any ioredis major has the commands used here; the type checked at the boundary is the structural one.
+      this.client = options.client as unknown as Redis;
       this.#owned = false;
     } else {
       const url = options.url ?? process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';

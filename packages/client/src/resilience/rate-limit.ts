@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import { abortError, GenAiError, isGenAiError, optionError } from '../errors.js';
 import type { CallContext, Layer } from '../layer.js';
+import type { RedisConnection } from '../redis-connection.js';
 import { estimateInputTokens, estimateTokens } from '../tokens.js';
 import type {
   NormalizedEmbedRequest,
@@ -47,7 +47,7 @@ export interface RateLimitOptions extends TargetRateLimit {
    * Share the requests/min and tokens/min quotas across processes through this Redis (one atomic Lua
    * script per call). The adaptive cut stays per process. @default - in-process quotas
    */
-  readonly redis?: Redis;
+  readonly redis?: RedisConnection;
   /** Key prefix in Redis. @default 'genai:rl:' */
   readonly redisKeyPrefix?: string;
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis-connection.js';
 import type { Adjust, RateLimitStore, Reservation, Reserve } from './gcra.js';
 
 /**
@@ -58,8 +58,8 @@ type GcraCommand = (
 ) => Promise<[number, number]>;
 
 export interface RedisRateLimitStoreOptions {
-  /** A connected ioredis client; the store never closes it. */
-  readonly redis: Redis;
+  /** A connected ioredis client (5.x or 6.x); the store never closes it. */
+  readonly redis: RedisConnection;
   /** Prefix of every key, so several clients or tests can share one Redis. @default 'genai:rl:' */
   readonly keyPrefix?: string;
 }
@@ -70,11 +70,11 @@ export interface RedisRateLimitStoreOptions {
  * connection at most.
  */
 export class RedisRateLimitStore implements RateLimitStore {
-  readonly #redis: Redis & { genaiGcra?: GcraCommand };
+  readonly #redis: RedisConnection & { genaiGcra?: GcraCommand };
   readonly #prefix: string;
 
   constructor(options: RedisRateLimitStoreOptions) {
-    this.#redis = options.redis as Redis & { genaiGcra?: GcraCommand };
+    this.#redis = options.redis as RedisConnection & { genaiGcra?: GcraCommand };
     this.#prefix = options.keyPrefix ?? 'genai:rl:';
     if (typeof this.#redis.genaiGcra !== 'function') {
       this.#redis.defineCommand('genaiGcra', { numberOfKeys: 2, lua: GCRA_LUA });

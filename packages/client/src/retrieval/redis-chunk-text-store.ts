@@ -1,11 +1,12 @@
 import { Redis } from 'ioredis';
 import { GenAiError } from '../index.js';
+import type { RedisConnection } from '../redis-connection.js';
 import type { ChunkTextStore, StoredChunk } from './chunk-text-store.js';
 import { batches } from './chunks.js';
 
 export interface RedisChunkTextStoreOptions {
-  /** A connected ioredis client (not closed by close()), or a `redis://` / `rediss://` URL to connect to. */
-  readonly redis: Redis | string;
+  /** A connected ioredis client, 5.x or 6.x (not closed by close()), or a `redis://` / `rediss://` URL to connect to. */
+  readonly redis: RedisConnection | string;
   /** @default 'genai:chunks:' */
   readonly keyPrefix?: string;
 }
@@ -21,8 +22,11 @@ export function redisChunkTextStore(options: RedisChunkTextStoreOptions): ChunkT
   const prefix = options.keyPrefix ?? 'genai:chunks:';
   const owned = typeof options.redis === 'string';
   // A request fails after one reconnection attempt rather than waiting out ioredis' default twenty.
+  // Any ioredis major has the commands used here; the type checked at the boundary is the structural one.
   const redis =
-    typeof options.redis === 'string' ? new Redis(options.redis, { maxRetriesPerRequest: 1 }) : options.redis;
+    typeof options.redis === 'string'
+      ? new Redis(options.redis, { maxRetriesPerRequest: 1 })
+      : (options.redis as unknown as Redis);
   // Connection errors reach callers through the failed commands; the event alone would only print a warning.
   if (owned) redis.on('error', () => {});
   const chunkKey = (id: string) => `${prefix}chunk:${id}`;
