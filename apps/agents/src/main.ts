@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { type Emulator, startEmulator } from '@genai-deploy/emulator';
+import type { Emulator } from '@genai-deploy/emulator';
 import { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
 import pg from 'pg';
 import { BriefStore } from './briefs.js';
@@ -60,7 +60,7 @@ const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
 // An emulator of our own only when none is given (the test runs one that outlives this process).
 const emulator: Emulator | undefined = process.env.GENAI_EMULATOR_URL
   ? undefined
-  : await startEmulator({ port: 0 });
+  : await (await import('@genai-deploy/emulator')).startEmulator({ port: 0 });
 const client = emulatorClient(process.env.GENAI_EMULATOR_URL || (emulator as Emulator).url);
 const checkpointer = new PostgresSaver(pool, undefined, { schema });
 try {

@@ -17,7 +17,7 @@ export const ROUTES = {
 
 /** An open model on a SageMaker endpoint serving the Messages API (tools need it). */
 export const RESEARCHER_MODEL = 'sagemaker/llama-3-8b-messages';
-export const EMBEDDING_MODEL = 'vertex/text-embedding-005';
+export const EMBEDDING_MODEL = 'azure/text-embedding-3-small';
 
 export interface TeamModels {
   readonly supervisor: ChatGenAiDeploy;
