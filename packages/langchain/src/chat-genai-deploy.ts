@@ -81,10 +81,10 @@ export class ChatGenAiDeploy extends BaseChatModel<ChatGenAiDeployCallOptions, A
     };
   }
 
-  /** The client request for these options, without the messages. */
+  /** The client request for these options, without the messages and the signal (this also goes to tracing). */
   override invocationParams(
     options?: this['ParsedCallOptions'],
-  ): Omit<GenerateRequest, 'messages' | 'system'> {
+  ): Omit<GenerateRequest, 'messages' | 'system' | 'signal'> {
     const perCall = pickRequestFields(options ?? {});
     const tools: ToolDefinition[] | undefined = options?.tools?.map((t) => convertTool(t, options.strict));
     const stop = options?.stop ?? this.stop;
@@ -98,7 +98,14 @@ export class ChatGenAiDeploy extends BaseChatModel<ChatGenAiDeployCallOptions, A
         options?.tool_choice !== undefined && { toolChoice: convertToolChoice(options.tool_choice) }),
       ...(options?.parallel_tool_calls !== undefined && { parallelToolCalls: options.parallel_tool_calls }),
       ...(options?.response_format && { responseFormat: options.response_format }),
-      ...(options?.signal && { signal: options.signal }),
+    };
+  }
+
+  #request(messages: BaseMessage[], options: this['ParsedCallOptions']): GenerateRequest {
+    return {
+      ...this.invocationParams(options),
+      ...convertMessages(messages),
+      ...(options.signal && { signal: options.signal }),
     };
   }
 
@@ -124,7 +131,7 @@ export class ChatGenAiDeploy extends BaseChatModel<ChatGenAiDeployCallOptions, A
       if (!aggregate) throw new Error('ChatGenAiDeploy: the stream ended without any event');
       return { generations: [aggregate] };
     }
-    const request = { ...this.invocationParams(options), ...convertMessages(messages) };
+    const request = this.#request(messages, options);
     try {
       return chatResult(await this.client.generate(request));
     } catch (error) {
@@ -137,7 +144,7 @@ export class ChatGenAiDeploy extends BaseChatModel<ChatGenAiDeployCallOptions, A
     options: this['ParsedCallOptions'],
     runManager?: CallbackManagerForLLMRun,
   ): AsyncGenerator<ChatGenerationChunk> {
-    const request = { ...this.invocationParams(options), ...convertMessages(messages) };
+    const request = this.#request(messages, options);
     let partial: ChatGenerationChunk | undefined;
     try {
       for await (const event of this.client.stream(request)) {
