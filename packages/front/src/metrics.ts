@@ -20,6 +20,7 @@ export class FrontMetrics {
   readonly clientCacheFailOpen: Counter<'operation'>;
   readonly clientCacheSkipped: Counter<'reason'>;
   readonly clientBatchSize: Histogram<'target'>;
+  readonly targetUp: Gauge<'target'>;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     this.registry = new Registry();
@@ -123,9 +124,16 @@ export class FrontMetrics {
       buckets: [...BATCH_SIZE_BUCKETS],
       registers,
     });
+    // From the client's circuit breakers: a target whose circuit is open (or half-open, probing) is down.
+    this.targetUp = new Gauge({
+      name: 'genai_target_up',
+      help: "1 while a target's circuit breaker is closed, 0 while it is open, half-open or isolated, by target.",
+      labelNames: ['target'],
+      registers,
+    });
   }
 
-  /** Counts one of the client's cache, coalescing and batching events. */
+  /** Counts one of the client's cache, coalescing and batching events; follows its circuit breakers. */
   observeClientEvent(event: ClientEvent): void {
     switch (event.type) {
       case 'cache-hit':
@@ -142,6 +150,9 @@ export class FrontMetrics {
         break;
       case 'cache-skip':
         this.clientCacheSkipped.inc({ reason: event.reason }, event.count);
+        break;
+      case 'breaker-state':
+        this.targetUp.set({ target: event.target.id }, event.state === 'closed' ? 1 : 0);
         break;
       case 'batch-dispatch':
         this.clientBatchSize.observe({ target: event.target }, event.size);
