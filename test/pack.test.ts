@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, normalize } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Proves the packages are consumable the way users consume them: `npm run build` emits ESM + .d.ts for every
@@ -171,5 +171,73 @@ console.log(JSON.stringify({ kind: config.models[0]?.kind, ttl: config.cache.ttl
     expect(
       readFileSync(join(app, 'node_modules', '@genai-deploy', 'config', 'package.json'), 'utf8'),
     ).toContain('"version": "0.1.0"');
+  });
+});
+
+// What a user downloads: each tarball carries the license, its source maps resolve inside it (the sources are
+// inlined: src/ is not shipped), and its README links point into it or at the repository (issue 22 item 6).
+// ai-sdk and langchain are left to their owners' pending work on those packages.
+const SHIPPED = packages.filter((p) => p !== '@genai-deploy/ai-sdk' && p !== '@genai-deploy/langchain');
+
+describe('what each tarball holds', () => {
+  const listed = new Map<string, string[]>();
+  beforeAll(() => {
+    const packed = JSON.parse(
+      run('npm', ['pack', '--dry-run', '--json', ...SHIPPED.flatMap((p) => ['-w', p])], root),
+    ) as { name: string; files: { path: string }[] }[];
+    for (const p of packed)
+      listed.set(
+        p.name,
+        p.files.map((f) => f.path),
+      );
+  }, 120_000);
+  const dirOf = (name: string) => join(root, 'packages', name.split('/')[1]!);
+
+  it.each(SHIPPED)('%s ships the Apache-2.0 LICENSE', (name) => {
+    expect(listed.get(name), `${name}: add "LICENSE" to "files" and a LICENSE file`).toContain('LICENSE');
+    expect(readFileSync(join(dirOf(name), 'LICENSE'), 'utf8')).toBe(
+      readFileSync(join(root, 'LICENSE'), 'utf8'),
+    );
+    expect(readFileSync(join(root, 'LICENSE'), 'utf8')).toMatch(
+      /^\s+Apache License\s+Version 2\.0, January 2004/,
+    );
+  });
+
+  it.each(SHIPPED)('%s: every source map source is in the tarball or inlined', (name) => {
+    const files = new Set(listed.get(name));
+    const maps = [...files].filter((f) => f.endsWith('.map'));
+    expect(maps.length, `${name} ships no source maps`).toBeGreaterThan(0);
+    const missing: string[] = [];
+    for (const map of maps) {
+      const { sources, sourcesContent } = JSON.parse(readFileSync(join(dirOf(name), map), 'utf8')) as {
+        sources: string[];
+        sourcesContent?: (string | null)[];
+      };
+      sources.forEach((source, i) => {
+        const inTarball = files.has(normalize(join(dirname(map), source)));
+        if (!inTarball && typeof sourcesContent?.[i] !== 'string') missing.push(`${map} -> ${source}`);
+      });
+    }
+    expect(
+      missing,
+      `${name}: source maps point at files the tarball lacks; set "inlineSources": true (and no declarationMap) ` +
+        'in its tsconfig.build.json, or ship the sources',
+    ).toEqual([]);
+  });
+
+  it.each(SHIPPED)('%s: README links resolve inside the tarball or are absolute', (name) => {
+    const files = listed.get(name)!;
+    const readme = readFileSync(join(dirOf(name), 'README.md'), 'utf8');
+    const outside = [...readme.matchAll(/\]\(([^)\s]+)\)/g)]
+      .map((m) => m[1]!)
+      .filter((href) => !/^(?:[a-z]+:|#)/i.test(href))
+      .filter((href) => {
+        const path = normalize(href.split('#')[0]!).replace(/\/$/, '');
+        return !files.some((f) => f === path || f.startsWith(`${path}/`));
+      });
+    expect(
+      outside,
+      `${name}: README links to files not in the package; link to https://github.com/genai-deploy/genai-deploy/blob/main/<path>`,
+    ).toEqual([]);
   });
 });
