@@ -13,7 +13,7 @@ describe('azureResponseError', () => {
         },
       },
     );
-    expect(error.message).toBe('azure 429');
+    expect(error.message).toBe('azure Too Many Requests (HTTP 429)');
     expect(error).toMatchObject({ kind: 'throttled', status: 429, code: '429', retryAfterMs: 1500 });
     expect(error.providerMessage).toMatch(/exceeded the rate limit/);
   });
@@ -22,7 +22,11 @@ describe('azureResponseError', () => {
     const error = azureResponseError(404, undefined, {
       error: { code: 'DeploymentNotFound', message: 'The API deployment for this resource does not exist.' },
     });
-    expect(error.message).toBe('azure 404 DeploymentNotFound');
+    expect(error.message).toBe('azure DeploymentNotFound (HTTP 404)');
     expect(error.kind).toBe('not-found');
+  });
+
+  it('names a status without a code by its status text', () => {
+    expect(azureResponseError(401, undefined, {}).message).toBe('azure Unauthorized (HTTP 401)');
   });
 });

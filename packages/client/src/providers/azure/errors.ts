@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import {
   GenAiError,
   isGenAiError,
@@ -44,9 +45,10 @@ export function azureResponseError(
   } else if (code === 'DeploymentNotFound' || code === 'unknown_model') {
     kind = 'not-found';
   }
-  // Azure's throttling body repeats the status as its code (`{"error":{"code":"429"}}`): name it once.
-  const name = code && code !== String(status) ? ` ${code}` : '';
-  return new GenAiError(`azure ${status}${name}`, {
+  // Worded like the AWS errors (`bedrock ThrottlingException (HTTP 429)`). Azure's throttling body repeats the
+  // status as its code (`{"error":{"code":"429"}}`): the status text names it then.
+  const name = code && code !== String(status) ? code : (STATUS_CODES[status] ?? 'error');
+  return new GenAiError(`azure ${name} (HTTP ${status})`, {
     kind,
     provider: 'azure',
     status,
