@@ -177,7 +177,7 @@ console.log(JSON.stringify({ kind: config.models[0]?.kind, ttl: config.cache.ttl
 // What a user downloads: each tarball carries the license, its source maps resolve inside it (the sources are
 // inlined: src/ is not shipped), and its README links point into it or at the repository (issue 22 item 6).
 // ai-sdk and langchain are left to their owners' pending work on those packages.
-const SHIPPED = packages.filter((p) => p !== '@genai-deploy/ai-sdk' && p !== '@genai-deploy/langchain');
+const SHIPPED = packages;
 
 describe('what each tarball holds', () => {
   const listed = new Map<string, string[]>();
