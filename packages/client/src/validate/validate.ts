@@ -28,7 +28,8 @@ export interface ValidationContext {
  * not every provider takes). A plain text request skips the per-target checks: they are on the hot path.
  */
 function asksBeyondText(req: GenerateRequest): boolean {
-  if (req.tools !== undefined || req.toolChoice !== undefined || req.responseFormat !== undefined) return true;
+  if (req.tools !== undefined || req.toolChoice !== undefined || req.responseFormat !== undefined)
+    return true;
   if (req.seed !== undefined || req.topK !== undefined) return true;
   if (req.presencePenalty !== undefined || req.frequencyPenalty !== undefined) return true;
   for (const m of req.messages) if (typeof m.content !== 'string' || m.role !== 'user') return true;
