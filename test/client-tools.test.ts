@@ -60,17 +60,15 @@ const MODELS = {
 let emulator: Emulator;
 let client: GenAiClient;
 
-function newClient(options: Parameters<typeof createClient>[0] = {}): GenAiClient {
-  const providers = emulatorProviders(emulator.url);
+function newClient(
+  options: Omit<Parameters<typeof createClient>[0] & object, 'providers'> = {},
+): GenAiClient {
   return createClient({
     retry: false,
     circuitBreaker: false,
     cache: false,
     ...options,
-    providers: {
-      ...providers,
-      sagemaker: { ...providers.sagemaker, adapters: { 'llama-messages': 'messages', 'llama-tgi': 'tgi' } },
-    },
+    providers: emulatorProviders(emulator.url),
   });
 }
 

@@ -25,7 +25,13 @@ export function emulatorProviders(
   authClient.setCredentials({ access_token: 'test-token' });
   return {
     bedrock: { region: 'us-east-1', endpoint: url, credentials: AWS_CREDENTIALS },
-    sagemaker: { region: 'us-east-1', endpoint: url, credentials: AWS_CREDENTIALS },
+    // `llama-messages` serves the Messages API (tools, JSON, images); other endpoints the defaults.
+    sagemaker: {
+      region: 'us-east-1',
+      endpoint: url,
+      credentials: AWS_CREDENTIALS,
+      adapters: { 'llama-messages': 'messages' },
+    },
     vertex: { project: 'test-project', location: 'us-central1', endpoint: url, authClient, ...vertex },
     azure: { endpoint: url, apiKey: 'test-key' },
   } satisfies Required<ProvidersOptions>;
@@ -37,6 +43,12 @@ export const CHAT = {
   sagemaker: 'sagemaker/llama-tgi',
   vertex: 'vertex/gemini-2.0-flash',
   azure: 'azure/gpt-4o-mini',
+} as const satisfies Record<ProviderName, string>;
+
+/** Chat models that serve tools, JSON schemas and images, one per provider (SageMaker through the Messages API). */
+export const TOOL_CHAT = {
+  ...CHAT,
+  sagemaker: 'sagemaker/llama-messages',
 } as const satisfies Record<ProviderName, string>;
 
 /** Embedding models, one per provider (Bedrock: Cohere; Titan is tested on its own). */
