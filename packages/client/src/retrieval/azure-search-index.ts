@@ -14,6 +14,7 @@ import { batches, type CheckedChunk, checkChunks, checkId, checkSearch } from '.
 import {
   type EngineErrorFacts,
   engineFailure,
+  importEngineClient,
   invalidInput,
   isNetworkCode,
   retryAfterMs,
@@ -129,19 +130,11 @@ class AzureVectorIndex implements VectorIndex {
   }
 
   private async load(): Promise<Clients> {
-    let sdk: typeof import('@azure/search-documents');
-    try {
-      sdk = await import('@azure/search-documents');
-    } catch (cause) {
-      throw new GenAiError(
-        'azureSearchIndex needs the @azure/search-documents package: install it next to @genai-deploy/client',
-        {
-          kind: 'invalid-request',
-          code: 'missing-dependency',
-          cause,
-        },
-      );
-    }
+    const sdk = await importEngineClient(
+      () => import('@azure/search-documents'),
+      'azureSearchIndex',
+      '@azure/search-documents',
+    );
     const { endpoint, indexName, credential } = this.options;
     // The caller retries (errors say whether it helps); http only for a local endpoint such as the emulator.
     const clientOptions = {

@@ -12,6 +12,7 @@ import {
 import {
   type EngineErrorFacts,
   engineFailure,
+  importEngineClient,
   invalidInput,
   isNetworkCode,
   retryAfterMs,
@@ -144,22 +145,15 @@ export function openSearchIndex(options: OpenSearchIndexOptions): VectorIndex {
 }
 
 async function loadClient(options: OpenSearchIndexOptions, service: string): Promise<OsClient> {
-  let modules: [
-    typeof import('@opensearch-project/opensearch'),
-    typeof import('@opensearch-project/opensearch/aws-v3'),
-  ];
-  try {
-    modules = await Promise.all([
-      import('@opensearch-project/opensearch'),
-      import('@opensearch-project/opensearch/aws-v3'),
-    ]);
-  } catch (cause) {
-    throw new GenAiError(
-      'openSearchIndex needs the @opensearch-project/opensearch package: install it next to @genai-deploy/client',
-      { kind: 'invalid-request', code: 'missing-dependency', cause },
-    );
-  }
-  const [{ Client }, { AwsSigv4Signer }] = modules;
+  const [{ Client }, { AwsSigv4Signer }] = await importEngineClient(
+    () =>
+      Promise.all([
+        import('@opensearch-project/opensearch'),
+        import('@opensearch-project/opensearch/aws-v3'),
+      ]),
+    'openSearchIndex',
+    '@opensearch-project/opensearch',
+  );
   const creds = options.credentials;
   const getCredentials =
     creds === undefined ? undefined : typeof creds === 'function' ? () => creds() : async () => creds;

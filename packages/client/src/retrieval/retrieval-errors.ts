@@ -87,3 +87,19 @@ export function retryAfterMs(value: unknown): number | undefined {
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
+
+/**
+ * An engine's official client, loaded on first use (a service that uses one engine never loads the others), or
+ * an `invalid-request` error saying which package to install when it is missing.
+ */
+export async function importEngineClient<T>(load: () => Promise<T>, who: string, pkg: string): Promise<T> {
+  try {
+    return await load();
+  } catch (cause) {
+    throw new GenAiError(`${who} needs the ${pkg} package: install it next to @genai-deploy/client`, {
+      kind: 'invalid-request',
+      code: 'missing-dependency',
+      cause,
+    });
+  }
+}

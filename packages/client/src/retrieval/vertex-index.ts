@@ -1,9 +1,14 @@
 import type { v1 } from '@google-cloud/aiplatform';
 import type { AuthClient } from 'google-auth-library';
-import { GenAiError } from '../index.js';
 import type { ChunkTextStore } from './chunk-text-store.js';
 import { approxBytes, batches, checkChunks, checkId, checkSearch } from './chunks.js';
-import { type EngineErrorFacts, engineFailure, invalidInput, isNetworkCode } from './retrieval-errors.js';
+import {
+  type EngineErrorFacts,
+  engineFailure,
+  importEngineClient,
+  invalidInput,
+  isNetworkCode,
+} from './retrieval-errors.js';
 import type { SearchHit, SearchOptions, VectorIndex } from './types.js';
 import { datapointRestricts, queryRestricts } from './vertex-filter.js';
 
@@ -152,19 +157,11 @@ class VertexVectorIndex implements VectorIndex {
   }
 
   private async load(): Promise<Clients> {
-    let aiplatform: typeof import('@google-cloud/aiplatform');
-    try {
-      aiplatform = await import('@google-cloud/aiplatform');
-    } catch (cause) {
-      throw new GenAiError(
-        'vertexVectorSearchIndex needs the @google-cloud/aiplatform package: install it next to @genai-deploy/client',
-        {
-          kind: 'invalid-request',
-          code: 'missing-dependency',
-          cause,
-        },
-      );
-    }
+    const aiplatform = await importEngineClient(
+      () => import('@google-cloud/aiplatform'),
+      'vertexVectorSearchIndex',
+      '@google-cloud/aiplatform',
+    );
     const api = this.options.apiEndpoint ?? `${this.options.location}-aiplatform.googleapis.com`;
     const { authClient } = this.options;
     return {
