@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { FinishReason, Message, StreamToolCall, StreamToolCallDelta, ToolCall } from '../types.js';
+import type { FinishReason, Message, StreamToolCallDelta, ToolCall } from '../types.js';
 
 /** A tool call from the model's argument text: parsed when it is JSON (a model can write broken JSON). */
 export function toolCall(id: string, name: string, argumentsText: string): ToolCall {
@@ -78,10 +78,5 @@ export class ToolCallCollector {
       ...(toolCallsFinish && { finishReason: 'tool-calls' as const }),
       toolCalls: this.toolCalls(),
     };
-  }
-
-  /** One complete `tool-call` event per call. */
-  completed(): StreamToolCall[] {
-    return this.toolCalls().map((c, index) => ({ type: 'tool-call', index, toolCall: c }));
   }
 }

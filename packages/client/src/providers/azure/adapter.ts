@@ -88,11 +88,9 @@ export class AzureAdapter implements ProviderAdapter {
   }
 
   private chatBody(target: Target, req: NormalizedGenerateRequest, stream: boolean) {
-    // Azure AI inference has no parallel_tool_calls (it would need pass-through): the client enforces it.
-    const { parallel_tool_calls: _parallel, ...fields } = openAiFields(req);
     return {
       messages: openAiMessages(req) as never[],
-      ...fields,
+      ...openAiFields(req),
       model: target.model,
       ...(req.maxTokens !== undefined ? { max_tokens: req.maxTokens } : {}),
       ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),

@@ -196,10 +196,9 @@ export const messagesApiAdapter: SageMakerAdapter = {
   name: 'messages',
   refuses: (req) => unsupportedSampling(req, MESSAGES_SAMPLING, 'the Messages API (TGI, vLLM)'),
   generateBody(req, stream) {
-    const { parallel_tool_calls: _parallel, ...fields } = openAiFields(req);
     return {
       messages: openAiMessages(req),
-      ...fields,
+      ...openAiFields(req),
       ...(req.maxTokens !== undefined ? { max_tokens: req.maxTokens } : {}),
       ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
       ...(req.topP !== undefined ? { top_p: req.topP } : {}),

@@ -63,7 +63,7 @@ export function openAiFields(req: NormalizedGenerateRequest): Record<string, unk
           ? req.toolChoice
           : { type: 'function', function: { name: req.toolChoice.name } };
     }
-    if (req.parallelToolCalls !== undefined) out.parallel_tool_calls = req.parallelToolCalls;
+    // No parallel_tool_calls: Azure AI inference rejects it, and the provider step enforces `false` for all.
   }
   const format = req.responseFormat;
   if (format?.type === 'json') out.response_format = { type: 'json_object' };
