@@ -22,6 +22,7 @@ const RETRYABLE_BY_DEFAULT: Readonly<Record<ErrorKind, boolean>> = {
   'circuit-open': false,
   'mid-stream': false,
   'invalid-output': false,
+  'budget-exceeded': false,
 };
 
 export interface GenAiErrorOptions {
@@ -43,6 +44,8 @@ export interface GenAiErrorOptions {
   readonly text?: string;
   /** The provider's own error text, verbatim (see GenAiError.providerMessage). */
   readonly providerMessage?: string;
+  /** `budget-exceeded` only: when the spent budget resets (the start of the next UTC day or month). */
+  readonly resetAt?: Date;
 }
 
 /** The one error type of the client. Check it with `isGenAiError(e)`, never `instanceof`. */
@@ -68,6 +71,8 @@ export class GenAiError extends Error {
    * deployment: log it (redacted) on the server side, never pass it to an end user.
    */
   readonly providerMessage?: string;
+  /** `budget-exceeded` only: when the spent budget resets (the start of the next UTC day or month). */
+  readonly resetAt?: Date;
 
   constructor(message: string, options: GenAiErrorOptions) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -81,6 +86,7 @@ export class GenAiError extends Error {
     if (options.deliveredChars !== undefined) this.deliveredChars = options.deliveredChars;
     if (options.text !== undefined) this.text = options.text;
     if (options.providerMessage !== undefined) this.providerMessage = options.providerMessage;
+    if (options.resetAt !== undefined) this.resetAt = options.resetAt;
   }
 }
 

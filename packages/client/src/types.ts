@@ -278,4 +278,6 @@ export type ErrorKind =
   | 'circuit-open'
   | 'mid-stream'
   /** The answer does not follow the requested response format (the raw answer is in the error's `text`). */
-  | 'invalid-output';
+  | 'invalid-output'
+  /** A budget (client option `budget`) is spent: no upstream call was made; the error's `resetAt` says when it resets. */
+  | 'budget-exceeded';

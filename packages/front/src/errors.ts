@@ -157,6 +157,13 @@ export function fromUpstreamError(
         `the model ${model} answered JSON that does not follow the requested response_format${via}; retry, or relax the schema`,
         { code: 'invalid_model_output', cause: e },
       );
+    case 'budget-exceeded':
+      // The client's own budget layer (an SDK option the front does not set): the budget is spent until the reset.
+      return new HttpError(429, 'the budget is spent; retry after the Retry-After delay', {
+        code: 'budget_exceeded',
+        headers: { 'retry-after': retryAfterSeconds(e.retryAfterMs) },
+        cause: e,
+      });
     case 'aborted':
       // The caller went away, or we are shutting down; nobody reads this answer in the first case.
       return new HttpError(503, 'the request was cancelled before it completed', {
