@@ -17,7 +17,8 @@ import { MicroBatcher } from './micro-batcher.js';
  */
 interface TextFlight {
   readonly item: Item;
-  readonly controller: AbortController;
+  /** Takes the text out of its batch (or cancels the batch's call once all its texts left). */
+  readonly cancel: (reason: unknown) => void;
   readonly promise: Promise<ItemResult>;
   /** Calls (or duplicate texts of a call) still waiting for it. */
   waiting: number;
@@ -243,7 +244,7 @@ class EmbedBatchLayer implements Layer {
         reject(reason);
         if (flight.waiting === 0 && !flight.settled) {
           // Nobody waits for this text any more: take it out of its batch and let a later call start afresh.
-          flight.controller.abort(reason);
+          flight.cancel(reason);
           this.#release(key, group, flight);
         }
       },
@@ -263,9 +264,8 @@ function groupKey(req: NormalizedEmbedRequest): string {
 }
 
 function start(group: Group, item: Item): TextFlight {
-  const controller = new AbortController();
-  const promise = group.batcher.load(item, controller.signal);
-  const flight: TextFlight = { item, controller, promise, waiting: 0, settled: false };
+  const { promise, cancel } = group.batcher.loadCancellable(item);
+  const flight: TextFlight = { item, cancel, promise, waiting: 0, settled: false };
   // Registered first, so a flight is settled before any waiter hears of it.
   promise.then(
     () => {

@@ -124,6 +124,39 @@ describe('MicroBatcher', () => {
     expect(upstream!.aborted).toBe(true);
   });
 
+  it('loadCancellable: a cancelled key leaves its batch before it is sent; cancelling every key of a sent batch aborts its call', async () => {
+    const batches: number[][] = [];
+    const signals: AbortSignal[] = [];
+    const b = new MicroBatcher<number, number>({
+      windowMs: 5,
+      batch: (keys, signal) => {
+        batches.push([...keys]);
+        signals.push(signal);
+        return new Promise((resolve) => {
+          const timer = setTimeout(() => resolve(keys), 50);
+          signal.addEventListener('abort', () => clearTimeout(timer));
+        });
+      },
+    });
+    const one = b.loadCancellable(1);
+    const two = b.loadCancellable(2);
+    one.cancel(new Error('caller left'));
+    await expect(one.promise).rejects.toThrow('caller left');
+    expect(await two.promise).toBe(2);
+    expect(batches).toEqual([[2]]);
+
+    const three = b.loadCancellable(3);
+    const four = b.loadCancellable(4);
+    await sleep(10); // the batch [3, 4] is in flight
+    three.cancel(new Error('gone'));
+    expect(signals[1]!.aborted).toBe(false); // 4 still waits
+    four.cancel(new Error('gone too'));
+    expect(signals[1]!.aborted).toBe(true);
+    await expect(three.promise).rejects.toThrow('gone');
+    await expect(four.promise).rejects.toThrow('gone too');
+    four.cancel(new Error('again')); // a settled key: no effect
+  });
+
   it('rejects bad options with the value received', () => {
     expect(() => new MicroBatcher({ batch: async () => [], windowMs: -1 })).toThrow(
       /windowMs.*non-negative.*-1/,

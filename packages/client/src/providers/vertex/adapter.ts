@@ -15,6 +15,12 @@ import { plainPromptTemplate } from '../shared/prompt-template.js';
 import { mapGoogleError } from './errors.js';
 import { geminiAnswer, geminiContents, geminiResponseFormat, geminiTools } from './gemini-mapping.js';
 import type { VertexProviderOptions } from './options.js';
+import {
+  type DecodedPredictions,
+  decodePredict,
+  predictionsToEmbeddings,
+  withDecodedErrorBody,
+} from './predict-decoder.js';
 import { fromValue } from './proto-value.js';
 
 export { fromValue };
@@ -24,12 +30,6 @@ type ClientOptions = NonNullable<ConstructorParameters<typeof v1.PredictionServi
 type CallOptions = NonNullable<Parameters<v1.PredictionServiceClient['streamGenerateContent']>[1]>;
 type IGenerateContentRequest = protos.google.cloud.aiplatform.v1.IGenerateContentRequest;
 type IGenerateContentResponse = protos.google.cloud.aiplatform.v1.IGenerateContentResponse;
-
-/** The predict response of a text-embedding model, as JSON. */
-interface EmbedPrediction {
-  embeddings?: { values?: number[]; statistics?: { token_count?: number } };
-  values?: number[];
-}
 
 const SERVICE = 'google.cloud.aiplatform.v1.PredictionService';
 
@@ -387,25 +387,26 @@ export class VertexAdapter implements ProviderAdapter {
     const endpoint = this.resource(target);
     const { instances, parameters } = predictBody(req);
     try {
-      let predictions: readonly unknown[];
       if (this.options.embedTransport === 'rest-json') {
-        predictions = await this.predictJson(target, endpoint, { instances, parameters }, signal);
-      } else {
-        const [response] = await unary<protos.google.cloud.aiplatform.v1.IPredictResponse>(
-          this.client(target.region),
-          'predict',
-          {
-            endpoint,
-            instances: instances.map((i) => helpers.toValue(i) as protos.google.protobuf.IValue),
-            parameters: helpers.toValue(parameters) as protos.google.protobuf.IValue,
-          },
-          { endpoint },
-          this.callOptions(),
-          signal,
-        );
-        predictions = (response.predictions ?? []).map(fromValue);
+        const decoded = await this.predictJson(target, endpoint, { instances, parameters }, signal);
+        return embedResult(target, decoded);
       }
-      return embedResult(target, predictions);
+      const [response] = await unary<protos.google.cloud.aiplatform.v1.IPredictResponse>(
+        this.client(target.region),
+        'predict',
+        {
+          endpoint,
+          instances: instances.map((i) => helpers.toValue(i) as protos.google.protobuf.IValue),
+          parameters: helpers.toValue(parameters) as protos.google.protobuf.IValue,
+        },
+        { endpoint },
+        this.callOptions(),
+        signal,
+      );
+      return embedResult(
+        target,
+        predictionsToEmbeddings(target.model, { predictions: (response.predictions ?? []).map(fromValue) }),
+      );
     } catch (e) {
       throw mapGoogleError(e);
     }
@@ -421,26 +422,26 @@ export class VertexAdapter implements ProviderAdapter {
     endpoint: string,
     body: object,
     signal: AbortSignal,
-  ): Promise<readonly unknown[]> {
+  ): Promise<DecodedPredictions> {
     const { host, secure, port } = this.address(target.region ?? this.options.location);
     const origin = `${secure ? 'https' : 'http'}://${host}${port === (secure ? 443 : 80) ? '' : `:${port}`}`;
-    const res = await this.restAuth().request<{ predictions?: unknown }>({
-      url: `${origin}/v1/${endpoint}:predict`,
-      method: 'POST',
-      data: body,
-      headers: { 'x-goog-request-params': `endpoint=${encodeURIComponent(endpoint)}` },
-      responseType: 'json',
-      retry: false,
-      signal,
-    });
-    const predictions = res.data?.predictions;
-    if (!Array.isArray(predictions)) {
-      throw new GenAiError(
-        `vertex predict on ${target.model} answered without a predictions array; expected { predictions: [...] }`,
-        { kind: 'model-error', provider: 'vertex', retryable: false },
-      );
+    let data: unknown;
+    try {
+      // Read as bytes: a large answer is parsed off the event loop (predict-decoder.ts).
+      const res = await this.restAuth().request<unknown>({
+        url: `${origin}/v1/${endpoint}:predict`,
+        method: 'POST',
+        data: body,
+        headers: { 'x-goog-request-params': `endpoint=${encodeURIComponent(endpoint)}` },
+        responseType: 'arraybuffer',
+        retry: false,
+        signal,
+      });
+      data = res.data;
+    } catch (e) {
+      throw withDecodedErrorBody(e);
     }
-    return predictions;
+    return decodePredict(target.model, data);
   }
 
   close(): void {
@@ -477,14 +478,13 @@ function predictBody(req: NormalizedEmbedRequest) {
 }
 
 /** Vectors and token counts of text-embedding predictions (`{ embeddings: { values, statistics } }` each). */
-function embedResult(target: Target, predictions: readonly unknown[]): ProviderEmbedResult {
-  let inputTokens = 0;
-  const embeddings = predictions.map((p) => {
-    const value = (p ?? {}) as EmbedPrediction;
-    inputTokens += Number(value.embeddings?.statistics?.token_count ?? 0);
-    return value.embeddings?.values ?? value.values ?? [];
-  });
-  return { embeddings, usage: { inputTokens }, provider: 'vertex', model: target.model };
+function embedResult(target: Target, decoded: DecodedPredictions): ProviderEmbedResult {
+  return {
+    embeddings: decoded.embeddings,
+    usage: { inputTokens: decoded.inputTokens },
+    provider: 'vertex',
+    model: target.model,
+  };
 }
 
 /**

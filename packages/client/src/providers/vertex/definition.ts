@@ -43,5 +43,8 @@ export const vertexProvider: ProviderDefinition<'vertex', VertexProviderOptions>
     // Validation refuses vertex/ models before any call when the provider is not configured.
     return new VertexAdapter(options as VertexProviderOptions);
   },
-  fromConfig: (config) => (config.providers.vertex ? { ...config.providers.vertex } : undefined),
+  // A gateway serves bulk embeddings for many callers at once: it decodes them with `rest-json` (parsed off the
+  // event loop when large) unless the configuration chooses the client (issue 19; docs/DECISIONS.md).
+  fromConfig: (config) =>
+    config.providers.vertex ? { embedTransport: 'rest-json', ...config.providers.vertex } : undefined,
 };

@@ -7,6 +7,11 @@ import {
   parseDuration,
 } from '../../errors.js';
 import type { ErrorKind } from '../../types.js';
+import {
+  isGoogleCredentialsFailure,
+  missingCredentialsError,
+  refusedCredentialsMessage,
+} from '../shared/credentials.js';
 
 /** gRPC status code → kind and HTTP status (https://cloud.google.com/apis/design/errors). */
 const BY_CODE: Readonly<
@@ -80,6 +85,8 @@ function httpErrorBody(err: GoogleErrorLike & { response?: { data?: unknown } })
  */
 export function mapGoogleError(e: unknown): GenAiError {
   if (isGenAiError(e)) return e;
+  // No Application Default Credentials, an unreadable key file, a refused token refresh: before any API call.
+  if (isGoogleCredentialsFailure(e)) return missingCredentialsError('vertex', e, 'CredentialsUnavailable');
   const err = (e ?? {}) as GoogleErrorLike & { status?: unknown; response?: { data?: unknown } };
   const http = httpErrorBody(err);
   const httpStatus = typeof err.status === 'number' ? err.status : http?.code;
@@ -106,20 +113,14 @@ export function mapGoogleError(e: unknown): GenAiError {
   let kind: ErrorKind = known?.kind ?? 'unavailable';
   if (kind === 'invalid-request' && looksLikeContextLength(message)) kind = 'context-length';
   const status = known ? (httpStatus ?? known.status) : undefined;
-  return new GenAiError(
-    `vertex ${known?.name ?? 'error'}${status !== undefined ? ` (HTTP ${status})` : ''}`,
-    {
-      kind,
-      provider: 'vertex',
-      providerMessage: message,
-      ...(known ? { status: httpStatus ?? known.status, code: known.name } : {}),
-      ...(known?.retryable !== undefined
-        ? { retryable: known.retryable }
-        : known
-          ? {}
-          : { retryable: false }),
-      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-      cause: e,
-    },
-  );
+  const what = `vertex ${known?.name ?? 'error'}${status !== undefined ? ` (HTTP ${status})` : ''}`;
+  return new GenAiError(kind === 'auth' ? refusedCredentialsMessage('vertex', what) : what, {
+    kind,
+    provider: 'vertex',
+    providerMessage: message,
+    ...(known ? { status: httpStatus ?? known.status, code: known.name } : {}),
+    ...(known?.retryable !== undefined ? { retryable: known.retryable } : known ? {} : { retryable: false }),
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    cause: e,
+  });
 }

@@ -1,0 +1,203 @@
+import { Worker } from 'node:worker_threads';
+import { GenAiError } from '../../errors.js';
+
+/** The embeddings of one `predict` answer: a vector and a token count per prediction. */
+export interface DecodedPredictions {
+  readonly embeddings: number[][];
+  readonly inputTokens: number;
+}
+
+/**
+ * Answers at least this large are decoded on a worker thread. A text-embedding `predict` of 250 texts at 768
+ * dimensions is ~4 MB of JSON: `JSON.parse` holds the event loop ~20-40 ms for each, and a gateway receives
+ * several at once (a 2,048-text request is 9 calls), so /health and every other request waited behind them
+ * (issue 19: /health p99 193 ms under two such requests). Below this size the thread hop costs more than it saves.
+ */
+export const OFF_THREAD_BYTES = 256 * 1024;
+
+/**
+ * The worker's source, evaluated as a script (`eval: true`), so that it needs no file of its own: bundlers
+ * (the Lambda front's esbuild step) and the published package carry it inside this module. It parses the
+ * answer and sends back the vectors as one Float64Array (transferred, not copied) with each vector's length.
+ */
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const decoder = new TextDecoder();
+parentPort.on('message', ({ id, bytes }) => {
+  let out;
+  try {
+    const body = JSON.parse(decoder.decode(bytes));
+    const predictions = body && body.predictions;
+    if (!Array.isArray(predictions)) {
+      out = { id, error: 'no-predictions' };
+    } else {
+      const lengths = new Uint32Array(predictions.length);
+      let inputTokens = 0;
+      let total = 0;
+      const vectors = predictions.map((p, i) => {
+        const e = (p && p.embeddings) || {};
+        const v = e.values || (p && p.values) || [];
+        inputTokens += Number((e.statistics && e.statistics.token_count) || 0);
+        lengths[i] = v.length;
+        total += v.length;
+        return v;
+      });
+      const values = new Float64Array(total);
+      let at = 0;
+      let bad = false;
+      for (const v of vectors) for (const x of v) { if (typeof x !== 'number') bad = true; values[at++] = x; }
+      out = bad
+        ? { id, error: 'not-numbers' }
+        : { id, lengths, values, inputTokens };
+    }
+  } catch (e) {
+    out = { id, error: 'not-json' };
+  }
+  parentPort.postMessage(out, out.values ? [out.lengths.buffer, out.values.buffer] : []);
+});
+`;
+
+type WorkerAnswer =
+  | { id: number; error: 'no-predictions' | 'not-numbers' | 'not-json' }
+  | { id: number; lengths: Uint32Array; values: Float64Array; inputTokens: number };
+
+interface Pending {
+  resolve(answer: WorkerAnswer): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * One worker per process, shared by every client: started on the first large answer, kept referenced only while
+ * a decode is pending (an idle worker never keeps a process alive), replaced if it dies.
+ */
+class DecoderThread {
+  private worker: Worker | undefined;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+
+  decode(bytes: ArrayBuffer): Promise<WorkerAnswer> {
+    const worker = this.start();
+    const id = this.nextId++;
+    if (this.pending.size === 0) worker.ref();
+    return new Promise<WorkerAnswer>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.postMessage({ id, bytes }, [bytes]);
+    });
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(WORKER_SOURCE, { eval: true, name: 'genai-vertex-predict-decoder' });
+    worker.unref();
+    worker.on('message', (answer: WorkerAnswer) => {
+      const waiting = this.pending.get(answer.id);
+      this.pending.delete(answer.id);
+      if (this.pending.size === 0) worker.unref();
+      waiting?.resolve(answer);
+    });
+    const fail = (error: unknown) => {
+      if (this.worker === worker) this.worker = undefined;
+      const waiting = [...this.pending.values()];
+      this.pending.clear();
+      for (const p of waiting) p.reject(error);
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`the predict decoder thread exited with code ${code}`)));
+    this.worker = worker;
+    return worker;
+  }
+}
+
+const thread = new DecoderThread();
+
+function malformed(model: string, what: string): GenAiError {
+  return new GenAiError(
+    `vertex predict on ${model} answered ${what}; expected { predictions: [{ embeddings: { values: [numbers] } }] }`,
+    { kind: 'model-error', provider: 'vertex', retryable: false },
+  );
+}
+
+/** The embeddings of parsed predictions (the inline path, and answers a test's auth client gives as objects). */
+export function predictionsToEmbeddings(model: string, body: unknown): DecodedPredictions {
+  const predictions = (body as { predictions?: unknown } | undefined)?.predictions;
+  if (!Array.isArray(predictions)) throw malformed(model, 'without a predictions array');
+  let inputTokens = 0;
+  const embeddings = predictions.map((p) => {
+    const value = (p ?? {}) as {
+      embeddings?: { values?: number[]; statistics?: { token_count?: number } };
+      values?: number[];
+    };
+    inputTokens += Number(value.embeddings?.statistics?.token_count ?? 0);
+    return value.embeddings?.values ?? value.values ?? [];
+  });
+  return { embeddings, inputTokens };
+}
+
+/**
+ * Decodes the body of a `predict` answer: bytes of at least OFF_THREAD_BYTES on the shared worker thread, smaller
+ * ones inline; an already parsed object as is.
+ */
+export async function decodePredict(model: string, data: unknown): Promise<DecodedPredictions> {
+  if (!(data instanceof ArrayBuffer) && !ArrayBuffer.isView(data))
+    return predictionsToEmbeddings(model, data);
+  const view = ArrayBuffer.isView(data)
+    ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+    : new Uint8Array(data);
+  if (view.byteLength < OFF_THREAD_BYTES) {
+    let body: unknown;
+    try {
+      body = JSON.parse(new TextDecoder().decode(view));
+    } catch {
+      throw malformed(model, 'with a body that is not JSON');
+    }
+    return predictionsToEmbeddings(model, body);
+  }
+  // The bytes move to the worker (transferred): copy a view that shares a larger buffer first.
+  const own =
+    view.byteOffset === 0 && view.byteLength === view.buffer.byteLength && view.buffer instanceof ArrayBuffer
+      ? view.buffer
+      : view.slice().buffer;
+  const answer = await thread.decode(own);
+  if ('error' in answer) {
+    throw malformed(
+      model,
+      answer.error === 'not-json'
+        ? 'with a body that is not JSON'
+        : answer.error === 'not-numbers'
+          ? 'with a vector that holds something other than numbers'
+          : 'without a predictions array',
+    );
+  }
+  const embeddings: number[][] = new Array(answer.lengths.length);
+  let at = 0;
+  for (let i = 0; i < answer.lengths.length; i++) {
+    // An index loop: Array.from on a typed array goes through its iterator, several times slower.
+    const length = answer.lengths[i]!;
+    const vector: number[] = new Array(length);
+    for (let j = 0; j < length; j++) vector[j] = answer.values[at + j]!;
+    embeddings[i] = vector;
+    at += length;
+  }
+  return { embeddings, inputTokens: answer.inputTokens };
+}
+
+/**
+ * A REST error read as bytes (the call asks for an ArrayBuffer) carries its `{ error: ... }` body undecoded:
+ * decode it in place so that the error mapping reads it as it reads any REST error.
+ */
+export function withDecodedErrorBody(e: unknown): unknown {
+  const response = (e as { response?: { data?: unknown } } | undefined)?.response;
+  const data = response?.data;
+  if (response && (data instanceof ArrayBuffer || ArrayBuffer.isView(data))) {
+    const bytes = ArrayBuffer.isView(data)
+      ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+      : new Uint8Array(data);
+    const text = new TextDecoder().decode(bytes);
+    try {
+      response.data = JSON.parse(text);
+    } catch {
+      response.data = text;
+    }
+  }
+  return e;
+}
