@@ -27,6 +27,10 @@ describe('azureResponseError', () => {
   });
 
   it('names a status without a code by its status text', () => {
-    expect(azureResponseError(401, undefined, {}).message).toBe('azure Unauthorized (HTTP 401)');
+    expect(azureResponseError(503, undefined, {}).message).toBe('azure Service Unavailable (HTTP 503)');
+    // An auth refusal adds what to check: the gateway's credentials, not the caller's.
+    expect(azureResponseError(401, undefined, {}).message).toMatch(
+      /^azure Unauthorized \(HTTP 401\): the Azure credentials were refused: check providers\.azure\.apiKey/,
+    );
   });
 });

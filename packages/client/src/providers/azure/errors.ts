@@ -8,6 +8,11 @@ import {
   retryAfterFromHeaders,
 } from '../../errors.js';
 import type { ErrorKind } from '../../types.js';
+import {
+  azureIdentityErrorName,
+  missingCredentialsError,
+  refusedCredentialsMessage,
+} from '../shared/credentials.js';
 
 interface AzureErrorBody {
   readonly error?: {
@@ -48,7 +53,8 @@ export function azureResponseError(
   // Worded like the AWS errors (`bedrock ThrottlingException (HTTP 429)`). Azure's throttling body repeats the
   // status as its code (`{"error":{"code":"429"}}`): the status text names it then.
   const name = code && code !== String(status) ? code : (STATUS_CODES[status] ?? 'error');
-  return new GenAiError(`azure ${name} (HTTP ${status})`, {
+  const what = `azure ${name} (HTTP ${status})`;
+  return new GenAiError(kind === 'auth' ? refusedCredentialsMessage('azure', what) : what, {
     kind,
     provider: 'azure',
     status,
@@ -61,6 +67,9 @@ export function azureResponseError(
 /** Maps an error thrown by the Azure pipeline (connection failures, RestError) to a GenAiError. */
 export function mapAzureError(e: unknown): GenAiError {
   if (isGenAiError(e)) return e;
+  // DefaultAzureCredential found no identity, or Entra ID refused the token request: before any API call.
+  const identityError = azureIdentityErrorName(e);
+  if (identityError) return missingCredentialsError('azure', e, identityError);
   const net = networkError(e, 'azure');
   if (net) return net;
   const err = e as {

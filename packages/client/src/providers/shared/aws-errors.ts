@@ -7,6 +7,7 @@ import {
   retryAfterFromHeaders,
 } from '../../errors.js';
 import type { ErrorKind } from '../../types.js';
+import { missingCredentialsError, refusedCredentialsMessage } from './credentials.js';
 
 /** Error mapping shared by the Bedrock and SageMaker runtime clients (AWS SDK v3 service exceptions). */
 
@@ -46,16 +47,20 @@ const BY_NAME: Readonly<Record<string, { kind: ErrorKind; retryable?: boolean }>
   IncompleteSignatureException: { kind: 'auth' },
   MissingAuthenticationTokenException: { kind: 'auth' },
   ExpiredTokenException: { kind: 'auth' },
-  CredentialsProviderError: { kind: 'auth' },
+  ExpiredToken: { kind: 'auth' },
   ResourceNotFoundException: { kind: 'not-found' },
 };
 
 /** Maps an AWS SDK error (or a connection failure) to a GenAiError. */
 export function mapAwsError(e: unknown, provider: 'bedrock' | 'sagemaker'): GenAiError {
   if (isGenAiError(e)) return e;
+  const err = (e ?? {}) as AwsServiceError;
+  // The default chain found no credentials (or a profile's source failed): the call never left the process.
+  if (err.name === 'CredentialsProviderError' || err.name === 'TokenProviderError') {
+    return missingCredentialsError(provider, e, err.name);
+  }
   const net = networkError(e, provider);
   if (net) return net;
-  const err = (e ?? {}) as AwsServiceError;
   const name = err.name ?? 'Error';
   const message = err.message ?? String(e);
   // Exceptions inside an event stream carry the stream's 200: not an error status.
@@ -109,7 +114,8 @@ export function mapAwsError(e: unknown, provider: 'bedrock' | 'sagemaker'): GenA
   ) {
     kind = 'not-found';
   }
-  return new GenAiError(`${provider} ${name}${status !== undefined ? ` (HTTP ${status})` : ''}`, {
+  const what = `${provider} ${name}${status !== undefined ? ` (HTTP ${status})` : ''}`;
+  return new GenAiError(kind === 'auth' ? refusedCredentialsMessage(provider, what) : what, {
     ...common,
     kind,
     ...(known?.retryable !== undefined ? { retryable: known.retryable } : {}),
