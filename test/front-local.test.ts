@@ -1,12 +1,17 @@
 /**
  * Evidence for issue 7's runtimes: `npm start` (emulator + front, Ctrl-C stops both) and the container entry
- * (packages/front/src/server.ts: PORT, SIGTERM drains in-flight requests, then exits), as real processes.
+ * (packages/front/src/server.ts: PORT, SIGTERM drains in-flight requests, then exits), as real processes; and for
+ * issue 21 item 4: `npm start` with your configuration file (--config or GENAI_CONFIG_FILE) layered over the
+ * defaults, real providers beside emulated ones, and a bad file refused with a clear error.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Emulator, startEmulator } from '@genai-deploy/emulator';
+import OpenAI from 'openai';
 import { afterAll, describe, expect, it } from 'vitest';
 import { until } from './front-helpers.js';
 
@@ -32,9 +37,9 @@ async function freePort(): Promise<number> {
 }
 
 /** Spawns in its own process group (as a terminal runs a foreground job), collecting output. */
-function run(command: string, args: string[], env: Record<string, string>) {
+function run(command: string, args: string[], env: Record<string, string>, cwd = root) {
   const child = spawn(command, args, {
-    cwd: root,
+    cwd,
     env: { ...process.env, ...env },
     detached: true,
     stdio: 'pipe',
@@ -108,6 +113,123 @@ describe('npm start', () => {
     process.kill(-child.pid!, 'SIGINT');
     expect([0, 130, 'SIGINT']).toContain(await exited);
     await until(() => out.text.includes('stopped'), 10_000, 'stopped');
+  });
+});
+
+describe('npm start with your configuration', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'genai-npm-start-'));
+  const write = (name: string, value: unknown) => {
+    const path = join(dir, name);
+    writeFileSync(path, typeof value === 'string' ? value : JSON.stringify(value, null, 2));
+    return path;
+  };
+
+  it('--config <file> (relative to where npm runs) adds a route the defaults do not have', async () => {
+    write('mine.json', {
+      models: [{ id: 'azure/my-gpt', maxOutputTokens: 256 }],
+      routes: { mine: { targets: ['azure/my-gpt', 'vertex/gemini-2.0-flash'] } },
+      limits: { requestsPerMinute: 5000 },
+    });
+    const [port, emulatorPort] = [await freePort(), await freePort()];
+    const { child, out, exited } = run(
+      'npm',
+      ['--prefix', root, 'start', '--', '--config', 'mine.json'],
+      { PORT: String(port), EMULATOR_PORT: String(emulatorPort), LOG_LEVEL: 'warn' },
+      dir,
+    );
+    await until(() => out.text.includes('Ctrl-C stops both'), 60_000, `banner (output so far: ${out.text})`);
+    expect(out.text).toContain(`${join(dir, 'mine.json')} (--config), layered over the local defaults`);
+    expect(out.text).toMatch(/mine\s+azure\/my-gpt -> vertex\/gemini-2\.0-flash/);
+    expect(out.text).toMatch(/azure\s+emulated\s+my-gpt, gpt-4o-mini/);
+    expect(out.text).toContain('5,000 requests/min, 1,000,000,000 tokens/min');
+    expect(out.text).toContain('"limits": {"requestsPerMinute"');
+    expect(out.text).toMatch(/admin key\s+sk-admin-\S+/);
+    const key = /API key\s+(sk-local-\S+)/.exec(out.text)?.[1];
+
+    const openai = new OpenAI({ apiKey: key, baseURL: `http://127.0.0.1:${port}/v1`, maxRetries: 0 });
+    const answer = await openai.chat.completions.create({
+      model: 'mine',
+      messages: [{ role: 'user', content: 'Hello!' }],
+      max_tokens: 8,
+    });
+    expect(answer.model).toBe('azure/my-gpt');
+    expect(answer.choices[0]!.message.content!.length).toBeGreaterThan(0);
+    // The defaults are still there.
+    const embedded = await openai.embeddings.create({ model: 'embed', input: 'hello' });
+    expect(embedded.data[0]!.embedding.length).toBeGreaterThan(0);
+
+    process.kill(-child.pid!, 'SIGINT');
+    expect([0, 130, 'SIGINT']).toContain(await exited);
+    await until(() => out.text.includes('stopped'), 10_000, 'stopped');
+  });
+
+  it('GENAI_CONFIG_FILE with a real provider: the banner says which targets are real, /v1/models lists them', async () => {
+    const file = write('real.json', {
+      models: [{ id: 'bedrock/eu.anthropic.claude-sonnet-4-5-20250929-v1:0' }],
+      routes: { sonnet: { targets: ['bedrock/eu.anthropic.claude-sonnet-4-5-20250929-v1:0'] } },
+      providers: { bedrock: { region: 'eu-west-1' } },
+    });
+    const [port, emulatorPort] = [await freePort(), await freePort()];
+    const { child, out, exited } = run('npm', ['start'], {
+      PORT: String(port),
+      EMULATOR_PORT: String(emulatorPort),
+      GENAI_CONFIG_FILE: file,
+      GENAI_API_KEYS: 'sk-real-file',
+      LOG_LEVEL: 'warn',
+    });
+    await until(() => out.text.includes('Ctrl-C stops both'), 60_000, `banner (output so far: ${out.text})`);
+    expect(out.text).toContain(`${file} (GENAI_CONFIG_FILE), layered over the local defaults`);
+    expect(out.text).toMatch(
+      /bedrock\s+REAL\s+eu\.anthropic\.claude-sonnet-4-5-20250929-v1:0\n\s+at region eu-west-1; credentials: AWS default chain/,
+    );
+    for (const p of ['sagemaker', 'vertex', 'azure'])
+      expect(out.text).toMatch(new RegExp(`${p}\\s+emulated`));
+    expect(out.text).toMatch(/left out\s+bedrock\/anthropic\.claude-3-5-haiku-20241022-v1:0/);
+    expect(out.text).toContain('REAL targets bill every request');
+
+    const openai = new OpenAI({ apiKey: 'sk-real-file', baseURL: `http://127.0.0.1:${port}/v1` });
+    const ids = (await openai.models.list()).data.map((m) => m.id);
+    expect(ids).toContain('bedrock/eu.anthropic.claude-sonnet-4-5-20250929-v1:0');
+    expect(ids).toContain('sonnet');
+    expect(ids).toContain('azure/gpt-4o-mini');
+    expect(ids).not.toContain('bedrock/anthropic.claude-3-5-haiku-20241022-v1:0');
+
+    process.kill(-child.pid!, 'SIGINT');
+    expect([0, 130, 'SIGINT']).toContain(await exited);
+    await until(() => out.text.includes('stopped'), 10_000, 'stopped');
+  });
+
+  it('refuses a bad file with its path, what is wrong and how to fix it (exit code 2)', async () => {
+    const start = (env: Record<string, string>, ...args: string[]) =>
+      run(
+        process.execPath,
+        ['--conditions=@genai-deploy/source', '--import', 'tsx', 'apps/local/src/main.ts', ...args],
+        { PORT: '0', EMULATOR_PORT: '0', ...env },
+      );
+    const broken = write('broken.json', '{\n  "models": [\n    { "id": "azure/x", }\n  ]\n}');
+    const wrong = write('wrong.json', { routes: { mine: { targets: ['azure/nope'] } }, limit: {} });
+    const runs = [
+      start({}, '--config', broken),
+      start({ GENAI_CONFIG_FILE: wrong }),
+      start({}, '--config', join(dir, 'absent.json')),
+      start({}, '--confgi', 'x.json'),
+    ];
+    const codes = await Promise.all(runs.map((r) => r.exited));
+    expect(codes).toEqual([2, 2, 2, 2]);
+    const [json, schema, absent, usage] = runs.map((r) => r.out.text);
+    expect(json).toMatch(
+      new RegExp(`--config: ${broken} is not valid JSON \\(.*line 3,? column 24.*\\); fix the JSON`),
+    );
+    expect(schema).toContain(`invalid ${wrong} (GENAI_CONFIG_FILE), layered over the local defaults`);
+    expect(schema).toContain(
+      'routes.mine.targets.0: route "mine" targets "azure/nope", which is not in models',
+    );
+    expect(schema).toMatch(/\(root\): .*"limit"/);
+    expect(schema).toContain(`fix ${wrong} (GENAI_CONFIG_FILE) and start again`);
+    expect(absent).toContain(`--config: cannot read ${join(dir, 'absent.json')} (ENOENT`);
+    expect(usage).toContain("Unknown option '--confgi'");
+    expect(usage).toContain('usage: npm start [-- --config <file>]');
+    for (const text of [json, schema, absent]) expect(text).not.toContain('Ctrl-C stops both');
   });
 });
 

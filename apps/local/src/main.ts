@@ -1,64 +1,93 @@
 /**
  * `npm start`: the emulator of the four clouds and the OpenAI-compatible front wired to it, with no cloud
  * credentials. PORT (front, default 8787) and EMULATOR_PORT (default 4010) choose the ports;
- * GENAI_API_KEYS (comma-separated) sets the accepted keys, else one is generated and printed. Ctrl-C stops both.
+ * GENAI_API_KEYS (comma-separated) sets the accepted keys, else one is generated and printed, and
+ * GENAI_ADMIN_KEYS the admin API's keys, likewise. `--config <file>` (or GENAI_CONFIG_FILE) layers your
+ * configuration over the defaults (local-config.ts says how). Ctrl-C stops both.
  */
+import { parseArgs } from 'node:util';
+import { ConfigError, FRONT_ENV } from '@genai-deploy/config';
 import { parseKeyList } from '@genai-deploy/front';
-import {
-  LOCAL_CHAT_MODELS,
-  LOCAL_EMBEDDING_MODELS,
-  LOCAL_VECTOR_STORE,
-  startLocalPlatform,
-} from './platform.js';
+import { banner } from './banner.js';
+import { readConfigFile, resolveConfigPath } from './local-config.js';
+import { ADMIN_KEYS_ENV, startLocalPlatform } from './platform.js';
+
+const USAGE = `usage: npm start [-- --config <file>]
+
+  --config, -c <file>  a JSON front configuration layered over the local defaults (also GENAI_CONFIG_FILE);
+                       a relative path is read from the directory you ran npm start in
+  --help, -h           this text
+
+environment: PORT (8787), EMULATOR_PORT (4010), GENAI_API_KEYS, ${ADMIN_KEYS_ENV}, LOG_LEVEL`;
+
+function fail(message: string, code = 2): never {
+  console.error(message);
+  process.exit(code);
+}
 
 function port(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 65_535) {
-    console.error(`${name} must be a TCP port number (0-65535); got "${raw}"`);
-    process.exit(2);
-  }
+  if (!Number.isInteger(n) || n < 0 || n > 65_535)
+    fail(`${name} must be a TCP port number (0-65535); got "${raw}"`);
   return n;
 }
 
-const keysFromEnv = process.env.GENAI_API_KEYS ? parseKeyList(process.env.GENAI_API_KEYS) : [];
+let args: { config?: string; help?: boolean };
+try {
+  args = parseArgs({
+    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  }).values;
+} catch (e) {
+  fail(`${(e as Error).message}\n\n${USAGE}`);
+}
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+const fileVar = FRONT_ENV.configFile.name;
+const given = args.config ?? (process.env[fileVar] || undefined);
+const from = args.config !== undefined ? '--config' : fileVar;
+const configFile = given === undefined ? undefined : resolveConfigPath(given);
+const config =
+  configFile === undefined
+    ? undefined
+    : await readConfigFile(configFile, from).catch((e: Error) => fail(e.message));
+
+const keysFromEnv = process.env[FRONT_ENV.apiKeys.name]
+  ? parseKeyList(process.env[FRONT_ENV.apiKeys.name]!)
+  : [];
+const adminKeysFromEnv = process.env[ADMIN_KEYS_ENV] ? parseKeyList(process.env[ADMIN_KEYS_ENV]!) : [];
 const platform = await startLocalPlatform({
   port: port('PORT', 8787),
   emulatorPort: port('EMULATOR_PORT', 4010),
   apiKeys: keysFromEnv,
+  adminKeys: adminKeysFromEnv,
+  ...(config && configFile && { config, configSource: `${configFile} (${from})` }),
 }).catch((e: unknown) => {
   const err = e as NodeJS.ErrnoException;
-  console.error(
+  if (e instanceof ConfigError) fail(err.message);
+  fail(
     err.code === 'EADDRINUSE'
       ? `a port is already in use (${err.message}); set PORT and/or EMULATOR_PORT to free ports`
       : `could not start the local platform: ${err.message}`,
+    1,
   );
-  process.exit(1);
 });
 
-const key = platform.apiKeys[0]!;
-const url = platform.front.url;
-console.log(`
-genai-deploy local platform
-
-  front (OpenAI-compatible)  ${url}/v1
-  emulator (4 clouds)        ${platform.emulator.url}
-  API key                    ${keysFromEnv.length > 0 ? '(from GENAI_API_KEYS)' : key}
-
-  chat models       ${LOCAL_CHAT_MODELS.join(', ')}, route "chat" (Bedrock, falls back to Vertex)
-  embedding models  ${LOCAL_EMBEDDING_MODELS.join(', ')}, route "embed"
-  vector stores     /v1/files, /v1/vector_stores on the emulator's OpenSearch (embedded by ${LOCAL_VECTOR_STORE.embeddingModel})
-
-Try it:
-
-  curl ${url}/v1/chat/completions \\
-    -H "Authorization: Bearer ${keysFromEnv.length > 0 ? '$KEY' : key}" \\
-    -H "content-type: application/json" \\
-    -d '{"model":"chat","messages":[{"role":"user","content":"Hello!"}]}'
-
-Ctrl-C stops both.
-`);
+console.log(
+  banner({
+    frontUrl: platform.front.url,
+    emulatorUrl: platform.emulator.url,
+    apiKey: keysFromEnv.length > 0 ? undefined : platform.apiKeys[0],
+    adminKey: adminKeysFromEnv.length > 0 ? undefined : platform.adminKeys[0],
+    layered: platform.layered,
+    configFile: configFile && `${configFile} (${from})`,
+  }),
+);
 
 let stopping = false;
 const stop = (signal: string) => {

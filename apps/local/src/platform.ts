@@ -1,14 +1,22 @@
 /**
- * The local platform: the emulator of the four clouds and the front wired to it, on embedded defaults.
- * No cloud credentials are involved: fake AWS keys, a static Vertex token and an Azure key, all of them only
- * ever sent to the local emulator.
+ * The local platform: the emulator of the four clouds and the front wired to it, on embedded defaults, with
+ * your configuration file layered over them (local-config.ts). Providers on the emulator get fake AWS keys, a
+ * static Vertex token and an Azure key, only ever sent to the local emulator; a provider your file makes real
+ * gets none of them, so its cloud's default credential chain applies.
  */
 import { randomBytes } from 'node:crypto';
 import type { ClientOptions } from '@genai-deploy/client';
-import type { FrontConfigInput } from '@genai-deploy/config';
+import type { FrontConfigInput, ProviderName } from '@genai-deploy/config';
 import { type Emulator, type EmulatorOptions, startEmulator } from '@genai-deploy/emulator';
 import { type RunningFront, type StartFrontOptions, startFront } from '@genai-deploy/front';
 import { OAuth2Client } from 'google-auth-library';
+import { type LayeredConfig, layerConfig } from './local-config.js';
+
+/**
+ * The variable the front reads its admin API keys from (same forms as GENAI_API_KEYS).
+ * TODO(issue 21): FRONT_ENV.adminKeys.name once the front declares it.
+ */
+export const ADMIN_KEYS_ENV = 'GENAI_ADMIN_KEYS';
 
 export const LOCAL_CHAT_MODELS = [
   'bedrock/anthropic.claude-3-5-haiku-20241022-v1:0',
@@ -70,22 +78,25 @@ export function localConfig(emulatorUrl: string): FrontConfigInput {
   };
 }
 
-/** Credentials for the emulator only: they open nothing anywhere else. */
-export function localClientOptions(): ClientOptions {
+/**
+ * Credentials for the emulator only: they open nothing anywhere else. Providers in `real` get none, so their
+ * cloud's default chain applies.
+ */
+export function localClientOptions(real: ReadonlySet<ProviderName> = new Set()): ClientOptions {
   const credentials = { accessKeyId: 'AKIALOCALEMULATOR', secretAccessKey: 'local-emulator-secret' };
   const authClient = new OAuth2Client();
   authClient.setCredentials({
     access_token: 'local-emulator-token',
     expiry_date: Date.now() + 365 * 86_400_000,
   });
-  return {
-    providers: {
-      bedrock: { credentials },
-      sagemaker: { credentials },
-      vertex: { project: 'local-project', location: 'us-central1', authClient },
-      azure: { endpoint: 'http://placeholder.invalid', apiKey: 'local-emulator-key' },
-    },
+  const providers: NonNullable<ClientOptions['providers']> = {
+    bedrock: { credentials },
+    sagemaker: { credentials },
+    vertex: { project: 'local-project', location: 'us-central1', authClient },
+    azure: { endpoint: 'http://placeholder.invalid', apiKey: 'local-emulator-key' },
   };
+  for (const p of real) delete providers[p];
+  return { providers };
 }
 
 export interface LocalPlatformOptions {
@@ -97,6 +108,15 @@ export interface LocalPlatformOptions {
   readonly host?: string;
   /** API keys the front accepts. @default - one generated key */
   readonly apiKeys?: readonly string[];
+  /** Keys of the front's admin API (passed as GENAI_ADMIN_KEYS). @default - one generated key */
+  readonly adminKeys?: readonly string[];
+  /**
+   * Your configuration (a parsed file), layered over the defaults by the rules of local-config.ts.
+   * @default - the defaults alone
+   */
+  readonly config?: Record<string, unknown>;
+  /** What `config` came from, for error messages. @default 'the configuration file' */
+  readonly configSource?: string;
   /** Emulator options (latency model, seed). */
   readonly emulator?: Omit<EmulatorOptions, 'port' | 'host'>;
   /** More front options (logger, Redis, metrics...). */
@@ -109,25 +129,38 @@ export interface LocalPlatform {
   readonly emulator: Emulator;
   readonly front: RunningFront;
   readonly apiKeys: readonly string[];
+  readonly adminKeys: readonly string[];
+  /** The configuration the front runs, and which providers are emulated or real. */
+  readonly layered: LayeredConfig;
   /** Stops the front (draining for up to `drainMs`), then the emulator. */
   close(drainMs?: number): Promise<void>;
 }
 
-/** Generates an API key in the usual `sk-...` form. */
-export function generateApiKey(): string {
-  return `sk-local-${randomBytes(24).toString('base64url')}`;
+/** Generates an API key in the usual `sk-...` form (`sk-local-...`, or `sk-<kind>-...`). */
+export function generateApiKey(kind = 'local'): string {
+  return `sk-${kind}-${randomBytes(24).toString('base64url')}`;
 }
 
 export async function startLocalPlatform(options: LocalPlatformOptions = {}): Promise<LocalPlatform> {
   const host = options.host ?? '127.0.0.1';
   const emulator = await startEmulator({ ...options.emulator, port: options.emulatorPort ?? 4010, host });
   try {
+    const layered = layerConfig(
+      localConfig(emulator.url),
+      options.config,
+      emulator.url,
+      options.configSource,
+    );
+    const real = new Set(layered.providers.filter((p) => !p.emulated).map((p) => p.provider));
     const apiKeys = options.apiKeys && options.apiKeys.length > 0 ? options.apiKeys : [generateApiKey()];
-    const local = localClientOptions();
+    const adminKeys =
+      options.adminKeys && options.adminKeys.length > 0 ? options.adminKeys : [generateApiKey('admin')];
+    const local = localClientOptions(real);
     const extra = options.clientOptions ?? {};
     const front = await startFront({
       ...options.front,
-      config: localConfig(emulator.url),
+      env: { ...(options.front?.env ?? process.env), [ADMIN_KEYS_ENV]: adminKeys.join(',') },
+      config: layered.config,
       apiKeys,
       port: options.port ?? 8787,
       host,
@@ -137,7 +170,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
         providers: {
           ...local.providers,
           ...extra.providers,
-          azure: { endpoint: emulator.url, apiKey: 'local-emulator-key', ...extra.providers?.azure },
+          ...(!real.has('azure') && {
+            azure: { endpoint: emulator.url, apiKey: 'local-emulator-key', ...extra.providers?.azure },
+          }),
         },
       },
     });
@@ -145,6 +180,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       emulator,
       front,
       apiKeys,
+      adminKeys,
+      layered,
       async close(drainMs = 0) {
         await front.close(drainMs);
         await emulator.close();
