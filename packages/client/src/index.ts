@@ -6,6 +6,21 @@
 export type {} from './batch/batch-events.js';
 // Options of the pipeline's steps
 export type { BatchLimitOverride, BatchOptions } from './batch/batch-options.js';
+// Budgets: the ledger (memory or Redis) the optional budget step and the front use
+export { createBudgetLedger, DEFAULT_BUDGET_PREFIX } from './budget/create-budget-ledger.js';
+export type {
+  BudgetLedger,
+  BudgetLedgerOptions,
+  BudgetPeriod,
+  BudgetScope,
+  Reservation,
+  ReserveResult,
+  SoftLimitReport,
+  SpendQuery,
+  SpendRecord,
+  SpendReport,
+  SpendTotals,
+} from './budget/ledger-types.js';
 export type { RedisOperationName } from './cache/cache-events.js';
 export type { CacheOptions } from './cache/cache-options.js';
 export { BATCH_SIZE_BUCKETS, type CacheStats } from './cache/cache-stats.js';
@@ -16,6 +31,16 @@ export { DEFAULT_DEADLINE_MS } from './call-runner.js';
 export type { ClientOptions, GenAiClient, RequestLayerOptions } from './client-options.js';
 export type {} from './coalesce/coalesce-events.js';
 export type { CoalesceOptions } from './coalesce/coalesce-options.js';
+// Cost: integer micro-dollars from the price table (DEFAULT_PRICES of @genai-deploy/config, overridable)
+export {
+  type CostUsage,
+  costOf,
+  DEFAULT_PRICES,
+  formatUsd,
+  type ModelPrice,
+  priceFor,
+} from './cost/cost.js';
+export { DEFAULT_ESTIMATE_OUTPUT_TOKENS, estimateCost } from './cost/estimate.js';
 export { createClient } from './create-client.js';
 // Errors and their guards
 export {
@@ -77,6 +102,7 @@ export type { CircuitStateName } from './resilience/resilience-events.js';
 export type { ResilienceOptions } from './resilience/resilience-options.js';
 export type { RetryOptions } from './resilience/retry.js';
 export type { RetryBudgetOptions } from './resilience/retry-budget.js';
+export type { SharedResilienceOptions } from './resilience/shared-resilience.js';
 export type { HedgingOptions } from './route/fallback.js';
 export type {} from './route/route-events.js';
 export type { RouteOptions } from './route/routes.js';
@@ -87,6 +113,7 @@ export type {
   AssistantMessage,
   CallCacheOptions,
   ContentPart,
+  Cost,
   EmbedInputType,
   EmbedRequest,
   EmbedResult,

@@ -2,7 +2,7 @@
  * Public request and result types of @genai-deploy/client: plain data, imported by every other module and
  * importing none of them (the pipeline's contract is in layer.ts).
  */
-import type { ProviderName } from '@genai-deploy/config';
+import type { ModelPrice, ProviderName } from '@genai-deploy/config';
 
 export type { ProviderName };
 
@@ -105,6 +105,27 @@ export interface Usage {
   readonly outputTokens: number;
 }
 
+/**
+ * What a call cost upstream, in integer micro-dollars (µ$, 1 USD = 1,000,000 µ$) so that sums are exact: each
+ * component is its tokens (or images) × the model's price, rounded to the nearest µ$ once (cost/cost.ts).
+ */
+export interface Cost {
+  /** Total, integer µ$: the sum of the four components. */
+  readonly microUsd: number;
+  /** The total in USD (`microUsd / 1e6`). */
+  readonly usd: number;
+  readonly inputMicroUsd: number;
+  readonly cachedInputMicroUsd: number;
+  readonly outputMicroUsd: number;
+  readonly imageMicroUsd: number;
+  /** false when no price is known for the model: every amount is then 0. */
+  readonly priced: boolean;
+  /** Served from this client's cache: no upstream call, so 0. */
+  readonly cacheHit: boolean;
+  /** The price applied, when there was one. */
+  readonly price?: ModelPrice;
+}
+
 export interface GenerateRequest {
   /** `<provider>/<model-or-endpoint>` or a route name from the client options. */
   readonly model: string;
@@ -177,6 +198,8 @@ export interface GenerateResult {
   /** Upstream attempts this call made (0 when served from cache). */
   readonly attempts: number;
   readonly latencyMs: number;
+  /** What the call cost, from the client's prices (the target that answered; 0 with `cacheHit` for a cache hit). */
+  readonly cost?: Cost;
 }
 
 /** One text delta of a stream. */
@@ -237,6 +260,8 @@ export interface EmbedResult {
   readonly cached: boolean;
   readonly attempts: number;
   readonly latencyMs: number;
+  /** What the call cost, from the client's prices (0 with `cacheHit` when every text came from the cache). */
+  readonly cost?: Cost;
 }
 
 /** A concrete place a request can go: one provider, one model or endpoint, optionally one region. */

@@ -8,6 +8,14 @@ export {
   type FrontEnvVariable,
   frontEnvName,
 } from './front-env.js';
+export {
+  DEFAULT_PRICES,
+  type ModelPrice,
+  type ModelPriceConfig,
+  modelPriceSchema,
+  priceFor,
+  pricesFromConfig,
+} from './prices.js';
 export * from './schema.js';
 export {
   type RouteRetrievalConfig,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { modelPriceSchema } from './prices.js';
 import { routeRetrievalSchema, vectorStoreSchema } from './vector-store-config.js';
 
 /**
@@ -118,6 +119,22 @@ export function cacheScope(cache: { scope?: 'key' | 'shared'; scopeByKey?: boole
   return cache.scope ?? (cache.scopeByKey === false ? 'shared' : 'key');
 }
 
+/** `budgets`: how budgets (kept per API key and team in the key store, not here) report. */
+export const budgetsSchema = z.strictObject({
+  /**
+   * Fraction of a budget past which a call reports a soft limit (an event and a metric for alerting; the call
+   * still runs). @default 0.8
+   */
+  softLimitFraction: z
+    .number({ error: 'expected budgets.softLimitFraction as a number between 0 and 1, e.g. 0.8' })
+    .gt(0, 'expected budgets.softLimitFraction > 0 (a fraction of the budget, e.g. 0.8)')
+    .max(
+      1,
+      'expected budgets.softLimitFraction <= 1 (a fraction of the budget, e.g. 0.8; 1 reports only a budget fully used)',
+    )
+    .default(0.8),
+});
+
 export const limitsSchema = z.strictObject({
   /** Requests per minute per API key. @default 600 */
   requestsPerMinute: z.number().int().positive().default(600),
@@ -213,6 +230,14 @@ export const frontConfigSchema = z
       jobConcurrency: 4,
       jobTtlSeconds: 86_400,
     }),
+    /**
+     * Prices by model address (USD per million tokens), over the built-in DEFAULT_PRICES: a model missing there,
+     * a negotiated price, or an amortized per-token price for a SageMaker endpoint.
+     * @default - DEFAULT_PRICES alone
+     */
+    pricing: z.record(z.string(), modelPriceSchema).optional(),
+    /** How budgets report. @default - { softLimitFraction: 0.8 } */
+    budgets: budgetsSchema.optional(),
     /** Log prompts and completions. Off by default: they may hold personal data. @default false */
     logPrompts: z.boolean().default(false),
     /** Remote image URLs in chat requests. @default - only data: URLs (remote image URLs are refused) */
@@ -247,6 +272,15 @@ export const frontConfigSchema = z
         });
       }
     });
+    for (const address of Object.keys(config.pricing ?? {})) {
+      if (!MODEL_ADDRESS.test(address)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pricing', address],
+          message: `"${address}" is not a model address; expected "<provider>/<model-or-endpoint>" with provider one of ${PROVIDERS.join(', ')} (routes are priced by the target that answers)`,
+        });
+      }
+    }
     const ids = new Set(config.models.map((m) => m.id));
     for (const [name, route] of Object.entries(config.routes)) {
       if (name.includes('/')) continue;

@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  BudgetLedger,
+  BudgetScope,
+  Reservation,
+  ReserveResult,
+  SoftLimitReport,
+  SpendQuery,
+  SpendRecord,
+  SpendReport,
+} from './ledger-types.js';
+import { budgetChecks, checkReserve, checkSpend, queryDays, utcDay } from './periods.js';
+import { type SpendRow, spendReport } from './spend-report.js';
+
+interface Held {
+  readonly amount: number;
+  readonly keys: readonly string[];
+  state: 'open' | 'expired' | 'settled' | 'released';
+  /** open: when it expires; otherwise: when the record is forgotten. */
+  until: number;
+}
+
+export interface LedgerSettings {
+  readonly prefix: string;
+  readonly softLimitFraction: number;
+  readonly reservationTtlMs: number;
+  readonly spendRetentionDays: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/** The ledger of one process: the same rules as the Redis ledger's scripts, over maps. */
+export class MemoryBudgetLedger implements BudgetLedger {
+  readonly #settings: LedgerSettings;
+  readonly #counters = new Map<string, { value: number; until: number }>();
+  readonly #held = new Map<string, Held>();
+  /** day → key id → `<model> <counter>` → value */
+  readonly #spend = new Map<string, Map<string, Map<string, number>>>();
+  /** day → team → key ids */
+  readonly #teams = new Map<string, Map<string, Set<string>>>();
+
+  constructor(settings: LedgerSettings) {
+    this.#settings = settings;
+  }
+
+  async reserve(
+    scopes: readonly BudgetScope[],
+    estimateMicroUsd: number,
+    now = new Date(),
+  ): Promise<ReserveResult> {
+    checkReserve(scopes, estimateMicroUsd);
+    const t = now.getTime();
+    this.#sweep(t);
+    const checks = budgetChecks(this.#settings.prefix, scopes, now, now);
+    for (const c of checks) {
+      const used = this.#get(c.key, t);
+      if (c.limit >= 0 && used + estimateMicroUsd > c.limit) {
+        return {
+          ok: false,
+          scope: c.scope,
+          period: c.period,
+          spentMicroUsd: used,
+          limitMicroUsd: c.limit,
+          requestedMicroUsd: estimateMicroUsd,
+          resetAt: c.resetAt,
+        };
+      }
+    }
+    const soft: SoftLimitReport[] = [];
+    for (const c of checks) {
+      const used = this.#add(c.key, estimateMicroUsd, t, t + c.ttlMs);
+      if (c.limit >= 0 && used >= c.limit * this.#settings.softLimitFraction) {
+        soft.push({ scope: c.scope, period: c.period, spentMicroUsd: used, limitMicroUsd: c.limit });
+      }
+    }
+    const id = randomUUID();
+    this.#held.set(id, {
+      amount: estimateMicroUsd,
+      keys: checks.map((c) => c.key),
+      state: 'open',
+      until: t + this.#settings.reservationTtlMs,
+    });
+    return { ok: true, reservation: { id, scopes, microUsd: estimateMicroUsd, at: now }, soft };
+  }
+
+  async settle(reservation: Reservation, actual: SpendRecord, now = new Date()): Promise<void> {
+    checkSpend(actual);
+    if (!this.#close(reservation, actual.microUsd, 'settled', now)) return;
+    const day = utcDay(reservation.at);
+    const byKey = this.#spend.get(day) ?? new Map<string, Map<string, number>>();
+    this.#spend.set(day, byKey);
+    const fields = byKey.get(actual.keyId) ?? new Map<string, number>();
+    byKey.set(actual.keyId, fields);
+    const bump = (counter: string, n: number) =>
+      fields.set(`${actual.model} ${counter}`, (fields.get(`${actual.model} ${counter}`) ?? 0) + n);
+    bump('requests', 1);
+    bump('input_tokens', actual.inputTokens);
+    bump('output_tokens', actual.outputTokens);
+    bump('micro_usd', actual.microUsd);
+    if (actual.team !== undefined) {
+      const teams = this.#teams.get(day) ?? new Map<string, Set<string>>();
+      this.#teams.set(day, teams);
+      const members = teams.get(actual.team) ?? new Set<string>();
+      teams.set(actual.team, members);
+      members.add(actual.keyId);
+    }
+  }
+
+  async release(reservation: Reservation, now = new Date()): Promise<void> {
+    this.#close(reservation, 0, 'released', now);
+  }
+
+  async spend(query: SpendQuery): Promise<SpendReport> {
+    const rows: SpendRow[] = [];
+    for (const day of queryDays(query)) {
+      const byKey = this.#spend.get(day);
+      if (!byKey) continue;
+      const ids =
+        query.keyId !== undefined
+          ? [query.keyId]
+          : query.team !== undefined
+            ? [...(this.#teams.get(day)?.get(query.team) ?? [])]
+            : [...byKey.keys()];
+      for (const keyId of ids) {
+        const fields = byKey.get(keyId);
+        if (fields) rows.push({ day, keyId, fields: Object.fromEntries(fields) });
+      }
+    }
+    return spendReport(rows, query.groupBy);
+  }
+
+  async close(): Promise<void> {}
+
+  /** Applies `actual - reserved` (or `actual` once the reservation expired); false when already closed. */
+  #close(reservation: Reservation, actual: number, state: 'settled' | 'released', now: Date): boolean {
+    const t = now.getTime();
+    this.#sweep(t);
+    const held = this.#held.get(reservation.id);
+    if (held && (held.state === 'settled' || held.state === 'released')) return false;
+    const delta = held?.state === 'open' ? actual - held.amount : actual;
+    const checks = budgetChecks(this.#settings.prefix, reservation.scopes, reservation.at, now);
+    if (delta !== 0) for (const c of checks) this.#add(c.key, delta, t, t + c.ttlMs);
+    this.#held.set(reservation.id, {
+      amount: 0,
+      keys: [],
+      state,
+      until: t + this.#settings.reservationTtlMs + DAY_MS,
+    });
+    return true;
+  }
+
+  #get(key: string, t: number): number {
+    const c = this.#counters.get(key);
+    if (!c || c.until <= t) return 0;
+    return c.value;
+  }
+
+  /**
+   * Adds to a counter and, with `until`, sets its expiry (a negative amount to a gone counter does nothing, as
+   * in the Redis script).
+   */
+  #add(key: string, amount: number, t: number, until?: number): number {
+    const c = this.#counters.get(key);
+    if (!c || c.until <= t) {
+      if (amount < 0 || until === undefined) return 0;
+      this.#counters.set(key, { value: amount, until });
+      return amount;
+    }
+    c.value += amount;
+    if (until !== undefined) c.until = until;
+    return c.value;
+  }
+
+  /** Gives back expired reservations and forgets old records, counters and spend days. */
+  #sweep(t: number): void {
+    for (const [id, held] of this.#held) {
+      if (held.until > t) continue;
+      if (held.state === 'open') {
+        for (const key of held.keys) this.#add(key, -held.amount, t);
+        held.state = 'expired';
+        held.until = t + DAY_MS;
+      } else {
+        this.#held.delete(id);
+      }
+    }
+    if (this.#counters.size > 10_000)
+      for (const [k, c] of this.#counters) if (c.until <= t) this.#counters.delete(k);
+    const oldest = utcDay(new Date(t - this.#settings.spendRetentionDays * DAY_MS));
+    for (const day of this.#spend.keys()) if (day < oldest) this.#spend.delete(day);
+    for (const day of this.#teams.keys()) if (day < oldest) this.#teams.delete(day);
+  }
+}

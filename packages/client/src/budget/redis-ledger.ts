@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import type { RedisConnection } from '../redis-connection.js';
+import { CLOSE_LUA, RESERVE_LUA, SPEND_LUA } from './budget-lua.js';
+import type {
+  BudgetLedger,
+  BudgetScope,
+  Reservation,
+  ReserveResult,
+  SoftLimitReport,
+  SpendQuery,
+  SpendRecord,
+  SpendReport,
+} from './ledger-types.js';
+import type { LedgerSettings } from './memory-ledger.js';
+import { budgetChecks, checkReserve, checkSpend, queryDays, spendKeys, utcDay } from './periods.js';
+import { type SpendRow, spendReport } from './spend-report.js';
+
+const DAY_MS = 86_400_000;
+
+/** The ledger shared by every instance on one Redis: one script reserves, one settles or releases. */
+export class RedisBudgetLedger implements BudgetLedger {
+  readonly #redis: RedisConnection;
+  readonly #settings: LedgerSettings;
+
+  constructor(redis: RedisConnection, settings: LedgerSettings) {
+    this.#redis = redis;
+    this.#settings = settings;
+  }
+
+  async reserve(
+    scopes: readonly BudgetScope[],
+    estimateMicroUsd: number,
+    now = new Date(),
+  ): Promise<ReserveResult> {
+    checkReserve(scopes, estimateMicroUsd);
+    const { prefix, reservationTtlMs, softLimitFraction } = this.#settings;
+    const checks = budgetChecks(prefix, scopes, now, now);
+    const id = randomUUID();
+    const args: (string | number)[] = [
+      prefix,
+      now.getTime(),
+      id,
+      estimateMicroUsd,
+      reservationTtlMs,
+      softLimitFraction,
+      checks.length,
+    ];
+    for (const c of checks) args.push(c.key, c.limit, c.ttlMs);
+    const out = (await this.#redis.eval(RESERVE_LUA, 0, ...args)) as number[];
+    if (out[0] === 0) {
+      const c = checks[Number(out[1]) - 1];
+      if (!c) throw new Error(`budget reserve script answered an unknown check ${String(out[1])}`);
+      return {
+        ok: false,
+        scope: c.scope,
+        period: c.period,
+        spentMicroUsd: Number(out[2]),
+        limitMicroUsd: c.limit,
+        requestedMicroUsd: estimateMicroUsd,
+        resetAt: c.resetAt,
+      };
+    }
+    const soft: SoftLimitReport[] = [];
+    checks.forEach((c, i) => {
+      const used = Number(out[i + 1]);
+      if (c.limit >= 0 && used >= c.limit * softLimitFraction) {
+        soft.push({ scope: c.scope, period: c.period, spentMicroUsd: used, limitMicroUsd: c.limit });
+      }
+    });
+    return { ok: true, reservation: { id, scopes, microUsd: estimateMicroUsd, at: now }, soft };
+  }
+
+  async settle(reservation: Reservation, actual: SpendRecord, now = new Date()): Promise<void> {
+    checkSpend(actual);
+    const { prefix, spendRetentionDays } = this.#settings;
+    const day = utcDay(reservation.at);
+    await this.#close(reservation, 'settle', actual.microUsd, now, [
+      spendKeys.hash(prefix, day, actual.keyId),
+      spendKeys.keys(prefix, day),
+      actual.team === undefined ? '' : spendKeys.team(prefix, day, actual.team),
+      actual.keyId,
+      actual.model,
+      actual.inputTokens,
+      actual.outputTokens,
+      Math.max(DAY_MS, reservation.at.getTime() - now.getTime() + (spendRetentionDays + 1) * DAY_MS),
+    ]);
+  }
+
+  async release(reservation: Reservation, now = new Date()): Promise<void> {
+    await this.#close(reservation, 'release', 0, now, []);
+  }
+
+  async spend(query: SpendQuery): Promise<SpendReport> {
+    const days = queryDays(query);
+    const [mode, id] =
+      query.keyId !== undefined
+        ? ['key', query.keyId]
+        : query.team !== undefined
+          ? ['team', query.team]
+          : ['all', ''];
+    const out = (await this.#redis.eval(
+      SPEND_LUA,
+      0,
+      this.#settings.prefix,
+      mode,
+      id,
+      ...days,
+    )) as string[][];
+    const rows: SpendRow[] = out.map(([day, keyId, ...flat]) => {
+      const fields: Record<string, number> = {};
+      for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = Number(flat[i + 1]);
+      return { day: day as string, keyId: keyId as string, fields };
+    });
+    return spendReport(rows, query.groupBy);
+  }
+
+  async close(): Promise<void> {}
+
+  async #close(
+    reservation: Reservation,
+    op: 'settle' | 'release',
+    actual: number,
+    now: Date,
+    spend: readonly (string | number)[],
+  ): Promise<void> {
+    const { prefix, reservationTtlMs } = this.#settings;
+    const checks = budgetChecks(prefix, reservation.scopes, reservation.at, now);
+    const args: (string | number)[] = [
+      prefix,
+      now.getTime(),
+      reservation.id,
+      op,
+      actual,
+      reservationTtlMs,
+      checks.length,
+    ];
+    for (const c of checks) args.push(c.key, c.ttlMs);
+    args.push(...spend);
+    await this.#redis.eval(CLOSE_LUA, 0, ...args);
+  }
+}
