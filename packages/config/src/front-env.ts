@@ -65,6 +65,22 @@ export const FRONT_ENV = {
     ['operator'],
     true,
   ),
+  adminKeys: variable(
+    'GENAI_ADMIN_KEYS',
+    'Admin keys for /admin/* (key management, spend) and /metrics, in the forms of GENAI_API_KEYS; caller keys cannot use them, nor they /v1/*. Unset, /admin is closed.',
+    ['operator'],
+    true,
+  ),
+  adminKeysFile: variable(
+    'GENAI_ADMIN_KEYS_FILE',
+    'A file holding admin keys (a secret mounted as a volume).',
+    ['operator'],
+  ),
+  adminKeysSecretArn: variable(
+    'GENAI_ADMIN_KEYS_SECRET_ARN',
+    'AWS Secrets Manager secret (ARN or name) whose string holds the admin keys; read with the AWS SDK.',
+    ['operator'],
+  ),
   redisPassword: variable(
     'GENAI_REDIS_PASSWORD',
     "Redis AUTH password or token (from the secret store); never put it in the configuration's redisUrl.",

@@ -8,6 +8,8 @@ import { Catalog } from './catalog.js';
 import type { GatewayClient } from './client.js';
 import type { AppEnv, FrontState } from './context.js';
 import { type JobStore, MemoryJobStore, RedisJobStore } from './jobs.js';
+import { KeyRing } from './keys/key-ring.js';
+import { type KeyStore, MemoryKeyStore, RedisKeyStore } from './keys/store.js';
 import { createLogger, type Logger } from './logger.js';
 import { FrontMetrics } from './metrics.js';
 import { API_KEY, type AuthGuard, authenticate, type Credential } from './middleware/auth.js';
@@ -17,6 +19,7 @@ import { notFound, onError } from './middleware/errors.js';
 import { InFlightWork } from './middleware/in-flight.js';
 import { requestLog } from './middleware/request-log.js';
 import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from './rate-limit.js';
+import { adminRoutes } from './routes/admin.js';
 import { chatRoutes } from './routes/chat.js';
 import { embeddingsRoutes } from './routes/embeddings.js';
 import { filesRoutes } from './routes/files.js';
@@ -37,6 +40,21 @@ export interface FrontOptions {
    * @default - none: /metrics is closed (`createFrontFromEnv` reads GENAI_METRICS_KEYS)
    */
   readonly metricsKeys?: ApiKeys;
+  /**
+   * Admin keys for `/admin/*` (key management, spend); they also read /metrics and cannot call `/v1/*`.
+   * @default - none: /admin is closed (`createFrontFromEnv` reads GENAI_ADMIN_KEYS)
+   */
+  readonly adminKeys?: ApiKeys;
+  /**
+   * Where keys created through the admin API live.
+   * @default - in Redis when the front has it (every instance sees them), else in this process
+   */
+  readonly keyStore?: KeyStore;
+  /**
+   * How long an instance trusts a key looked up in the store, in ms: the bound on how late a change made on
+   * another instance takes effect here. @default 500
+   */
+  readonly keyCacheMs?: number;
   /** The client that reaches the providers; the front closes it on close(). */
   readonly client: GatewayClient;
   /**
@@ -85,7 +103,7 @@ export interface Front {
  * Middleware runs in the order it is added (request log outermost); routes live in routes/, one sub-app each.
  */
 export function createFront(options: FrontOptions): Front {
-  const { config, apiKeys, client } = options;
+  const { config, client } = options;
   const { redis, ownsRedis = false } = options;
   const front = frontState(options);
   const drain = new Drain(front.metrics);
@@ -107,8 +125,12 @@ export function createFront(options: FrontOptions): Front {
   app.notFound(notFound);
   // API keys on everything but /health, /ready and /metrics, which takes its own scrape credential.
   const guard = authGuard(front, options.redis, options.keyPrefix);
-  app.use('/v1/*', authenticate(guard, API_KEY(apiKeys)));
-  app.use('/metrics', authenticate(guard, metricsCredential(options.metricsKeys, apiKeys)));
+  const ring = keyRing(front, options);
+  const adminKeys = options.adminKeys ?? ApiKeys.from({});
+  app.use('/v1/*', authenticate(guard, API_KEY(ring, adminKeys)));
+  app.use('/admin/*', authenticate(guard, adminCredential(adminKeys, ring)));
+  app.use('/metrics', authenticate(guard, metricsCredential(options.metricsKeys, adminKeys, ring)));
+  app.route('/', adminRoutes(front, ring));
   app.route('/', healthRoutes(front, drain));
   app.route('/', modelsRoutes(front));
   app.route('/', chatRoutes(front, vectors.grounding));
@@ -198,11 +220,35 @@ function authGuard(front: FrontState, redis: Redis | undefined, keyPrefix = 'gen
   };
 }
 
-/** /metrics takes the scrape credentials only; without any it is closed to everyone. */
-function metricsCredential(metricsKeys: ApiKeys | undefined, apiKeys: ApiKeys): Credential {
+/** The caller keys: the environment's, then the store's (in Redis when the front has it). */
+function keyRing(front: FrontState, options: FrontOptions): KeyRing {
+  const prefix = options.keyPrefix ?? 'genai:front:';
+  const store =
+    options.keyStore ?? (options.redis ? new RedisKeyStore(options.redis, prefix) : new MemoryKeyStore());
+  return new KeyRing(options.apiKeys, store, {
+    ...(options.keyCacheMs !== undefined ? { cacheMs: options.keyCacheMs } : {}),
+    onError: (e) => {
+      front.metrics.redisErrors.inc({ use: 'key-store' });
+      front.logger.warn({ err: { message: (e as Error)?.message } }, 'key store failure tolerated');
+    },
+  });
+}
+
+/** /admin takes the admin keys only; without any it is closed to everyone. Caller keys get 403. */
+function adminCredential(adminKeys: ApiKeys, ring: KeyRing): Credential {
   return {
-    keys: metricsKeys ?? ApiKeys.from({}),
-    otherKeys: apiKeys,
-    hint: `send a scrape credential (${FRONT_ENV.metricsKeys.name}) as "Authorization: Bearer <credential>"${metricsKeys?.size ? '' : '; none is configured on this gateway'}`,
+    keys: adminKeys,
+    otherKeys: ring,
+    hint: `send an admin key (${FRONT_ENV.adminKeys.name}) as "Authorization: Bearer <key>"${adminKeys.size ? '' : '; none is configured on this gateway'}`,
+  };
+}
+
+/** /metrics takes the scrape credentials and the admin keys; without any it is closed to everyone. */
+function metricsCredential(metricsKeys: ApiKeys | undefined, adminKeys: ApiKeys, ring: KeyRing): Credential {
+  const keys = (metricsKeys ?? ApiKeys.from({})).with(adminKeys);
+  return {
+    keys,
+    otherKeys: ring,
+    hint: `send a scrape credential (${FRONT_ENV.metricsKeys.name}) or an admin key as "Authorization: Bearer <credential>"${keys.size ? '' : '; none is configured on this gateway'}`,
   };
 }

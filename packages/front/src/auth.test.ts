@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ApiKeys, hashApiKey, parseKeyList, presentedKey } from './auth.js';
+import { ApiKeys, hashApiKey, parseKeyEntries, parseKeyList, presentedKey } from './auth.js';
 import { loadApiKeys, loadConfig } from './environment.js';
 
 describe('ApiKeys', () => {
@@ -35,6 +35,38 @@ describe('ApiKeys', () => {
     expect(parseKeyList('["a","b"]')).toEqual(['a', 'b']);
     expect(parseKeyList('{"keys":["a"]}')).toEqual(['a']);
     expect(() => parseKeyList('{"keys": 1}')).toThrow(/array of strings/);
+  });
+
+  it('reads key documents with policies, and never echoes a value of a bad entry', () => {
+    const keys = ApiKeys.from({
+      entries: parseKeyEntries(
+        JSON.stringify({
+          keys: [
+            'plain',
+            { key: 'sk-doc', team: 'web', models: ['chat'], limits: { tokens_per_minute: 10 } },
+            { hash: hashApiKey('hashed'), budget: { daily_usd: 0.5 } },
+          ],
+        }),
+      ),
+    });
+    expect(keys.verify('plain')).toEqual({ id: hashApiKey('plain').slice(0, 16) });
+    expect(keys.verify('sk-doc')).toMatchObject({
+      team: 'web',
+      models: ['chat'],
+      limits: { tokensPerMinute: 10 },
+    });
+    expect(keys.verify('hashed')).toMatchObject({ budget: { dailyUsd: 0.5 } });
+    const error = (() => {
+      try {
+        parseKeyEntries('{"keys":[{"key":"sk-secret-value","models":"chat"}]}');
+      } catch (e) {
+        return String(e);
+      }
+    })();
+    expect(error).toMatch(/keys\.0\.models: expected an array/);
+    expect(error).not.toContain('sk-secret-value');
+    expect(() => parseKeyEntries('{"keys":[{"name":"no secret"}]}')).toThrow(/exactly one of "key"/);
+    expect(() => parseKeyList('{"keys":[{"key":"k"}]}')).toThrow(/plain keys only/);
   });
 });
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { FRONT_ENV, type FrontConfig, type FrontEnvKey, parseFrontConfig } from '@genai-deploy/config';
-import { ApiKeys, parseKeyList } from './auth.js';
+import { ApiKeys, type KeyEntry, parseKeyEntries, parseKeyList } from './auth.js';
 
 /**
  * The front's variable names by key, e.g. `ENV.config` is `'GENAI_CONFIG'`.
@@ -58,19 +58,63 @@ async function readAwsSecret(secretId: string): Promise<string> {
 
 /**
  * Loads the accepted API keys from every source that is set: GENAI_API_KEYS, GENAI_API_KEY_HASHES,
- * GENAI_API_KEYS_FILE and GENAI_API_KEYS_SECRET_ARN. Plaintext keys are hashed at once.
+ * GENAI_API_KEYS_FILE and GENAI_API_KEYS_SECRET_ARN. Plaintext keys are hashed at once. The first three
+ * sources take plain lists or a key document with each key's policy (`parseKeyEntries`).
  */
 export async function loadApiKeys(
   env: Env = process.env,
   readSecret: (id: string) => Promise<string> = readAwsSecret,
 ): Promise<ApiKeys> {
-  const keys: string[] = [];
-  const inline = env[FRONT_ENV.apiKeys.name];
-  if (inline) keys.push(...parseKeyList(inline));
-  const file = env[FRONT_ENV.apiKeysFile.name];
-  if (file) keys.push(...parseKeyList(await readFile(file, 'utf8')));
-  const secret = env[FRONT_ENV.apiKeysSecretArn.name];
-  if (secret) keys.push(...parseKeyList(await readSecret(secret)));
+  const entries = await keyEntries(readSecret, [
+    { kind: 'inline', name: FRONT_ENV.apiKeys.name, value: env[FRONT_ENV.apiKeys.name] },
+    { kind: 'file', name: FRONT_ENV.apiKeysFile.name, value: env[FRONT_ENV.apiKeysFile.name] },
+    { kind: 'secret', name: FRONT_ENV.apiKeysSecretArn.name, value: env[FRONT_ENV.apiKeysSecretArn.name] },
+  ]);
   const hashes = env[FRONT_ENV.apiKeyHashes.name] ? parseKeyList(env[FRONT_ENV.apiKeyHashes.name]!) : [];
-  return ApiKeys.from({ keys, hashes });
+  return ApiKeys.from({ entries, hashes });
+}
+
+/**
+ * The admin keys of /admin/* from GENAI_ADMIN_KEYS, GENAI_ADMIN_KEYS_FILE and GENAI_ADMIN_KEYS_SECRET_ARN, in
+ * the forms of the API keys (a `{"hash": ...}` entry for a store that keeps hashes only); none when unset.
+ */
+export async function loadAdminKeys(
+  env: Env = process.env,
+  readSecret: (id: string) => Promise<string> = readAwsSecret,
+): Promise<ApiKeys | undefined> {
+  const entries = await keyEntries(readSecret, [
+    { kind: 'inline', name: FRONT_ENV.adminKeys.name, value: env[FRONT_ENV.adminKeys.name] },
+    { kind: 'file', name: FRONT_ENV.adminKeysFile.name, value: env[FRONT_ENV.adminKeysFile.name] },
+    {
+      kind: 'secret',
+      name: FRONT_ENV.adminKeysSecretArn.name,
+      value: env[FRONT_ENV.adminKeysSecretArn.name],
+    },
+  ]);
+  return entries.length > 0 ? ApiKeys.from({ entries }) : undefined;
+}
+
+/** A source of keys: the variable's name and value, and whether the value is the list, a file or a secret id. */
+interface KeySource {
+  readonly kind: 'inline' | 'file' | 'secret';
+  readonly name: string;
+  readonly value: string | undefined;
+}
+
+async function keyEntries(
+  readSecret: (id: string) => Promise<string>,
+  sources: readonly KeySource[],
+): Promise<KeyEntry[]> {
+  const entries: KeyEntry[] = [];
+  for (const { kind, name, value } of sources) {
+    if (!value) continue;
+    const text =
+      kind === 'inline' ? value : kind === 'file' ? await readFile(value, 'utf8') : await readSecret(value);
+    try {
+      entries.push(...parseKeyEntries(text));
+    } catch (e) {
+      throw new Error(`${kind === 'inline' ? name : `${name}=${value}`}: ${(e as Error).message}`);
+    }
+  }
+  return entries;
 }

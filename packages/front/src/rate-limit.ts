@@ -17,9 +17,9 @@ export type RateDecision =
 export interface RateLimiter {
   /**
    * Counts `requests` requests (1, or 0 to charge more tokens to a request already counted) with `tokens`
-   * estimated tokens, unless that would exceed a limit.
+   * estimated tokens, unless that would exceed a limit: `limits` when given (a key's own), else the limiter's.
    */
-  take(key: string, tokens: number, requests?: 0 | 1): Promise<RateDecision>;
+  take(key: string, tokens: number, requests?: 0 | 1, limits?: RateLimits): Promise<RateDecision>;
   /** Corrects the token count of `key` by `delta` (actual minus estimate). */
   adjust(key: string, delta: number): Promise<void>;
 }
@@ -111,10 +111,10 @@ export class MemoryRateLimiter implements RateLimiter {
     return s;
   }
 
-  async take(key: string, tokens: number, requests: 0 | 1 = 1): Promise<RateDecision> {
+  async take(key: string, tokens: number, requests: 0 | 1 = 1, limits = this.limits): Promise<RateDecision> {
     const now = this.now();
     const s = this.counts(key, now);
-    const decision = decide(s, this.limits, tokens, now, requests);
+    const decision = decide(s, limits, tokens, now, requests);
     if (decision.ok) {
       s.rc += requests;
       s.tc += tokens;
@@ -189,7 +189,7 @@ export class RedisRateLimiter implements RateLimiter {
     ];
   }
 
-  async take(key: string, tokens: number, requests: 0 | 1 = 1): Promise<RateDecision> {
+  async take(key: string, tokens: number, requests: 0 | 1 = 1, limits = this.limits): Promise<RateDecision> {
     const now = this.now();
     const window = Math.floor(now / WINDOW_MS);
     const weight = 1 - (now % WINDOW_MS) / WINDOW_MS;
@@ -198,8 +198,8 @@ export class RedisRateLimiter implements RateLimiter {
         TAKE_SCRIPT,
         4,
         ...this.keyNames(key, window),
-        this.limits.requestsPerMinute,
-        this.limits.tokensPerMinute,
+        limits.requestsPerMinute,
+        limits.tokensPerMinute,
         weight,
         Math.max(0, Math.round(tokens)),
         WINDOW_MS * 2,
@@ -207,7 +207,7 @@ export class RedisRateLimiter implements RateLimiter {
       )) as number[];
       if (out[0] === 1) return { ok: true };
       const [, rc = 0, rp = 0, tc = 0, tp = 0] = out;
-      const decision = decide({ rc, rp, tc, tp }, this.limits, tokens, now, requests);
+      const decision = decide({ rc, rp, tc, tp }, limits, tokens, now, requests);
       // The script and `decide` agree, except at a float edge: then it was still refused.
       return decision.ok ? { ok: false, limit: 'requests', retryAfterMs: 1000 } : decision;
     } catch (e) {

@@ -5,7 +5,7 @@ import { createFront, type Front, type FrontOptions } from './app.js';
 import { ApiKeys, parseKeyList } from './auth.js';
 import type { GatewayClient } from './client.js';
 import { type ClientOptionsFromConfig, toClientOptions } from './client-options.js';
-import { loadApiKeys, loadConfig } from './environment.js';
+import { loadAdminKeys, loadApiKeys, loadConfig } from './environment.js';
 import { createLogger } from './logger.js';
 import { FrontMetrics } from './metrics.js';
 import { openRedis } from './redis.js';
@@ -56,9 +56,11 @@ export async function createFrontFromEnv(
   const env = options.env ?? process.env;
   const config = options.config ?? (await loadConfig(env));
   const apiKeys = options.apiKeys ?? (await loadApiKeys(env));
-  if (apiKeys.size === 0) {
+  const adminKeys = options.adminKeys ?? (await loadAdminKeys(env));
+  // Without caller keys, an admin key can still create them (POST /admin/keys).
+  if (apiKeys.size === 0 && !adminKeys?.size) {
     throw new Error(
-      `no API keys: set ${FRONT_ENV.apiKeys.name} (comma-separated), ${FRONT_ENV.apiKeyHashes.name}, ${FRONT_ENV.apiKeysFile.name} or ${FRONT_ENV.apiKeysSecretArn.name}`,
+      `no API keys: set ${FRONT_ENV.apiKeys.name} (comma-separated), ${FRONT_ENV.apiKeyHashes.name}, ${FRONT_ENV.apiKeysFile.name} or ${FRONT_ENV.apiKeysSecretArn.name}, or admin keys (${FRONT_ENV.adminKeys.name}) to create keys with`,
     );
   }
   const metrics = options.metrics ?? new FrontMetrics();
@@ -74,6 +76,7 @@ export async function createFrontFromEnv(
     config,
     apiKeys,
     metricsKeys: options.metricsKeys ?? metricsKeysFrom(env),
+    ...(adminKeys ? { adminKeys } : {}),
     client,
     metrics,
     ...shared,

@@ -1,6 +1,9 @@
 import type { HonoRequest, MiddlewareHandler } from 'hono';
+import type { Caller } from '../auth.js';
+import type { CatalogEntry } from '../catalog.js';
 import { type AppEnv, type FrontState, whenSent } from '../context.js';
 import { HttpError, retryAfterSeconds } from '../errors.js';
+import { limitsFor, requireModel } from '../keys/access.js';
 
 /** A validated body and the tokens charged for it against the caller's tokens/min. */
 export interface Admitted<T> {
@@ -18,7 +21,7 @@ export interface SpentTokens {
 /** The environment of a route behind `admission`: the admitted body is `c.get('admitted')`. */
 export type AdmittedEnv<T> = AppEnv & { Variables: { admitted: Admitted<T> } };
 
-type Prepared = { readonly estimatedInputTokens: number };
+type Prepared = { readonly estimatedInputTokens: number; readonly entry?: Pick<CatalogEntry, 'name'> };
 type Request = Pick<HonoRequest, 'header' | 'text' | 'raw'>;
 type Front = Pick<FrontState, 'config' | 'limits' | 'metrics' | 'work'>;
 
@@ -47,8 +50,7 @@ export function admission<T extends Prepared>(
   options: AdmissionOptions<T> = {},
 ): MiddlewareHandler<AdmittedEnv<T>> {
   return async (c, next) => {
-    const key = c.get('caller').id;
-    const { admitted, release } = await admit(front, c.req, key, prepare, options);
+    const { admitted, release } = await admit(front, c.req, c.get('caller'), prepare, options);
     c.set('admitted', admitted);
     try {
       await next();
@@ -61,24 +63,26 @@ export function admission<T extends Prepared>(
 async function admit<T extends Prepared>(
   front: Front,
   req: Request,
-  key: string,
+  caller: Caller,
   prepare: (raw: unknown) => T,
   options: AdmissionOptions<T>,
 ): Promise<{ admitted: Admitted<T>; release: () => void }> {
+  const key = caller.id;
   const max = front.config.limits.maxBodyBytes;
   const declared = declaredLength(req);
   // Too large is known from the header alone: counted, but charged no tokens.
   const held = { tokens: declared !== undefined && declared <= max ? Math.ceil(declared / 4) : 0 };
-  await takeLimits(front, key, held.tokens);
+  await takeLimits(front, caller, held.tokens);
   try {
     requireJson(req);
     if (declared !== undefined && declared > max) throw tooLarge(front);
     const body = await readText(front, req, declared !== undefined);
-    if (declared === undefined) await recharge(front, key, held, Math.ceil(body.bytes / 4));
+    if (declared === undefined) await recharge(front, caller, held, Math.ceil(body.bytes / 4));
     const prepared = prepare(parseJson(body.text));
+    if (prepared.entry) requireModel(caller, prepared.entry);
     const charged = held.tokens;
     const surcharge = options.surchargeTokens?.(prepared) ?? 0;
-    if (surcharge > 0) await recharge(front, key, held, charged + surcharge);
+    if (surcharge > 0) await recharge(front, caller, held, charged + surcharge);
     const release = front.work.acquire(key, options.weight?.(prepared) ?? 1);
     return { admitted: { prepared, charged }, release };
   } catch (e) {
@@ -91,10 +95,15 @@ async function admit<T extends Prepared>(
  * Raises a counted request's tokens to `tokens`, within tokens/min. Its own tokens are given back first, so
  * a request larger than the whole budget still runs when nothing else was used, as at its first take.
  */
-async function recharge(front: Front, key: string, held: { tokens: number }, tokens: number): Promise<void> {
-  if (held.tokens > 0) await front.limits.adjust(key, -held.tokens);
+async function recharge(
+  front: Front,
+  caller: Caller,
+  held: { tokens: number },
+  tokens: number,
+): Promise<void> {
+  if (held.tokens > 0) await front.limits.adjust(caller.id, -held.tokens);
   held.tokens = 0;
-  await takeLimits(front, key, tokens, 0);
+  await takeLimits(front, caller, tokens, 0);
   held.tokens = tokens;
 }
 
@@ -118,19 +127,21 @@ function requireJson(req: Request): void {
 }
 
 /**
- * Takes `tokens` and `requests` from the key's per-minute limits, or throws the 429 (with Retry-After) that
- * says which limit was reached. Every route that counts a request goes through here.
+ * Takes `tokens` and `requests` from the key's per-minute limits (the caller's own where its key sets them, else
+ * the configuration's), or throws the 429 (with Retry-After) that says which limit was reached. Every route
+ * that counts a request goes through here.
  */
 export async function takeLimits(
   front: Pick<FrontState, 'config' | 'limits' | 'metrics'>,
-  key: string,
+  key: string | Caller,
   tokens: number,
   requests: 0 | 1 = 1,
 ): Promise<void> {
-  const decision = await front.limits.take(key, tokens, requests);
+  const limits = typeof key === 'string' ? front.config.limits : limitsFor(key, front.config.limits);
+  const id = typeof key === 'string' ? key : key.id;
+  const decision = await front.limits.take(id, tokens, requests, limits);
   if (decision.ok) return;
   front.metrics.rateLimited.inc({ limit: decision.limit });
-  const { limits } = front.config;
   const perMinute = decision.limit === 'requests' ? limits.requestsPerMinute : limits.tokensPerMinute;
   throw new HttpError(
     429,

@@ -1,9 +1,10 @@
 import { isIP } from 'node:net';
 import type { Context, MiddlewareHandler } from 'hono';
-import { type ApiKeys, presentedKey } from '../auth.js';
+import { type KeyVerifier, presentedKey } from '../auth.js';
 import type { AuthThrottle, LogSampler } from '../auth-throttle.js';
 import type { AppEnv, FrontState } from '../context.js';
 import { HttpError, retryAfterSeconds } from '../errors.js';
+import { refusal } from '../keys/record.js';
 
 /** What authentication needs of the front: the failure limit, its log sampler, metrics and log. */
 export type AuthGuard = Pick<FrontState, 'config' | 'logger' | 'metrics'> & {
@@ -13,15 +14,16 @@ export type AuthGuard = Pick<FrontState, 'config' | 'logger' | 'metrics'> & {
 
 /** How the refusal of a valid-looking credential reads: an API key on /v1, a scrape credential on /metrics. */
 export interface Credential {
-  readonly keys: ApiKeys;
+  readonly keys: KeyVerifier;
   /** Says what to send instead, in the 401. */
   readonly hint: string;
-  /** Keys that are valid elsewhere but not here (a caller key on /metrics): 403 instead of 401. */
-  readonly otherKeys?: ApiKeys;
+  /** Keys that are valid elsewhere but not here (a caller key on /metrics or /admin): 403 instead of 401. */
+  readonly otherKeys?: KeyVerifier;
 }
 
-export const API_KEY: (keys: ApiKeys) => Credential = (keys) => ({
+export const API_KEY: (keys: KeyVerifier, adminKeys?: KeyVerifier) => Credential = (keys, adminKeys) => ({
   keys,
+  ...(adminKeys ? { otherKeys: adminKeys } : {}),
   hint: 'send "Authorization: Bearer <key>" or "x-api-key: <key>" with a key issued by this gateway',
 });
 
@@ -50,10 +52,10 @@ export function authenticate(guard: AuthGuard, credential: Credential): Middlewa
       );
     }
     const presented = presentedKey(c.req.raw.headers);
-    const caller = credential.keys.verify(presented);
+    const caller = await credential.keys.verify(presented);
     if (!caller) {
       // A key valid elsewhere (a caller key on /metrics) is a misuse, not a guess: it does not count.
-      if (credential.otherKeys?.verify(presented)) {
+      if (await credential.otherKeys?.verify(presented)) {
         throw new HttpError(403, `this key cannot read ${c.req.path}; ${credential.hint}`, {
           code: 'permission_denied',
         });
@@ -66,8 +68,18 @@ export function authenticate(guard: AuthGuard, credential: Credential): Middlewa
         type: 'invalid_request_error',
       });
     }
-    c.set('caller', caller);
     info.keyId = caller.id;
+    const refused = refusal(caller);
+    if (refused) {
+      throw new HttpError(
+        401,
+        refused === 'disabled'
+          ? `this API key (${caller.id}) is disabled; ask the gateway's operator to enable it or for another key`
+          : `this API key (${caller.id}) expired at ${caller.expiresAt}; ask the gateway's operator for another key`,
+        { code: `api_key_${refused}`, type: 'invalid_request_error' },
+      );
+    }
+    c.set('caller', caller);
     await next();
   };
 }
