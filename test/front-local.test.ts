@@ -218,7 +218,7 @@ describe('npm start with your configuration', () => {
     expect(codes).toEqual([2, 2, 2, 2]);
     const [json, schema, absent, usage] = runs.map((r) => r.out.text);
     expect(json).toMatch(
-      new RegExp(`--config: ${broken} is not valid JSON \\(.*line 3,? column 24.*\\); fix the JSON`),
+      new RegExp(`--config: ${broken} is not valid JSON \\(.*line 3, column 24.*\\); fix the JSON`),
     );
     expect(schema).toContain(`invalid ${wrong} (GENAI_CONFIG_FILE), layered over the local defaults`);
     expect(schema).toContain(

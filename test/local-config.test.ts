@@ -180,7 +180,7 @@ describe('readConfigFile', () => {
     const bad = file('bad.json', '{\n  "models": [\n    { "id": "azure/x", }\n  ]\n}');
     await expect(readConfigFile(bad, '--config')).rejects.toThrow(
       new RegExp(
-        `--config: ${bad} is not valid JSON \\(Expected double-quoted property name.*line 3,? column 24\\); fix the JSON`,
+        `--config: ${bad} is not valid JSON \\(Expected double-quoted property name.*line 3, column 24\\); fix the JSON`,
       ),
     );
     // JSON.parse quotes the text around some errors, newlines and all: the message keeps the complaint only.

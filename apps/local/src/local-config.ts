@@ -115,13 +115,15 @@ export async function readConfigFile(path: string, from: string): Promise<Record
 }
 
 /**
- * JSON.parse's complaint without the quoted text (Node 20 quotes a snippet, newlines and all), with the line and
- * column when the message gives a position and no line (Node 22 and later give both).
+ * JSON.parse's complaint the same on every Node: without the quoted text (some errors quote a snippet, newlines
+ * and all) and with the line and column of its position (Node 22 and later add them in their own words).
  */
 function jsonProblem(text: string, error: Error): string {
-  const message = error.message.replace(/, (?:\.\.\.)?".*" is not valid JSON$/s, '');
-  const position = /position (\d+)/.exec(message)?.[1];
-  if (position === undefined || /line \d+/.test(message)) return message;
+  const message = error.message
+    .replace(/, (?:\.\.\.)?".*" is not valid JSON$/s, '')
+    .replace(/ \(line \d+ column \d+\)$/, '');
+  const position = /position (\d+)$/.exec(message)?.[1];
+  if (position === undefined) return message;
   const before = text.slice(0, Number(position)).split('\n');
   return `${message}, line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
 }
