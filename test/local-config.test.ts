@@ -4,7 +4,7 @@
  * not the emulator's keys, and a bad file is refused with the file, the problem and the fix.
  */
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -160,6 +160,26 @@ describe('layerConfig', () => {
       { path: 'vectorStore', message: expect.stringContaining('sagemaker is on the emulator') },
     ]);
     expect(e.message).toContain('providers.sagemaker');
+  });
+});
+
+describe("the root README's example", () => {
+  it('layers as the README says: Bedrock real in eu-west-1, the rest emulated, route mine added', () => {
+    const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Local platform'));
+    const json = /```json\n([\s\S]*?)```/.exec(section)?.[1];
+    const { config, providers } = layerConfig(defaults, JSON.parse(json!), EMULATOR);
+    expect(providers.map((p) => [p.provider, p.emulated])).toEqual([
+      ['bedrock', false],
+      ['sagemaker', true],
+      ['vertex', true],
+      ['azure', true],
+    ]);
+    expect(config.routes.mine?.targets).toEqual(['azure/my-gpt', 'vertex/gemini-2.0-flash']);
+    expect(config.models.filter((m) => m.id.startsWith('bedrock/')).map((m) => m.id)).toEqual([
+      'bedrock/eu.anthropic.claude-sonnet-4-5-20250929-v1:0',
+    ]);
+    expect(config.limits.requestsPerMinute).toBe(6000);
   });
 });
 
