@@ -133,7 +133,8 @@ async function frontRedis(
 
 /**
  * The front's client: the configuration mapped once, the cache's Redis tier on the front's connection
- * instead of a second one to the URL, then the caller's options over it (their `cache` replaces ours).
+ * instead of a second one to the URL, circuit state and rate cuts shared with the other instances through
+ * it too, then the caller's options over it (their `cache` and `sharedResilience` replace ours).
  */
 function frontClient(
   config: FrontConfig,
@@ -143,7 +144,10 @@ function frontClient(
 ): GatewayClient {
   const mapped = toClientOptions(config, env);
   const cache = options.cache ?? (redis ? { ...mapped.cache, redis: { client: redis } } : mapped.cache);
-  return clientFrom(mapped, { ...options, cache });
+  const prefix = env[FRONT_ENV.redisKeyPrefix.name] || 'genai:front:';
+  const sharedResilience =
+    options.sharedResilience ?? (redis ? { redis, keyPrefix: `${prefix}resilience:` } : undefined);
+  return clientFrom(mapped, { ...options, cache, ...(sharedResilience ? { sharedResilience } : {}) });
 }
 
 /** Every upstream request, failed calls included, and the cache/batching counters, from the client's typed events. */

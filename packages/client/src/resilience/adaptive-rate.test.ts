@@ -33,4 +33,22 @@ describe('AdaptiveRate (CUBIC, as the AWS SDK adaptive mode)', () => {
     }
     expect(rate.record(true)).toBeGreaterThan(5);
   });
+
+  it("cut() (another instance's throttle) cuts like a throttle of its own, without counting a response", () => {
+    let now = 0;
+    const own = new AdaptiveRate(() => now);
+    const shared = new AdaptiveRate(() => now);
+    for (let i = 0; i < 60; i++) {
+      now += 50;
+      own.record(false);
+      shared.record(false);
+    }
+    now += 50;
+    // The same measurements: the remote cut lands where a local throttle does (one response fewer measured).
+    const local = own.record(true);
+    const remote = shared.cut();
+    expect(shared.enabled).toBe(true);
+    expect(remote).toBeGreaterThan(0.7 * 15);
+    expect(Math.abs(remote - local) / local).toBeLessThan(0.05);
+  });
 });

@@ -48,25 +48,38 @@ export class AdaptiveRate {
   record(throttled: boolean): number {
     const nowS = this.#now() / 1000;
     this.#updateMeasuredRate(nowS);
-    let rate: number;
-    if (throttled) {
-      // Throttled before the first half-second bucket closed: the average so far is the best measure
-      // (the AWS SDK would use 0 and drop to its 0.5 req/s floor).
-      if (this.#measuredRate === 0)
-        this.#measuredRate = this.#total / Math.max(0.5, nowS - (this.#firstS ?? nowS));
-      const rateToUse = this.#enabled ? Math.min(this.#measuredRate, this.#fillRate) : this.#measuredRate;
-      this.#lastMaxRate = rateToUse;
-      this.#timeWindowS = Math.cbrt((this.#lastMaxRate * (1 - BETA)) / SCALE);
-      this.#lastThrottleS = nowS;
-      rate = rateToUse * BETA;
-      this.#enabled = true;
-    } else {
-      this.#timeWindowS = Math.cbrt((this.#lastMaxRate * (1 - BETA)) / SCALE);
-      rate = SCALE * (nowS - this.#lastThrottleS - this.#timeWindowS) ** 3 + this.#lastMaxRate;
-    }
+    return throttled ? this.#cut(nowS) : this.#grow(nowS);
+  }
+
+  /**
+   * Another instance sharing the target's quota was throttled: cut this instance's rate as if it had been
+   * (from its own measured rate), without counting a response of its own. Returns the new allowed rate.
+   */
+  cut(): number {
+    return this.#cut(this.#now() / 1000);
+  }
+
+  #cut(nowS: number): number {
+    // Throttled before the first half-second bucket closed: the average so far is the best measure
+    // (the AWS SDK would use 0 and drop to its 0.5 req/s floor).
+    if (this.#measuredRate === 0)
+      this.#measuredRate = this.#total / Math.max(0.5, nowS - (this.#firstS ?? nowS));
+    const rateToUse = this.#enabled ? Math.min(this.#measuredRate, this.#fillRate) : this.#measuredRate;
+    this.#lastMaxRate = rateToUse;
+    this.#timeWindowS = Math.cbrt((this.#lastMaxRate * (1 - BETA)) / SCALE);
+    this.#lastThrottleS = nowS;
+    this.#enabled = true;
+    return this.#fill(rateToUse * BETA);
+  }
+
+  #grow(nowS: number): number {
+    this.#timeWindowS = Math.cbrt((this.#lastMaxRate * (1 - BETA)) / SCALE);
+    return this.#fill(SCALE * (nowS - this.#lastThrottleS - this.#timeWindowS) ** 3 + this.#lastMaxRate);
+  }
+
+  #fill(rate: number): number {
     // Never more than twice what is actually being sent: a rate the client has not tried is not known good.
-    rate = Math.min(rate, 2 * this.#measuredRate);
-    this.#fillRate = Math.max(rate, MIN_FILL_RATE);
+    this.#fillRate = Math.max(Math.min(rate, 2 * this.#measuredRate), MIN_FILL_RATE);
     return this.ratePerSecond;
   }
 

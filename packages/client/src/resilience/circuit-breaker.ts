@@ -14,6 +14,7 @@ import type { CallContext, Layer } from '../layer.js';
 import type { StreamEvent, Target } from '../types.js';
 import { isHealthFailure } from './classify.js';
 import type { CircuitStateName } from './resilience-events.js';
+import type { SharedGate, SharedResilience } from './shared-resilience.js';
 
 export interface CircuitBreakerOptions {
   /** Share of failed attempts, over the last `windowSize` attempts, that opens the circuit (0 < x < 1). @default 0.8 */
@@ -97,6 +98,8 @@ interface TargetCircuit {
   /** The call whose attempt moved the circuit last: state events are reported on it. */
   ctx?: CallContext;
   lastError?: GenAiError;
+  /** The shared state last reported in an event, so each change is reported once. */
+  sharedReported: SharedGate['state'];
 }
 
 export interface CircuitBreakerLayer extends Layer {
@@ -109,7 +112,10 @@ export interface CircuitBreakerLayer extends Layer {
  * fast with kind `circuit-open` and no network call, so the fallback chain moves on at once; after the
  * cool-down one probe goes through while other calls keep failing fast.
  */
-export function createCircuitBreakerLayer(options: CircuitBreakerOptions = {}): CircuitBreakerLayer {
+export function createCircuitBreakerLayer(
+  options: CircuitBreakerOptions = {},
+  shared?: SharedResilience,
+): CircuitBreakerLayer {
   const failureRatio = options.failureRatio ?? 0.8;
   const windowSize = options.windowSize ?? 50;
   const minimumAttempts = options.minimumAttempts ?? 10;
@@ -160,26 +166,32 @@ export function createCircuitBreakerLayer(options: CircuitBreakerOptions = {}): 
         halfOpenAfter: halfOpen,
       },
     );
-    const c: TargetCircuit = { policy, halfOpen, openedAt: 0 };
+    const c: TargetCircuit = { policy, halfOpen, openedAt: 0, sharedReported: 'closed' };
     // A probe the caller aborted says nothing about the target; counting it as a failure keeps the circuit
     // open (cockatiel would otherwise close it as "not a handled error").
     const probeAborted = (e: unknown) =>
       c.policy.state === CircuitState.HalfOpen && isGenAiError(e) && e.kind === 'aborted';
     policy.onBreak(() => {
       c.openedAt = Date.now();
+      // Every instance fails fast on the target for the same open period.
+      shared?.open(target.id, c.halfOpen.last);
     });
-    const report = (state: CircuitState) =>
+    const report = (state: CircuitState) => {
+      // The shared state this instance publishes for its own circuit is not reported a second time.
+      if (state !== CircuitState.Isolated) c.sharedReported = STATE_NAMES[state] as SharedGate['state'];
       c.ctx?.emit?.({
         type: 'breaker-state',
         target,
         state: STATE_NAMES[state],
         ...(state === CircuitState.Open && c.lastError ? { error: c.lastError } : {}),
       });
+    };
     // cockatiel reports the half-open state change after the probe has started; onHalfOpen fires before it,
     // so events read in order: half-open, then the probe's attempt.
     policy.onHalfOpen(() => report(CircuitState.HalfOpen));
     policy.onStateChange((state) => {
       if (state !== CircuitState.HalfOpen) report(state);
+      if (state === CircuitState.Closed) shared?.close(target.id);
     });
     circuit = c;
     circuits.set(target.id, circuit);
@@ -205,11 +217,78 @@ export function createCircuitBreakerLayer(options: CircuitBreakerOptions = {}): 
     );
   }
 
-  /** Runs one attempt through the target's circuit. */
+  /** Runs one attempt through the target's circuit, after the shared circuit's word when there is one. */
   async function guarded<T>(ctx: CallContext, attempt: () => Promise<T>): Promise<T> {
     const target = ctx.target;
     if (!target) return attempt();
     const circuit = circuitFor(target);
+    const gate = shared ? sharedGate(ctx, target, circuit, shared) : undefined;
+    if (!gate || gate.state === 'closed') return local(ctx, target, circuit, attempt);
+    let outcome: 'success' | 'failure' | 'no-verdict' = 'no-verdict';
+    try {
+      const result = await local(ctx, target, circuit, attempt);
+      outcome = 'success';
+      return result;
+    } catch (e) {
+      if (isGenAiError(e) && e.kind !== 'circuit-open' && isHealthFailure(e)) outcome = 'failure';
+      throw e;
+    } finally {
+      shared?.probeDone(target.id, outcome, halfOpenAfterMs, maxHalfOpenAfterMs);
+      if (outcome === 'success') reportShared(ctx, target, circuit, 'closed');
+    }
+  }
+
+  /**
+   * The shared circuit's word: open or half-open elsewhere fails fast here too (no network call); `probe` lets
+   * this call through as this instance's one probe. Changes are reported as breaker-state events on the call.
+   */
+  function sharedGate(ctx: CallContext, target: Target, circuit: TargetCircuit, s: SharedResilience) {
+    s.watch(target.id);
+    s.report(ctx.emit);
+    const gate = s.gate(target.id);
+    if (gate.state === 'closed') {
+      if (circuit.sharedReported !== 'closed' && circuit.policy.state === CircuitState.Closed) {
+        reportShared(ctx, target, circuit, 'closed');
+      }
+      return gate;
+    }
+    reportShared(ctx, target, circuit, gate.state === 'probe' ? 'half-open' : gate.state);
+    if (gate.state === 'probe') return gate;
+    throw new GenAiError(
+      gate.state === 'open'
+        ? `circuit for ${target.id} is open (shared through Redis: another instance or this one saw repeated failures); next probe in ${gate.retryAfterMs} ms`
+        : `circuit for ${target.id} is half-open (shared through Redis): this instance's probe is in flight, other calls fail fast until it answers`,
+      {
+        kind: 'circuit-open',
+        provider: target.provider,
+        target,
+        code: 'SharedCircuitOpen',
+        ...(gate.state === 'open' ? { retryAfterMs: gate.retryAfterMs } : {}),
+      },
+    );
+  }
+
+  function reportShared(
+    ctx: CallContext,
+    target: Target,
+    circuit: TargetCircuit,
+    state: SharedGate['state'],
+  ): void {
+    const named = state === 'probe' ? 'half-open' : state;
+    if (circuit.sharedReported === named) return;
+    circuit.sharedReported = named;
+    // While this instance's own circuit is not closed, it reports its own states.
+    if (circuit.policy.state === CircuitState.Closed)
+      ctx.emit?.({ type: 'breaker-state', target, state: named });
+  }
+
+  /** Runs one attempt through the target's own (in-process) circuit. */
+  async function local<T>(
+    ctx: CallContext,
+    target: Target,
+    circuit: TargetCircuit,
+    attempt: () => Promise<T>,
+  ): Promise<T> {
     if (circuit.policy.state === CircuitState.HalfOpen) throw openError(target, circuit);
     circuit.ctx = ctx;
     try {
@@ -234,7 +313,13 @@ export function createCircuitBreakerLayer(options: CircuitBreakerOptions = {}): 
     name: 'circuit-breaker',
     state(targetId) {
       const c = circuits.get(targetId);
-      return c ? STATE_NAMES[c.policy.state] : 'closed';
+      const own = c ? STATE_NAMES[c.policy.state] : 'closed';
+      if (own !== 'closed' || !shared) return own;
+      const gate = shared.peek(targetId);
+      return gate.state === 'probe' ? 'half-open' : gate.state;
+    },
+    close() {
+      shared?.stop();
     },
     generate(req, ctx, next) {
       return guarded(ctx, () => next(req, ctx));

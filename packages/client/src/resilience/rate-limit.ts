@@ -14,6 +14,7 @@ import { CLIENT_RATE_LIMIT_CODE } from './classify.js';
 import { type GcraLimit, MemoryRateLimitStore, perMinute, type RateLimitStore } from './gcra.js';
 import { RedisRateLimitStore } from './redis-rate-limit-store.js';
 import type {} from './resilience-events.js';
+import type { SharedResilience } from './shared-resilience.js';
 import { sleep } from './sleep.js';
 
 export { CLIENT_RATE_LIMIT_CODE };
@@ -38,14 +39,15 @@ export interface RateLimitOptions extends TargetRateLimit {
   readonly maxWaitMs?: number;
   /**
    * Cut the request rate on throttling and grow it back as calls succeed (the AWS SDK adaptive mode's
-   * CUBIC controller), per target and per process. @default true
+   * CUBIC controller), per target: per process, or across processes with `sharedResilience` (a throttle
+   * seen by one instance cuts every instance's rate). @default true
    */
   readonly adaptive?: boolean;
   /** Output tokens assumed for a call without `maxTokens`, in the token estimate. @default 1024 */
   readonly defaultMaxTokens?: number;
   /**
    * Share the requests/min and tokens/min quotas across processes through this Redis (one atomic Lua
-   * script per call). The adaptive cut stays per process. @default - in-process quotas
+   * script per call). The adaptive cut is shared by `sharedResilience`. @default - in-process quotas
    */
   readonly redis?: RedisConnection;
   /** Key prefix in Redis. @default 'genai:rl:' */
@@ -53,6 +55,7 @@ export interface RateLimitOptions extends TargetRateLimit {
 }
 
 interface TargetState {
+  readonly id: string;
   readonly requests?: GcraLimit;
   readonly tokens?: GcraLimit;
   readonly adaptive?: AdaptiveRate;
@@ -67,12 +70,13 @@ export interface RateLimitLayer extends Layer {
  * Client-side rate limiting per target: requests and tokens per minute as GCRA reservations (FIFO, bounded
  * and abortable waits), in memory or shared through Redis, plus an adaptive cut on throttling.
  */
-export function createRateLimitLayer(options: RateLimitOptions): RateLimitLayer {
-  const limiter = new TargetLimiter(options);
+export function createRateLimitLayer(options: RateLimitOptions, shared?: SharedResilience): RateLimitLayer {
+  const limiter = new TargetLimiter(options, shared);
   const maxTokens = limiter.defaultMaxTokens;
   return {
     name: 'rate-limit',
     adaptiveRate: (targetId) => limiter.adaptiveRate(targetId),
+    close: () => shared?.stop(),
     generate: (req, ctx, next) => limiter.run(ctx, estimateGenerate(req, maxTokens), () => next(req, ctx)),
     embed: (req, ctx, next) => limiter.run(ctx, estimateEmbed(req), () => next(req, ctx)),
     async *stream(req, ctx, next) {
@@ -111,9 +115,10 @@ class TargetLimiter {
   readonly #store: RateLimitStore;
   readonly #adaptiveGate = new MemoryRateLimitStore();
   readonly #states = new Map<string, TargetState>();
+  readonly #shared: SharedResilience | undefined;
   #storeWarned = false;
 
-  constructor(options: RateLimitOptions) {
+  constructor(options: RateLimitOptions, shared?: SharedResilience) {
     this.#options = options;
     this.#burstSeconds = options.burstSeconds ?? 10;
     this.#maxWaitMs = options.maxWaitMs ?? 10_000;
@@ -126,6 +131,9 @@ class TargetLimiter {
           ...(options.redisKeyPrefix ? { keyPrefix: options.redisKeyPrefix } : {}),
         })
       : new MemoryRateLimitStore();
+    this.#shared = this.#adaptiveOn ? shared : undefined;
+    // Another instance was throttled on a target this one sends to: cut this one's rate as well.
+    this.#shared?.onThrottle((targetId) => this.#states.get(targetId)?.adaptive?.cut());
   }
 
   adaptiveRate(targetId: string): number {
@@ -138,6 +146,7 @@ class TargetLimiter {
     const limit = this.#options.targets?.[target.id] ?? this.#options;
     const burst = this.#burstSeconds;
     state = {
+      id: target.id,
       ...(limit.requestsPerMinute ? { requests: perMinute(limit.requestsPerMinute, burst) } : {}),
       ...(limit.tokensPerMinute ? { tokens: perMinute(limit.tokensPerMinute, burst) } : {}),
       ...(this.#adaptiveOn
@@ -145,12 +154,14 @@ class TargetLimiter {
         : {}),
     };
     this.#states.set(target.id, state);
+    this.#shared?.watch(target.id);
     return state;
   }
 
   /** Books the call's slot and waits for it; returns what to settle after the call. */
   async admit(ctx: CallContext, target: Target, tokenEstimate: number) {
     const state = this.stateFor(target);
+    this.#shared?.report(ctx.emit);
     const budgetMs = Math.max(0, Math.min(this.#maxWaitMs, ctx.deadline - Date.now()));
     const adaptiveLimit = adaptiveLimitOf(state);
     const gate = adaptiveLimit
@@ -226,7 +237,9 @@ class TargetLimiter {
   observe(state: TargetState, e: unknown): void {
     if (!state.adaptive) return;
     if (isGenAiError(e) && e.code === CLIENT_RATE_LIMIT_CODE) return;
-    state.adaptive.record(isGenAiError(e) && e.kind === 'throttled');
+    const throttled = isGenAiError(e) && e.kind === 'throttled';
+    state.adaptive.record(throttled);
+    if (throttled) this.#shared?.throttled(state.id);
   }
 
   corrected(target: Target, state: TargetState, booked: boolean, estimate: number, usage: Usage | undefined) {

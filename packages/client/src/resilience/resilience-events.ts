@@ -32,6 +32,11 @@ declare module '../events.js' {
       readonly state: CircuitStateName;
       readonly error?: GenAiError;
     };
+    /**
+     * The state shared through Redis (`sharedResilience`) became unavailable (`reason` says why: each instance
+     * uses its own circuits and rate cut meanwhile) or available again. Reported on the next call.
+     */
+    'shared-state': { readonly available: boolean; readonly reason?: string };
     /** The client-side rate limiter held a call back for `waitMs` before sending it. */
     'rate-limit-wait': { readonly target: Target; readonly waitMs: number };
   }

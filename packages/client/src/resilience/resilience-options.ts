@@ -2,6 +2,7 @@ import type { HedgingOptions } from '../route/fallback.js';
 import type { CircuitBreakerOptions } from './circuit-breaker.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import type { RetryOptions } from './retry.js';
+import type { SharedResilienceOptions } from './shared-resilience.js';
 
 /**
  * The resilience options of `createClient`: the route step's (fallback, hedging, context windows) and the
@@ -28,6 +29,16 @@ export interface ResilienceOptions {
    * @default - no client-side rate limiting
    */
   readonly rateLimit?: RateLimitOptions;
+  /**
+   * Share the circuit breakers' state and the adaptive rate cut across processes through Redis: a circuit one
+   * instance opens fails fast on every instance within about `refreshMs` (no network call), the open period
+   * ends with a probe on each, and a throttle one instance sees cuts every instance's send rate. Calls never
+   * wait on Redis (the state is read in the background); when Redis fails, each instance keeps its own state
+   * and a `shared-state` event says so. `false` is the default (for callers that turn a default off, e.g.
+   * the front, which shares through its Redis when it has one).
+   * @default - each process keeps its own circuits and rate cut
+   */
+  readonly sharedResilience?: SharedResilienceOptions | false;
   /**
    * Hedged requests: start the next target of a route when the current one has not answered in time.
    * `false` turns hedging off even for routes that set `hedgeAfterMs`.
