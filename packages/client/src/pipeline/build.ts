@@ -15,6 +15,7 @@ import { createCircuitBreakerLayer } from '../resilience/circuit-breaker.js';
 import { createRateLimitLayer } from '../resilience/rate-limit.js';
 import type { ResilienceOptions } from '../resilience/resilience-options.js';
 import { createRetryLayer } from '../resilience/retry.js';
+import { SharedResilience } from '../resilience/shared-resilience.js';
 import { createFallbackLayer } from '../route/fallback.js';
 import type { RouteOptions } from '../route/routes.js';
 import { createEmbeddingSplitLayer, DEFAULT_EMBED_CONCURRENCY } from '../split/embedding-split.js';
@@ -26,6 +27,8 @@ interface StepSetup {
   readonly routes: Readonly<Record<string, RouteOptions>>;
   /** State the cache, coalesce and batch steps share (stores, keys, counters), created on first use. */
   runtime(): CacheRuntime;
+  /** Circuit and rate-cut state shared through Redis by the breaker and rate-limit steps, when configured. */
+  shared(): SharedResilience | undefined;
 }
 
 /** One builder per layer step; undefined when the options turn the step off. */
@@ -48,9 +51,12 @@ const STEP_LAYERS: { readonly [S in LayerStepName]: (setup: StepSetup) => Layer 
   'embedding-split': ({ options }) =>
     createEmbeddingSplitLayer(options.embedConcurrency ?? DEFAULT_EMBED_CONCURRENCY),
   retry: ({ options }) => (options.retry === false ? undefined : createRetryLayer(options.retry ?? {})),
-  'circuit-breaker': ({ options }) =>
-    options.circuitBreaker === false ? undefined : createCircuitBreakerLayer(options.circuitBreaker ?? {}),
-  'rate-limit': ({ options }) => (options.rateLimit ? createRateLimitLayer(options.rateLimit) : undefined),
+  'circuit-breaker': ({ options, shared }) =>
+    options.circuitBreaker === false
+      ? undefined
+      : createCircuitBreakerLayer(options.circuitBreaker ?? {}, shared()),
+  'rate-limit': ({ options, shared }) =>
+    options.rateLimit ? createRateLimitLayer(options.rateLimit, shared()) : undefined,
   'attempt-timeout': ({ options }) =>
     options.attemptTimeoutMs === undefined ? undefined : createAttemptTimeoutLayer(options.attemptTimeoutMs),
 };
@@ -68,6 +74,16 @@ function setupOf(options: ClientOptions, deps: CacheRuntimeDeps = {}): StepSetup
       runtime ??= asOptionError(() => createRuntime(options, deps));
       return runtime;
     },
+    shared: sharedOf(options),
+  };
+}
+
+/** One SharedResilience for the steps that use it, created on first use. */
+function sharedOf(options: ResilienceOptions): () => SharedResilience | undefined {
+  let shared: SharedResilience | undefined;
+  return () => {
+    if (options.sharedResilience) shared ??= new SharedResilience(options.sharedResilience);
+    return shared;
   };
 }
 
@@ -180,6 +196,11 @@ export function createResilienceLayers(
   options: ResilienceOptions,
   routes: Readonly<Record<string, RouteOptions>>,
 ): { route: Layer; targetLayers: Layer[] } {
-  const setup: StepSetup = { options, routes, runtime: () => new CacheRuntime(false) };
+  const setup: StepSetup = {
+    options,
+    routes,
+    runtime: () => new CacheRuntime(false),
+    shared: sharedOf(options),
+  };
   return { route: STEP_LAYERS.fallback(setup) as Layer, targetLayers: groupLayers('target', setup) };
 }
