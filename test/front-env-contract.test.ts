@@ -84,8 +84,18 @@ const awsConfigurations = (): Synthesized[] => [
       logLevel: 'debug',
       cloudFront: { waf: false },
       environment: USER_ENV,
+      tracing: { adotLayer: cdk.aws_lambda.AdotLambdaLayerJavaScriptSdkVersion.LATEST },
     });
   }),
+  synthAws(
+    'LambdaFront exporting traces to an OTLP collector',
+    (stack) =>
+      new LambdaFront(stack, 'Front', {
+        config: awsConfig,
+        code: inline,
+        tracing: { otlpEndpoint: 'https://otel.example.com:4318' },
+      }),
+  ),
 ];
 
 // --- GCP: CloudRunFront in Terraform JSON ----------------------------------------------------------------------
@@ -152,6 +162,7 @@ const gcpConfigurations = (): Synthesized[] => [
       cache: everyCacheOption,
       apiKeysSecret: { secret: 'front-keys' },
       environment: USER_ENV,
+      tracing: { collectorImage: 'us-docker.pkg.dev/p/otel/collector:1.0.0' },
     });
   }),
   synthGcp('GcpGenAiPlatform with its default cache', (s) => {

@@ -331,4 +331,31 @@ export const errors = {
       scope,
       `${what} needs a VPC, but none was given. Fix: pass vpc (an ec2.IVpc with private subnets).`,
     ),
+
+  tracingOff: (scope: IConstruct) =>
+    make(
+      'tracing-off',
+      scope,
+      'tracing was given with xray: false and neither adotLayer nor otlpEndpoint, so it would turn nothing on. ' +
+        'Expected X-Ray active tracing, the ADOT layer or an OTLP endpoint. Fix: drop `tracing` to trace nothing, ' +
+        'or set xray: true, adotLayer (lambda.AdotLambdaLayerJavaScriptSdkVersion.LATEST) or otlpEndpoint.',
+    ),
+
+  tracingEndpoint: (scope: IConstruct, received: string) =>
+    make(
+      'tracing-endpoint',
+      scope,
+      `tracing.otlpEndpoint ${quote(received)} is not an http(s) URL. Expected the OTLP/HTTP base URL of a ` +
+        'collector, e.g. "https://otel.example.com:4318" (the SDK appends /v1/traces). Fix: pass a full URL.',
+    ),
+
+  tracingTwoExporters: (scope: IConstruct) =>
+    make(
+      'tracing-two-exporters',
+      scope,
+      "tracing has both adotLayer and otlpEndpoint: the ADOT layer's SDK would export and the front's own would " +
+        'never start (one tracer provider per process). Expected one of them. Fix: keep adotLayer to export to ' +
+        "X-Ray through the layer, or otlpEndpoint to export to your collector, and set the layer's own OTEL_* " +
+        'variables through `environment`.',
+    ),
 };

@@ -20,6 +20,10 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { bedrockInvokeResources } from './bedrock-models.js';
 import { errors } from './errors.js';
+import { type LambdaFrontTracing, lambdaTracing } from './lambda-front-tracing.js';
+
+export type { LambdaFrontTracing } from './lambda-front-tracing.js';
+
 import { locateFrontHandler } from './front-handler.js';
 import { acknowledge, acknowledgeWildcards, type WildcardAllowance } from './nag.js';
 import type { RedisCache } from './redis-cache.js';
@@ -121,6 +125,8 @@ export interface LambdaFrontProps {
   readonly embeddingModel?: string;
   /** Extra environment. @default - none */
   readonly environment?: Record<string, string>;
+  /** Traces: X-Ray active tracing, the ADOT layer or an OTLP endpoint (see LambdaFrontTracing). @default - none */
+  readonly tracing?: LambdaFrontTracing;
 }
 
 /**
@@ -215,7 +221,10 @@ export class LambdaFront extends Construct implements ec2.IConnectable, iam.IGra
       });
     }
 
+    const tracing = lambdaTracing(this, props.tracing);
+    this.wildcards.push(...tracing.wildcards);
     const environment: Record<string, string> = {
+      ...tracing.environment,
       [FRONT_ENV.config.name]: configJson,
       [FRONT_ENV.apiKeysSecretArn.name]: this.apiKeysSecret.secretArn,
       [FRONT_ENV.logLevel.name]: props.logLevel ?? 'info',
@@ -234,6 +243,7 @@ export class LambdaFront extends Construct implements ec2.IConnectable, iam.IGra
       logGroup: this.logGroup,
       environment,
       description: 'genai-deploy OpenAI-compatible front',
+      ...tracing.functionProps,
       ...(props.reservedConcurrentExecutions !== undefined
         ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions }
         : {}),

@@ -126,6 +126,44 @@ export const FRONT_ENV = {
     'Node.js runtime flags (read by Node itself, e.g. --enable-source-maps).',
     ['aws'],
   ),
+  // Tracing: the OpenTelemetry SDK's standard variables. The front reads these to decide whether to load the SDK
+  // at all; the SDK itself reads them and the others (OTEL_EXPORTER_OTLP_PROTOCOL, _HEADERS, OTEL_TRACES_SAMPLER,
+  // OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, ...).
+  otelEndpoint: variable(
+    'OTEL_EXPORTER_OTLP_ENDPOINT',
+    "OTLP collector base URL: set, the front exports its traces there (the SDK appends /v1/traces); unset with the two below, tracing is off and the SDK never loads. LambdaFront sets tracing.otlpEndpoint, CloudRunFront its collector sidecar; Container Apps' managed OpenTelemetry agent injects it.",
+    ['aws', 'gcp', 'operator', 'platform'],
+  ),
+  otelTracesEndpoint: variable(
+    'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+    'OTLP traces URL, used as is (overrides OTEL_EXPORTER_OTLP_ENDPOINT for traces); set, tracing is on.',
+    ['operator', 'platform'],
+  ),
+  otelTracesExporter: variable(
+    'OTEL_TRACES_EXPORTER',
+    'Trace exporters (otlp, console, zipkin; none turns tracing off); set, tracing is on.',
+    ['operator'],
+  ),
+  otelSdkDisabled: variable(
+    'OTEL_SDK_DISABLED',
+    '"true": no tracing whatever else is set (the server span stays a no-op).',
+    ['operator'],
+  ),
+  otelProtocol: variable(
+    'OTEL_EXPORTER_OTLP_PROTOCOL',
+    'OTLP transport, read by the SDK: http/protobuf (default), http/json or grpc.',
+    ['operator'],
+  ),
+  otelServiceName: variable(
+    'OTEL_SERVICE_NAME',
+    "The traces' service.name, read by the SDK (default genai-front).",
+    ['aws', 'gcp', 'operator'],
+  ),
+  lambdaExecWrapper: variable(
+    'AWS_LAMBDA_EXEC_WRAPPER',
+    "Read by the Lambda runtime: the ADOT layer's wrapper (/opt/otel-handler), which registers its SDK before the front loads; the front then starts none and its spans go to the layer's.",
+    ['aws'],
+  ),
 } as const;
 
 export type FrontEnvKey = keyof typeof FRONT_ENV;

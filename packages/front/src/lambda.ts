@@ -9,16 +9,44 @@ import { Hono } from 'hono';
 import { streamHandle } from 'hono/aws-lambda';
 import type { Front } from './app.js';
 import { createFrontFromEnv } from './runtime.js';
+import { flushRegisteredProvider, startTracing, tracerProviderRegistered } from './tracing/setup.js';
 
 let front: Promise<Front> | undefined;
 
-/** The front for this execution environment; a failed start is retried on the next invocation. */
+/**
+ * The front for this execution environment; a failed start is retried on the next invocation. Tracing starts
+ * first when OTEL_* asks for it (unless the ADOT layer registered its SDK already) and lives as long as the
+ * execution environment.
+ */
 function getFront(): Promise<Front> {
-  front ??= createFrontFromEnv().catch((e: unknown) => {
-    front = undefined;
-    throw e;
-  });
+  front ??= startTracing()
+    .then(() => createFrontFromEnv())
+    .catch((e: unknown) => {
+      front = undefined;
+      throw e;
+    });
   return front;
+}
+
+/**
+ * Lambda freezes the environment once the response is over, and a frozen batch processor exports nothing: as
+ * the ADOT layer does, the spans are flushed at the end of each invocation, here before the body's end reaches
+ * the caller (the server span ends with the last byte). Without tracing the response is passed on untouched.
+ */
+async function flushedAtEnd(res: Response): Promise<Response> {
+  if (!tracerProviderRegistered()) return res;
+  if (!res.body) {
+    await flushRegisteredProvider().catch(() => undefined);
+    return res;
+  }
+  const flushing = new TransformStream<Uint8Array, Uint8Array>({
+    // A turn of the event loop first: the server span ends when the stream's end has been seen (whenSent).
+    flush: async () => {
+      await new Promise((r) => setImmediate(r));
+      await flushRegisteredProvider().catch(() => undefined);
+    },
+  });
+  return new Response(res.body.pipeThrough(flushing), res);
 }
 
 /** Delegates to the front once it is built; a start-up failure answers 500 in OpenAI's shape. */
@@ -43,7 +71,7 @@ app.all('*', async (c) => {
       500,
     );
   }
-  return f.app.fetch(c.req.raw, c.env);
+  return await flushedAtEnd(await f.app.fetch(c.req.raw, c.env));
 });
 
 declare const awslambda: unknown;

@@ -7,6 +7,7 @@ import { type ServerType, serve } from '@hono/node-server';
 import type { Front, FrontOptions } from './app.js';
 import { ApiKeys } from './auth.js';
 import { createFrontFromEnv } from './runtime.js';
+import { startTracing } from './tracing/setup.js';
 
 export interface StartFrontOptions extends Partial<Omit<FrontOptions, 'config' | 'apiKeys'>> {
   /** The configuration, validated here when given as input. @default - from GENAI_CONFIG / GENAI_CONFIG_FILE */
@@ -21,6 +22,12 @@ export interface StartFrontOptions extends Partial<Omit<FrontOptions, 'config' |
   readonly host?: string;
   /** Environment to read configuration and keys from. @default process.env */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Start the OpenTelemetry SDK when the process's `OTEL_*` variables ask for an exporter (see README, Tracing);
+   * false leaves tracing to the application (the server span still goes to any registered provider).
+   * @default true
+   */
+  readonly tracing?: boolean;
 }
 
 export interface RunningFront {
@@ -49,13 +56,21 @@ export async function startFront(options: StartFrontOptions = {}): Promise<Runni
       : options.apiKeys instanceof ApiKeys
         ? options.apiKeys
         : ApiKeys.from({ keys: options.apiKeys as readonly string[] });
-  const { port: _port, host: _host, config: _config, apiKeys: _keys, ...rest } = options;
-  const front = await createFrontFromEnv({
-    ...rest,
-    env,
-    ...(config ? { config } : {}),
-    ...(apiKeys ? { apiKeys } : {}),
-  });
+  const { port: _port, host: _host, config: _config, apiKeys: _keys, tracing: _tracing, ...rest } = options;
+  // Before the front and its client exist, so their first spans are exported. The SDK reads process.env.
+  const tracing = options.tracing === false ? undefined : await startTracing(process.env);
+  let front: Front;
+  try {
+    front = await createFrontFromEnv({
+      ...rest,
+      env,
+      ...(config ? { config } : {}),
+      ...(apiKeys ? { apiKeys } : {}),
+    });
+  } catch (e) {
+    await tracing?.release();
+    throw e;
+  }
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve(
       {
@@ -99,6 +114,8 @@ export async function startFront(options: StartFrontOptions = {}): Promise<Runni
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();
         await serverClosed;
         await front.close(0);
+        // Exports the spans of the last requests before the process exits.
+        await tracing?.release();
       })();
       return closing;
     },

@@ -16,6 +16,7 @@ import {
 import { Annotations, type ITerraformDependable, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import type { FrontCacheConnection } from './cache-connection.js';
+import { type CloudRunFrontTracing, cloudRunTracing } from './cloud-run-front-tracing.js';
 import { errors } from './errors.js';
 import { providerProject } from './provider-project.js';
 import { parseSecretName, type SecretRef } from './secret-ref.js';
@@ -128,6 +129,8 @@ export interface CloudRunFrontProps {
   readonly deletionProtection?: boolean;
   /** @default {} */
   readonly labels?: Readonly<Record<string, string>>;
+  /** Traces to Cloud Trace through a collector sidecar (see CloudRunFrontTracing). @default - no tracing */
+  readonly tracing?: CloudRunFrontTracing;
 }
 
 /**
@@ -380,8 +383,15 @@ export class CloudRunFront extends Construct {
       );
     }
 
+    const tracing = cloudRunTracing(this, path, props.tracing, {
+      serviceName: this.serviceName,
+      member: this.serviceAccountMember,
+      project: this.project,
+      environment: props.environment ?? {},
+    });
     const env = [
       { name: FRONT_ENV.config.name, value: JSON.stringify(this.config) },
+      ...tracing.env,
       ...Object.entries(props.environment ?? {}).map(([name, value]) => ({ name, value })),
       ...(props.cache?.iamAuth ? [{ name: FRONT_ENV.redisIamAuth.name, value: 'true' }] : []),
       ...(props.cache?.caCertificatePem
@@ -436,6 +446,7 @@ export class CloudRunFront extends Construct {
             },
             livenessProbe: { httpGet: { path: '/health', port: 8080 }, periodSeconds: 30, timeoutSeconds: 5 },
           },
+          ...tracing.containers,
         ],
       },
       // Revisions fail to start when the account cannot read its secrets yet.
@@ -466,3 +477,5 @@ export class CloudRunFront extends Construct {
     );
   }
 }
+
+export type { CloudRunFrontTracing } from './cloud-run-front-tracing.js';

@@ -384,4 +384,23 @@ export const errors = {
       `deployedIndexId "${received}" is not valid. Expected a letter followed by letters, digits and underscores ` +
         '(at most 128 characters). Fix: e.g. "docs_v1".',
     ),
+
+  tracingCollector: (path: string, both: boolean) =>
+    fail(
+      'tracing-collector',
+      path,
+      (both
+        ? 'tracing has both collectorImage and otlpEndpoint. Expected one: the sidecar collector or a collector elsewhere. '
+        : 'tracing has neither collectorImage nor otlpEndpoint, so the front would have nowhere to send spans. ') +
+        'Fix: set collectorImage (an OpenTelemetry Collector that receives OTLP/HTTP on localhost:4318 and exports to ' +
+        'Cloud Trace, e.g. the Google-Built OpenTelemetry Collector) or otlpEndpoint, or drop `tracing`.',
+    ),
+
+  tracingEndpoint: (path: string, received: string) =>
+    fail(
+      'tracing-endpoint',
+      path,
+      `tracing.otlpEndpoint "${received}" is not an http(s) URL. Expected the OTLP/HTTP base URL of a collector, ` +
+        'e.g. "http://otel-collector.internal:4318" (the SDK appends /v1/traces). Fix: pass a full URL.',
+    ),
 };

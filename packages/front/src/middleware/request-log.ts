@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { trace } from '@opentelemetry/api';
 import type { Context, MiddlewareHandler } from 'hono';
 import { type AppEnv, type FrontState, type RequestInfo, whenSent } from '../context.js';
 import { redactSecrets } from '../logger.js';
@@ -21,10 +22,14 @@ export function requestLog(
     c.set('info', info);
     c.header('x-request-id', requestId);
     const started = performance.now();
+    // The server span's (tracing/server-span.ts): the caller's trace id when it sent traceparent.
+    const span = trace.getActiveSpan()?.spanContext();
     try {
       await next();
     } finally {
-      whenSent(info, () => record(front, c, info, started));
+      whenSent(info, () =>
+        record(front, c, info, started, span && trace.isSpanContextValid(span) ? span : undefined),
+      );
     }
   };
 }
@@ -34,6 +39,7 @@ function record(
   c: Context<AppEnv>,
   info: RequestInfo,
   started: number,
+  span: { traceId: string; spanId: string } | undefined,
 ): void {
   const status = c.res.status;
   const latencyMs = Math.round((performance.now() - started) * 10) / 10;
@@ -55,6 +61,8 @@ function record(
     cache: info.cached === undefined ? undefined : info.cached ? 'hit' : 'miss',
     attempts: info.attempts,
     key: info.keyId,
+    trace_id: span?.traceId,
+    span_id: span?.spanId,
   };
   if (front.config.logPrompts) {
     line.prompt = info.prompt;
