@@ -72,6 +72,12 @@ describe('npm start', () => {
     expect(out.text).toContain('curl ');
     const key = /API key\s+(sk-local-\S+)/.exec(out.text)?.[1];
     expect(key).toBeDefined();
+    // The admin key opens the admin API (issue 18's /admin/keys), the caller key does not.
+    const admin = /admin key\s+(sk-admin-\S+)/.exec(out.text)?.[1];
+    const adminKeys = (k: string) =>
+      fetch(`http://127.0.0.1:${port}/admin/keys`, { headers: { authorization: `Bearer ${k}` } });
+    expect((await adminKeys(admin!)).status).toBe(200);
+    expect((await adminKeys(key!)).status).not.toBe(200);
 
     const res = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
       method: 'POST',
@@ -95,17 +101,25 @@ describe('npm start', () => {
     await expect(fetch(`http://127.0.0.1:${emulatorPort}/_emulator/health`)).rejects.toThrow();
   });
 
-  it('uses GENAI_API_KEYS instead of generating a key', async () => {
+  it('uses GENAI_API_KEYS and GENAI_ADMIN_KEYS instead of generating keys', async () => {
     const [port, emulatorPort] = [await freePort(), await freePort()];
     const { child, out, exited } = run('npm', ['start'], {
       PORT: String(port),
       EMULATOR_PORT: String(emulatorPort),
       GENAI_API_KEYS: 'my-key-1,my-key-2',
+      GENAI_ADMIN_KEYS: 'my-admin-1',
       LOG_LEVEL: 'warn',
     });
     await until(() => out.text.includes('Ctrl-C stops both'), 60_000, 'banner');
-    expect(out.text).not.toMatch(/sk-local-/);
+    expect(out.text).not.toMatch(/sk-local-|sk-admin-/);
     expect(out.text).not.toContain('my-key-1');
+    expect(out.text).not.toContain('my-admin-1');
+    expect(out.text).toMatch(/API key\s+\(from GENAI_API_KEYS\)/);
+    expect(out.text).toMatch(/admin key\s+\(from GENAI_ADMIN_KEYS\)/);
+    const admin = await fetch(`http://127.0.0.1:${port}/admin/keys`, {
+      headers: { 'x-api-key': 'my-admin-1' },
+    });
+    expect(admin.status).toBe(200);
     const models = await fetch(`http://127.0.0.1:${port}/v1/models`, {
       headers: { 'x-api-key': 'my-key-2' },
     });

@@ -87,7 +87,7 @@ describe('layerConfig', () => {
     );
     expect(providers.find((p) => p.provider === 'vertex')).toMatchObject({
       emulated: false,
-      where: 'region my-project/europe-west4',
+      where: 'project my-project, location europe-west4',
       credentials: expect.stringContaining('Application Default Credentials'),
     });
     expect(providers.filter((p) => p.emulated).map((p) => p.provider)).toEqual([

@@ -3,13 +3,13 @@
  * emulated and which real, and the limits in effect with the way to change them, so that a local load test
  * that meets a limit is not a surprise.
  */
-import { type FrontConfig, PROVIDERS, parseModelAddress } from '@genai-deploy/config';
+import { FRONT_ENV, type FrontConfig, PROVIDERS, parseModelAddress } from '@genai-deploy/config';
 import type { LayeredConfig } from './local-config.js';
 
 export interface BannerInput {
   readonly frontUrl: string;
   readonly emulatorUrl: string;
-  /** The key printed in the banner and the curl example, or undefined when the keys came from the environment. */
+  /** The key printed in the banner and the curl example; undefined when the keys came from the environment. */
   readonly apiKey: string | undefined;
   /** The admin key printed, or undefined when the keys came from the environment. */
   readonly adminKey: string | undefined;
@@ -73,8 +73,8 @@ genai-deploy local platform
 
   front (OpenAI-compatible)  ${input.frontUrl}/v1
   emulator (4 clouds)        ${input.emulatorUrl}
-  API key                    ${input.apiKey ?? '(from GENAI_API_KEYS)'}
-  admin key                  ${input.adminKey ?? '(from GENAI_ADMIN_KEYS)'}
+  API key                    ${input.apiKey ?? `(from ${FRONT_ENV.apiKeys.name})`}
+  admin key                  ${input.adminKey ?? `(from ${FRONT_ENV.adminKeys.name})`}  /admin/keys manages keys
   configuration              ${input.configFile ? `${input.configFile}, layered over the local defaults` : 'the local defaults (npm start -- --config <file> adds yours)'}
 
   targets (provider, where requests go, models)

@@ -145,14 +145,60 @@ function isEmulator(endpoint: unknown, emulatorUrl: string): boolean {
 }
 
 function placement(provider: ProviderName, entry: Record<string, unknown>): ProviderPlacement {
-  const endpoint = typeof entry.endpoint === 'string' ? entry.endpoint : undefined;
-  const region = entry.region ?? (entry.location ? `${entry.project}/${entry.location}` : undefined);
-  return {
-    provider,
-    emulated: false,
-    where: endpoint ?? `region ${String(region)}`,
-    credentials: DEFAULT_CHAINS[provider],
-  };
+  const { endpoint, region, project, location } = entry;
+  const where =
+    typeof endpoint === 'string'
+      ? endpoint
+      : provider === 'vertex'
+        ? `project ${String(project)}, location ${String(location)}`
+        : `region ${String(region)}`;
+  return { provider, emulated: false, where, credentials: DEFAULT_CHAINS[provider] };
+}
+
+/** Rule 2: your models first (error paths are your file's), then the defaults' you do not name nor made real. */
+function layerModels(
+  defaults: FrontConfigInput,
+  mine: unknown,
+  onReal: (id: string) => boolean,
+  dropped: string[],
+) {
+  if (mine !== undefined && !Array.isArray(mine)) return mine; // the schema says what is wrong with it
+  const named = new Set((mine ?? []).map((m: unknown) => (isRecord(m) ? m.id : undefined)));
+  const kept = (defaults.models ?? []).filter((m) => {
+    if (named.has(m.id)) return false;
+    if (onReal(m.id)) dropped.push(m.id);
+    return !onReal(m.id);
+  });
+  return [...(mine ?? []), ...kept];
+}
+
+/** Rule 3: your routes replace the defaults' by name; a default keeps the targets rule 2 left it. */
+function layerRoutes(defaults: FrontConfigInput, mine: unknown, dropped: string[]) {
+  if (mine !== undefined && !isRecord(mine)) return mine;
+  const out: Record<string, unknown> = {};
+  for (const [name, route] of Object.entries(defaults.routes ?? {})) {
+    if (mine && name in mine) continue;
+    const targets = route.targets.filter((t) => !dropped.includes(t));
+    if (targets.length > 0) out[name] = { ...route, targets };
+    else dropped.push(`route ${name}`);
+  }
+  return { ...out, ...mine };
+}
+
+/** Rule 5: the default vector store only while what it needs (its embedding model, AWS keys) stays emulated. */
+function layerVectorStore(
+  defaults: FrontConfigInput,
+  mine: unknown,
+  real: ReadonlySet<string>,
+  onReal: (id: string) => boolean,
+  dropped: string[],
+) {
+  if (mine !== undefined || !defaults.vectorStore) return mine;
+  const embedding = defaults.vectorStore.embeddingModel;
+  const awsLeft = !real.has('bedrock') || !real.has('sagemaker');
+  if ((embedding === undefined || !onReal(embedding)) && awsLeft) return defaults.vectorStore;
+  dropped.push('vector store');
+  return undefined;
 }
 
 /**
@@ -168,70 +214,30 @@ export function layerConfig(
   const user = file ?? {};
   const userProviders = isRecord(user.providers) ? user.providers : {};
   const real = new Set<string>(
-    PROVIDERS.filter(
-      (p) =>
-        isRecord(userProviders[p]) &&
-        !isEmulator((userProviders[p] as { endpoint?: unknown }).endpoint, emulatorUrl),
-    ),
+    PROVIDERS.filter((p) => {
+      const entry = userProviders[p];
+      return isRecord(entry) && !isEmulator(entry.endpoint, emulatorUrl);
+    }),
   );
   const onReal = (id: string) => real.has(parseModelAddress(id)?.provider ?? '');
   const dropped: string[] = [];
-
-  // Rule 2: your models first (error paths are your file's), then the defaults' you do not name.
-  const defaultModels = defaults.models ?? [];
-  let models: unknown = user.models;
-  if (user.models === undefined || Array.isArray(user.models)) {
-    const mine = (user.models ?? []) as unknown[];
-    const named = new Set(mine.map((m) => (isRecord(m) ? m.id : undefined)));
-    const kept = defaultModels.filter((m) => {
-      if (named.has(m.id)) return false;
-      if (onReal(m.id)) dropped.push(m.id);
-      return !onReal(m.id);
-    });
-    models = [...mine, ...kept];
-  }
-
-  // Rule 3: your routes replace the defaults' by name; a default keeps the targets that are left.
-  let routes: unknown = user.routes;
-  if (user.routes === undefined || isRecord(user.routes)) {
-    const out: Record<string, unknown> = {};
-    for (const [name, route] of Object.entries(defaults.routes ?? {})) {
-      if (isRecord(user.routes) && name in user.routes) continue;
-      const targets = route.targets.filter((t) => !dropped.includes(t));
-      if (targets.length > 0) out[name] = { ...route, targets };
-      else dropped.push(`route ${name}`);
-    }
-    routes = { ...out, ...(user.routes as Record<string, unknown> | undefined) };
-  }
-
-  // Rule 1: providers, whole entries.
-  const providers = isRecord(user.providers)
-    ? { ...defaults.providers, ...user.providers }
-    : (user.providers ?? defaults.providers);
-
-  // Rule 4: limits, key by key.
-  const limits =
-    user.limits === undefined || isRecord(user.limits) ? { ...LOCAL_LIMITS, ...user.limits } : user.limits;
-
-  // Rule 5: the default vector store only while what it needs stays on the emulator.
-  let vectorStore: unknown = user.vectorStore;
-  if (vectorStore === undefined && defaults.vectorStore) {
-    const embedding = defaults.vectorStore.embeddingModel;
-    const awsLeft = !real.has('bedrock') || !real.has('sagemaker');
-    if ((embedding === undefined || !onReal(embedding)) && awsLeft) vectorStore = defaults.vectorStore;
-    else dropped.push('vector store');
-  }
-
+  const { vectorStore: _vectorStore, ...rest } = { ...defaults, ...user };
+  const models = layerModels(defaults, user.models, onReal, dropped);
+  const routes = layerRoutes(defaults, user.routes, dropped);
+  const vectorStore = layerVectorStore(defaults, user.vectorStore, real, onReal, dropped);
   const merged = {
-    ...defaults,
-    ...user,
+    ...rest,
     models,
     routes,
-    providers,
-    limits,
+    // Rule 1: whole entries per provider.
+    providers: isRecord(user.providers)
+      ? { ...defaults.providers, ...user.providers }
+      : (user.providers ?? defaults.providers),
+    // Rule 4: key by key.
+    limits:
+      user.limits === undefined || isRecord(user.limits) ? { ...LOCAL_LIMITS, ...user.limits } : user.limits,
     ...(vectorStore === undefined ? {} : { vectorStore }),
   };
-  if (vectorStore === undefined) delete (merged as { vectorStore?: unknown }).vectorStore;
   let config: FrontConfig;
   try {
     config = parseFrontConfig(merged, `${source}, layered over the local defaults`);

@@ -1,16 +1,16 @@
 /**
  * `npm start`: the emulator of the four clouds and the OpenAI-compatible front wired to it, with no cloud
  * credentials. PORT (front, default 8787) and EMULATOR_PORT (default 4010) choose the ports;
- * GENAI_API_KEYS (comma-separated) sets the accepted keys, else one is generated and printed, and
+ * GENAI_API_KEYS sets the accepted keys (in every form the front reads), else one is generated and printed, and
  * GENAI_ADMIN_KEYS the admin API's keys, likewise. `--config <file>` (or GENAI_CONFIG_FILE) layers your
  * configuration over the defaults (local-config.ts says how). Ctrl-C stops both.
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, FRONT_ENV } from '@genai-deploy/config';
-import { parseKeyList } from '@genai-deploy/front';
+import { loadAdminKeys, loadApiKeys } from '@genai-deploy/front';
 import { banner } from './banner.js';
 import { readConfigFile, resolveConfigPath } from './local-config.js';
-import { ADMIN_KEYS_ENV, startLocalPlatform } from './platform.js';
+import { startLocalPlatform } from './platform.js';
 
 const USAGE = `usage: npm start [-- --config <file>]
 
@@ -18,7 +18,8 @@ const USAGE = `usage: npm start [-- --config <file>]
                        a relative path is read from the directory you ran npm start in
   --help, -h           this text
 
-environment: PORT (8787), EMULATOR_PORT (4010), GENAI_API_KEYS, ${ADMIN_KEYS_ENV}, LOG_LEVEL`;
+environment: PORT (8787), EMULATOR_PORT (4010), ${FRONT_ENV.apiKeys.name} and ${FRONT_ENV.adminKeys.name} (and their
+  _FILE / _SECRET_ARN forms, as the front reads them; else one of each is generated), LOG_LEVEL`;
 
 function fail(message: string, code = 2): never {
   console.error(message);
@@ -57,15 +58,16 @@ const config =
     ? undefined
     : await readConfigFile(configFile, from).catch((e: Error) => fail(e.message));
 
-const keysFromEnv = process.env[FRONT_ENV.apiKeys.name]
-  ? parseKeyList(process.env[FRONT_ENV.apiKeys.name]!)
-  : [];
-const adminKeysFromEnv = process.env[ADMIN_KEYS_ENV] ? parseKeyList(process.env[ADMIN_KEYS_ENV]!) : [];
+// The front's own loaders: every form it takes (lists, key documents with policies, files, secrets).
+const keysFromEnv = await loadApiKeys(process.env).catch((e: Error) => fail(`API keys: ${e.message}`));
+const adminKeysFromEnv = await loadAdminKeys(process.env).catch((e: Error) =>
+  fail(`admin keys: ${e.message}`),
+);
 const platform = await startLocalPlatform({
   port: port('PORT', 8787),
   emulatorPort: port('EMULATOR_PORT', 4010),
-  apiKeys: keysFromEnv,
-  adminKeys: adminKeysFromEnv,
+  ...(keysFromEnv.size > 0 && { apiKeys: keysFromEnv }),
+  ...(adminKeysFromEnv && { adminKeys: adminKeysFromEnv }),
   ...(config && configFile && { config, configSource: `${configFile} (${from})` }),
 }).catch((e: unknown) => {
   const err = e as NodeJS.ErrnoException;
@@ -82,8 +84,8 @@ console.log(
   banner({
     frontUrl: platform.front.url,
     emulatorUrl: platform.emulator.url,
-    apiKey: keysFromEnv.length > 0 ? undefined : platform.apiKeys[0],
-    adminKey: adminKeysFromEnv.length > 0 ? undefined : platform.adminKeys[0],
+    apiKey: platform.apiKeys[0],
+    adminKey: platform.adminKeys[0],
     layered: platform.layered,
     configFile: configFile && `${configFile} (${from})`,
   }),

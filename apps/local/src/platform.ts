@@ -8,15 +8,9 @@ import { randomBytes } from 'node:crypto';
 import type { ClientOptions } from '@genai-deploy/client';
 import type { FrontConfigInput, ProviderName } from '@genai-deploy/config';
 import { type Emulator, type EmulatorOptions, startEmulator } from '@genai-deploy/emulator';
-import { type RunningFront, type StartFrontOptions, startFront } from '@genai-deploy/front';
+import { ApiKeys, type RunningFront, type StartFrontOptions, startFront } from '@genai-deploy/front';
 import { OAuth2Client } from 'google-auth-library';
 import { type LayeredConfig, layerConfig } from './local-config.js';
-
-/**
- * The variable the front reads its admin API keys from (same forms as GENAI_API_KEYS).
- * TODO(issue 21): FRONT_ENV.adminKeys.name once the front declares it.
- */
-export const ADMIN_KEYS_ENV = 'GENAI_ADMIN_KEYS';
 
 export const LOCAL_CHAT_MODELS = [
   'bedrock/anthropic.claude-3-5-haiku-20241022-v1:0',
@@ -106,10 +100,10 @@ export interface LocalPlatformOptions {
   readonly emulatorPort?: number;
   /** @default '127.0.0.1' */
   readonly host?: string;
-  /** API keys the front accepts. @default - one generated key */
-  readonly apiKeys?: readonly string[];
-  /** Keys of the front's admin API (passed as GENAI_ADMIN_KEYS). @default - one generated key */
-  readonly adminKeys?: readonly string[];
+  /** API keys the front accepts: plaintext keys, or keys loaded by the front's loadApiKeys. @default - one generated key */
+  readonly apiKeys?: readonly string[] | ApiKeys;
+  /** Keys of the front's admin API (`/admin/*`), in the same forms. @default - one generated key */
+  readonly adminKeys?: readonly string[] | ApiKeys;
   /**
    * Your configuration (a parsed file), layered over the defaults by the rules of local-config.ts.
    * @default - the defaults alone
@@ -128,7 +122,9 @@ export interface LocalPlatformOptions {
 export interface LocalPlatform {
   readonly emulator: Emulator;
   readonly front: RunningFront;
+  /** The API keys as given or generated, in plaintext; empty when given as an ApiKeys. */
   readonly apiKeys: readonly string[];
+  /** The admin keys likewise. */
   readonly adminKeys: readonly string[];
   /** The configuration the front runs, and which providers are emulated or real. */
   readonly layered: LayeredConfig;
@@ -139,6 +135,13 @@ export interface LocalPlatform {
 /** Generates an API key in the usual `sk-...` form (`sk-local-...`, or `sk-<kind>-...`). */
 export function generateApiKey(kind = 'local'): string {
   return `sk-${kind}-${randomBytes(24).toString('base64url')}`;
+}
+
+/** Keys as given (an ApiKeys, or plaintext keys kept for the banner), else one generated `sk-<kind>-...` key. */
+function keysOrGenerated(given: readonly string[] | ApiKeys | undefined, kind: string) {
+  if (given instanceof ApiKeys) return { keys: given, plain: [] as readonly string[] };
+  const plain = given && given.length > 0 ? given : [generateApiKey(kind)];
+  return { keys: ApiKeys.from({ keys: plain }), plain };
 }
 
 export async function startLocalPlatform(options: LocalPlatformOptions = {}): Promise<LocalPlatform> {
@@ -152,16 +155,15 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       options.configSource,
     );
     const real = new Set(layered.providers.filter((p) => !p.emulated).map((p) => p.provider));
-    const apiKeys = options.apiKeys && options.apiKeys.length > 0 ? options.apiKeys : [generateApiKey()];
-    const adminKeys =
-      options.adminKeys && options.adminKeys.length > 0 ? options.adminKeys : [generateApiKey('admin')];
+    const apiKeys = keysOrGenerated(options.apiKeys, 'local');
+    const adminKeys = keysOrGenerated(options.adminKeys, 'admin');
     const local = localClientOptions(real);
     const extra = options.clientOptions ?? {};
     const front = await startFront({
       ...options.front,
-      env: { ...(options.front?.env ?? process.env), [ADMIN_KEYS_ENV]: adminKeys.join(',') },
       config: layered.config,
-      apiKeys,
+      apiKeys: apiKeys.keys,
+      adminKeys: adminKeys.keys,
       port: options.port ?? 8787,
       host,
       clientOptions: {
@@ -179,8 +181,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     return {
       emulator,
       front,
-      apiKeys,
-      adminKeys,
+      apiKeys: apiKeys.plain,
+      adminKeys: adminKeys.plain,
       layered,
       async close(drainMs = 0) {
         await front.close(drainMs);
