@@ -4,8 +4,10 @@
  * reaching every call in flight.
  */
 import { randomUUID } from 'node:crypto';
+import type { ModelPrice } from '@genai-deploy/config';
 import type { Span } from '@opentelemetry/api';
 import { abortReason, CallSignal } from './abort.js';
+import { answeredBy, resultCost } from './cost/result-cost.js';
 import { GenAiError, isGenAiError } from './errors.js';
 import { type ClientEvent, type ClientEventListener, deliver } from './events.js';
 import type { CallContext, ClientEventInput, EmbedNext, GenerateNext, StreamNext } from './layer.js';
@@ -33,21 +35,6 @@ const idPrefix = `${randomUUID().slice(0, 8)}-`;
 let idCounter = 0;
 
 const noEmit = (): void => {};
-
-/**
- * The target that produced an answer when no step set `ctx.target` on the call's own context: the embed batcher
- * answers from a context of its own, and the split and fallback steps set it on child contexts. The answer names
- * its provider and model (Vertex may report a model version, hence the provider-only second choice).
- */
-function answeredBy(
-  targets: readonly Target[],
-  answer: { readonly provider: string; readonly model: string },
-): Target | undefined {
-  return (
-    targets.find((t) => t.provider === answer.provider && t.model === answer.model) ??
-    targets.find((t) => t.provider === answer.provider)
-  );
-}
 
 /** `ctx.emit` of a call when `onEvent` is set: tags each event with the call's id, operation and time. */
 function eventEmitter(
@@ -110,6 +97,8 @@ export interface CallRunnerOptions {
   /** Whether spans carry prompts and completions (a stream's text is then gathered for its span). */
   readonly recordContent: boolean;
   readonly onEvent: ClientEventListener | undefined;
+  /** Prices over DEFAULT_PRICES: every answer carries its cost (a step such as the budget may set it first). */
+  readonly prices: Readonly<Record<string, ModelPrice>>;
   readonly validation: ValidationContext;
   /** The composed pipeline, per operation. */
   readonly generate: GenerateNext;
@@ -169,13 +158,14 @@ export class CallRunner {
           yield event;
           continue;
         }
+        ctx.target ??= answeredBy(req.targets, event);
         const finish: StreamFinish = {
           ...event,
           attempts: ctx.attempts,
           latencyMs: Date.now() - ctx.startedAt,
+          cost: event.cost ?? resultCost(event, ctx.target, this.#options.prices),
         };
         finished = true;
-        ctx.target ??= answeredBy(req.targets, finish);
         telemetry.endGenerate(
           span,
           text === undefined ? finish : Object.assign({}, finish, { text }),
@@ -234,6 +224,7 @@ export class CallRunner {
         ...raw,
         attempts: ctx.attempts,
         latencyMs: Date.now() - ctx.startedAt,
+        cost: raw.cost ?? resultCost(raw, ctx.target, this.#options.prices),
       };
       op.endSpan(span, result, ctx.target);
       this.#ended(ctx, result);
@@ -319,6 +310,7 @@ export class CallRunner {
       latencyMs: result.latencyMs,
       attempts: result.attempts,
       cached: result.cached,
+      ...(result.cost ? { cost: result.cost } : {}),
       ...(ctx.target ? { target: ctx.target } : {}),
     });
   }

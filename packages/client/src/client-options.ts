@@ -1,4 +1,6 @@
+import type { ModelPrice } from '@genai-deploy/config';
 import type { BatchOptions } from './batch/batch-options.js';
+import type { BudgetOptions } from './budget/budget-options.js';
 import type { CacheOptions } from './cache/cache-options.js';
 import type { CacheStats } from './cache/cache-stats.js';
 import type { CoalesceOptions } from './coalesce/coalesce-options.js';
@@ -54,6 +56,18 @@ export interface ClientOptions extends ResilienceOptions, RequestLayerOptions {
   readonly layers?: { readonly request?: readonly Layer[]; readonly target?: readonly Layer[] };
   /** Upstream calls in flight at once for one embed call split by the model's per-call limits. @default 4 */
   readonly embedConcurrency?: number;
+  /**
+   * Prices by model address (USD per million tokens, with their source and date), over DEFAULT_PRICES of
+   * @genai-deploy/config. Every answer carries its `cost`; a model without a price costs 0 with `priced: false`.
+   * @default {} - DEFAULT_PRICES alone
+   */
+  readonly prices?: Readonly<Record<string, ModelPrice>>;
+  /**
+   * Budgets: each call reserves its estimated cost against `scopes(request)` in `ledger` before anything else
+   * (kind `budget-exceeded`, before any network call, when it does not fit) and settles its actual cost after.
+   * @default - no budgets
+   */
+  readonly budget?: BudgetOptions;
 }
 
 /** The client returned by `createClient`. */

@@ -1,6 +1,7 @@
 import { PROVIDERS } from '@genai-deploy/config';
 import { CallRunner, DEFAULT_DEADLINE_MS } from './call-runner.js';
 import type { ClientOptions, GenAiClient } from './client-options.js';
+import { checkPrices } from './cost/prices-option.js';
 import { GenAiError } from './errors.js';
 import type { Layer } from './layer.js';
 import { buildPipeline } from './pipeline/build.js';
@@ -28,6 +29,23 @@ function checkClientOptions(options: ClientOptions): void {
     !(Number.isInteger(options.embedConcurrency) && options.embedConcurrency >= 1)
   ) {
     fail('embedConcurrency', options.embedConcurrency, 'expected an integer >= 1');
+  }
+  if (options.budget !== undefined) {
+    const { ledger, scopes } = (options.budget ?? {}) as Partial<ClientOptions['budget'] & object>;
+    if (typeof ledger?.reserve !== 'function' || typeof ledger.settle !== 'function') {
+      fail(
+        'budget.ledger',
+        typeof ledger,
+        'expected a BudgetLedger: createBudgetLedger() or createBudgetLedger({ redis })',
+      );
+    }
+    if (typeof scopes !== 'function') {
+      fail(
+        'budget.scopes',
+        typeof scopes,
+        "expected a function of the request returning its scopes, e.g. () => [{ kind: 'team', id: 'search', dailyMicroUsd: 5_000_000 }]",
+      );
+    }
   }
   const providers = options.providers ?? {};
   for (const name of PROVIDERS) {
@@ -61,6 +79,7 @@ async function closeClient(calls: CallRunner, layers: readonly Layer[], adapters
  */
 export function createClient(options: ClientOptions = {}): GenAiClient {
   checkClientOptions(options);
+  const prices = checkPrices(options.prices);
   const providers = options.providers ?? {};
   const telemetry = new Telemetry(options.telemetry);
   // Official clients are created (and their SDKs loaded) on first use of each provider.
@@ -72,6 +91,7 @@ export function createClient(options: ClientOptions = {}): GenAiClient {
     telemetry,
     recordContent: options.telemetry?.recordContent ?? false,
     onEvent: options.onEvent,
+    prices,
     validation: {
       routes: options.routes ?? {},
       providerProblem: (provider) => providerDefinition(provider).notConfigured(providers[provider]),

@@ -1,5 +1,5 @@
 import type { GenAiError } from './errors.js';
-import type { Operation, Target, Usage } from './types.js';
+import type { Cost, Operation, Target, Usage } from './types.js';
 
 /**
  * Payload of each event type, keyed by `type`. Adding an event is one line here (or, from another file of
@@ -16,6 +16,8 @@ export interface ClientEventMap {
     readonly latencyMs: number;
     readonly attempts: number;
     readonly cached: boolean;
+    /** What the call cost (always set by createClient's calls). */
+    readonly cost?: Cost;
     readonly target?: Target;
   };
   /** A call failed (after any retries and fallbacks). */

@@ -6,6 +6,10 @@
  * We emit both `gen_ai.system` (conventions up to v1.36, what most backends read today) and its successor
  * `gen_ai.provider.name`. Prompt and completion text are recorded only with `recordContent: true`, as the
  * `gen_ai.system_instructions`, `gen_ai.input.messages` and `gen_ai.output.messages` attributes.
+ *
+ * The conventions have no cost attribute: ours are `genai_deploy.cost.usd` (the answer's cost in USD, a double
+ * with µ$ precision; 0 for a cache hit or an unpriced model) and `genai_deploy.cost.priced` (false when the
+ * model has no price), in the `genai_deploy.*` namespace of our other attributes.
  */
 
 import { PROVIDERS } from '@genai-deploy/config';
@@ -13,6 +17,7 @@ import { type Attributes, type Span, SpanKind, SpanStatusCode, type Tracer, trac
 import type { GenAiError } from './errors.js';
 import { PROVIDER_REGISTRY } from './providers/registry.js';
 import type {
+  Cost,
   EmbedResult,
   FinishReason,
   GenerateResult,
@@ -112,6 +117,7 @@ export class Telemetry {
     attributes['gen_ai.usage.output_tokens'] = result.usage.outputTokens;
     attributes['genai_deploy.cached'] = result.cached;
     attributes['genai_deploy.attempts'] = result.attempts;
+    costAttributes(attributes, result.cost);
     span.setAttributes(attributes);
     if (this.recordContent && result.text !== undefined) {
       span.setAttribute(
@@ -135,6 +141,7 @@ export class Telemetry {
     if (result.embeddings[0]) attributes['gen_ai.embeddings.dimension.count'] = result.embeddings[0].length;
     attributes['genai_deploy.cached'] = result.cached;
     attributes['genai_deploy.attempts'] = result.attempts;
+    costAttributes(attributes, result.cost);
     span.setAttributes(attributes);
     span.end();
   }
@@ -149,6 +156,12 @@ export class Telemetry {
     span.setStatus({ code: SpanStatusCode.ERROR, message: this.recordContent ? error.message : error.kind });
     span.end();
   }
+}
+
+function costAttributes(attributes: Attributes, cost: Cost | undefined): void {
+  if (!cost) return;
+  attributes['genai_deploy.cost.usd'] = cost.usd;
+  attributes['genai_deploy.cost.priced'] = cost.priced;
 }
 
 /**

@@ -34,7 +34,7 @@ export function checkPrices(prices: unknown): Readonly<Record<string, ModelPrice
       if (v === undefined && !required) continue;
       if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
         throw optionError(
-          `invalid ${at}.${field}: got ${describeValue(v)}; expected a number of USD >= 0${field === 'perImage' ? ' per image' : ' per million tokens'}, e.g. 0.15`,
+          `invalid ${at}.${field}: got ${typeof v === 'number' ? String(v) : describeValue(v)}; expected a number of USD >= 0${field === 'perImage' ? ' per image' : ' per million tokens'}, e.g. 0.15`,
         );
       }
     }

@@ -3,11 +3,13 @@
  * a record keyed by step name, so a step added to PIPELINE without its builder fails the type check.
  */
 import { createEmbedBatchLayer } from '../batch/embed-batch-layer.js';
+import { createBudgetLayer } from '../budget/budget-layer.js';
 import { createCacheLayer } from '../cache/cache-layer.js';
 import { CacheRuntime, type CacheRuntimeDeps } from '../cache/cache-runtime.js';
 import type { CacheStats } from '../cache/cache-stats.js';
 import type { ClientOptions, RequestLayerOptions } from '../client-options.js';
 import { createCoalesceLayer } from '../coalesce/coalesce-layer.js';
+import { checkPrices } from '../cost/prices-option.js';
 import { GenAiError } from '../errors.js';
 import type { Layer } from '../layer.js';
 import { createAttemptTimeoutLayer } from '../resilience/attempt-timeout.js';
@@ -33,6 +35,8 @@ interface StepSetup {
 
 /** One builder per layer step; undefined when the options turn the step off. */
 const STEP_LAYERS: { readonly [S in LayerStepName]: (setup: StepSetup) => Layer | undefined } = {
+  budget: ({ options }) =>
+    options.budget ? createBudgetLayer(options.budget, checkPrices(options.prices)) : undefined,
   cache: ({ options, runtime }) => (options.cache === false ? undefined : createCacheLayer(runtime())),
   coalesce: ({ options, runtime }) =>
     options.coalesce === false

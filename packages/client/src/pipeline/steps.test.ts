@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { createBudgetLedger } from '../budget/create-budget-ledger.js';
 import type { Layer } from '../layer.js';
 import { buildPipeline } from './build.js';
 import { PIPELINE } from './steps.js';
@@ -30,11 +31,13 @@ describe('PIPELINE, the one statement of the order', () => {
   it("is the order buildPipeline composes, with the user's layers after their group's built-in ones", async () => {
     const user = (name: string): Layer => ({ name });
     const { layers } = buildPipeline({
+      budget: { ledger: createBudgetLedger(), scopes: () => [] },
       rateLimit: { requestsPerMinute: 60 },
       attemptTimeoutMs: 1_000,
       layers: { request: [user('mine-request')], target: [user('mine-target')] },
     });
     expect(layers.map((l) => l.name)).toEqual([
+      'budget',
       'cache',
       'coalesce',
       'batch',

@@ -31,6 +31,13 @@ export const PIPELINE = [
     purpose: 'checks the request before any network call and resolves its model address or route to targets',
   },
   {
+    name: 'budget',
+    group: 'request',
+    folder: 'budget/',
+    purpose:
+      "reserves the call's estimated cost against its budgets before anything else, settles the actual cost after (option `budget`)",
+  },
+  {
     name: 'cache',
     group: 'request',
     folder: 'cache/',
