@@ -29,7 +29,7 @@ describe('errors', () => {
       errors.plaintextSecret(scope, 'HF_TOKEN'),
       errors.invalidFrontConfig(scope, '  - routes.chat: bad'),
       errors.secretInFrontConfig(scope, 'cache.redisUrl'),
-      errors.frontBundleMissing(scope, 'not built'),
+      errors.frontHandlerMissing(scope, 'not installed'),
       errors.unknownModelTarget(scope, 'x', ['y']),
       errors.frontCannotInvoke(scope, 'Llama'),
       errors.noModels(scope),
@@ -61,8 +61,8 @@ describe('errors', () => {
       expect(e.code).toMatch(CONSTRUCT_ERROR_CODE);
       expect(e.legacyCode).toMatch(/^[A-Z][A-Za-z0-9]+$/);
     }
-    expect(errors.frontBundleMissing(scope, 'not built').message).toMatch(
-      /cannot find the front's prebuilt Lambda bundle: not built\. Expected: lambda\/front\/index\.mjs .* Fix: reinstall .*npm run build:lambda -w @genai-deploy\/aws.*pass `code`.*or `entry`/,
+    expect(errors.frontHandlerMissing(scope, 'not installed').message).toMatch(
+      /cannot find the front's Lambda handler \(@genai-deploy\/front\/lambda\): not installed\. Fix: .*pass `entry`.*or `code`/,
     );
   });
 });
