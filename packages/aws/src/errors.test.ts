@@ -47,9 +47,6 @@ describe('errors', () => {
       errors.vpcRequired(scope, 'x'),
       errors.vectorStoreEmbedding(scope, { code: 'vector-store-dimension-unknown', model: 'sagemaker/e5' }),
       errors.vectorIndexMapping(scope, 'vectors'),
-      errors.tracingOff(scope),
-      errors.tracingEndpoint(scope, 'ftp://x'),
-      errors.tracingTwoExporters(scope),
     ];
     expect(samples).toHaveLength(Object.keys(errors).length);
     for (const e of samples) {
