@@ -29,7 +29,7 @@ describe('errors', () => {
       errors.plaintextSecret(scope, 'HF_TOKEN'),
       errors.invalidFrontConfig(scope, '  - routes.chat: bad'),
       errors.secretInFrontConfig(scope, 'cache.redisUrl'),
-      errors.frontHandlerMissing(scope, 'not installed'),
+      errors.frontBundleMissing(scope, 'not built'),
       errors.unknownModelTarget(scope, 'x', ['y']),
       errors.frontCannotInvoke(scope, 'Llama'),
       errors.noModels(scope),
@@ -47,6 +47,9 @@ describe('errors', () => {
       errors.vpcRequired(scope, 'x'),
       errors.vectorStoreEmbedding(scope, { code: 'vector-store-dimension-unknown', model: 'sagemaker/e5' }),
       errors.vectorIndexMapping(scope, 'vectors'),
+      errors.tracingOff(scope),
+      errors.tracingEndpoint(scope, 'ftp://x'),
+      errors.tracingTwoExporters(scope),
     ];
     expect(samples).toHaveLength(Object.keys(errors).length);
     for (const e of samples) {
@@ -58,8 +61,8 @@ describe('errors', () => {
       expect(e.code).toMatch(CONSTRUCT_ERROR_CODE);
       expect(e.legacyCode).toMatch(/^[A-Z][A-Za-z0-9]+$/);
     }
-    expect(errors.frontHandlerMissing(scope, 'not installed').message).toMatch(
-      /cannot find the front's Lambda handler \(@genai-deploy\/front\/lambda\): not installed\. Fix: .*pass `entry`.*or `code`/,
+    expect(errors.frontBundleMissing(scope, 'not built').message).toMatch(
+      /cannot find the front's prebuilt Lambda bundle: not built\. Expected: lambda\/front\/index\.mjs .* Fix: reinstall .*npm run build:lambda -w @genai-deploy\/aws.*pass `code`.*or `entry`/,
     );
   });
 });
