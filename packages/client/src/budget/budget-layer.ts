@@ -46,6 +46,14 @@ function budgetExceeded(result: {
   );
 }
 
+/** The tokens an answer took upstream: none for a cache hit (it carries the usage of the answer it stored). */
+function upstreamUsage(result: {
+  readonly cached: boolean;
+  readonly usage: { readonly inputTokens: number; readonly outputTokens?: number };
+}): { readonly inputTokens: number; readonly outputTokens?: number } {
+  return result.cached ? { inputTokens: 0, outputTokens: 0 } : result.usage;
+}
+
 /** Who the spend counters record: the first key scope (else the first scope), the first team scope. */
 function spender(scopes: readonly BudgetScope[]): { keyId: string; team?: string } {
   const key = scopes.find((s) => s.kind === 'key');
@@ -106,7 +114,14 @@ class BudgetStep implements Layer {
         const target = ctx.target ?? answeredBy(req.targets, event);
         const cost = resultCost(event, target, this.prices);
         closed = true;
-        await this.#settle(ctx, reservation, scopes, addressOf(target ?? event), event.usage, cost.microUsd);
+        await this.#settle(
+          ctx,
+          reservation,
+          scopes,
+          addressOf(target ?? event),
+          upstreamUsage(event),
+          cost.microUsd,
+        );
         yield { ...event, cost };
       }
     } finally {
@@ -137,7 +152,14 @@ class BudgetStep implements Layer {
     }
     const target = ctx.target ?? answeredBy(req.targets, result);
     const cost = resultCost(result, target, this.prices);
-    await this.#settle(ctx, reservation, scopes, addressOf(target ?? result), result.usage, cost.microUsd);
+    await this.#settle(
+      ctx,
+      reservation,
+      scopes,
+      addressOf(target ?? result),
+      upstreamUsage(result),
+      cost.microUsd,
+    );
     return { ...result, cost };
   }
 
