@@ -223,6 +223,7 @@ const azureConfigurations = (): Synthesized[] => [
       ],
       targetPort: 3000,
       environment: USER_ENV,
+      tracing: { appInsightsConnectionStringSecretId: `${KV}/appinsights-connection` },
     });
   }),
   synthAzure('AzureGenAiPlatform with its default cache', (s) => {

@@ -186,13 +186,14 @@ export const errors = {
         'Expected: no passwords or keys in it. Fix: keep API keys in apiKeysSecret and Redis AUTH in Secrets Manager.',
     ),
 
-  frontHandlerMissing: (scope: IConstruct, detail: string) =>
+  frontBundleMissing: (scope: IConstruct, detail: string) =>
     make(
-      'front-handler-missing',
+      'front-bundle-missing',
       scope,
-      `cannot find the front's Lambda handler (@genai-deploy/front/lambda): ${detail}. ` +
-        'Fix: install @genai-deploy/front next to @genai-deploy/aws, or pass `entry` (a handler file to bundle) ' +
-        'or `code` (a prebuilt lambda.Code) to LambdaFront.',
+      `cannot find the front's prebuilt Lambda bundle: ${detail}. Expected: lambda/front/index.mjs inside ` +
+        '@genai-deploy/aws, put there by its build. Fix: reinstall @genai-deploy/aws from the registry, or in a ' +
+        'checkout run `npm run build:lambda -w @genai-deploy/aws`; or pass `code` (a prebuilt lambda.Code) or ' +
+        '`entry` (a handler file to bundle) to LambdaFront.',
     ),
 
   unknownModelTarget: (scope: IConstruct, target: string, known: readonly string[]) =>

@@ -1,7 +1,7 @@
 export * from './bedrock-models.js';
 export * from './container-image.js';
 export * from './errors.js';
-export * from './front-handler.js';
+export { FRONT_BUNDLE_DIR, type FrontBundle, frontBundle } from './front-bundle.js';
 export * from './genai-platform.js';
 export * from './gpu-instances.js';
 export * from './lambda-front.js';

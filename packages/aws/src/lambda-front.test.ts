@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrontConfigInput } from '@genai-deploy/config';
 import { App, Stack } from 'aws-cdk-lib';
@@ -6,7 +6,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { locateFrontHandler } from './front-handler.js';
+import { FRONT_BUNDLE_DIR, frontBundle } from './front-bundle.js';
 import { LambdaFront, type LambdaFrontProps } from './lambda-front.js';
 import { flat, nagFindings } from './nag.test-utils.js';
 import { RedisCache } from './redis-cache.js';
@@ -38,8 +38,8 @@ const envOf = (template: Template) => {
   return fn?.['Properties'].Environment.Variables as Record<string, unknown>;
 };
 
-describe('LambdaFront bundling the real front handler', () => {
-  // One bundling synth shared by every assertion here: esbuild takes seconds.
+describe('LambdaFront deploying the prebuilt front bundle', () => {
+  // One synth shared by every assertion here (the bundle is built once, on demand, when missing or stale).
   let stack: Stack;
   let template: Template;
   let outdir: string;
@@ -51,13 +51,12 @@ describe('LambdaFront bundling the real front handler', () => {
     outdir = app.synth().directory;
   }, 120_000);
 
-  it('resolves @genai-deploy/front/lambda from source in this repository', () => {
-    const located = locateFrontHandler();
-    expect(located).toMatchObject({ fromSource: true });
-    expect('entry' in located && located.entry).toMatch(/packages\/front\/src\/lambda\.ts$/);
+  it('finds the bundle inside the package, built from the sources in this repository', () => {
+    expect(frontBundle()).toEqual({ dir: FRONT_BUNDLE_DIR });
+    expect(FRONT_BUNDLE_DIR).toMatch(/packages\/aws\/lambda\/front$/);
   });
 
-  it('bundles an ESM handler on arm64 Node 24 with a streaming Function URL', () => {
+  it('deploys the prebuilt ESM bundle as an asset, on arm64 Node 24 with a streaming Function URL', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
@@ -67,10 +66,46 @@ describe('LambdaFront bundling the real front handler', () => {
       LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^FrontLogGroup') } },
     });
     template.hasResourceProperties('AWS::Lambda::Url', { InvokeMode: 'RESPONSE_STREAM', AuthType: 'NONE' });
+    const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0]!;
+    expect(fn['Properties'].Code).toEqual({
+      S3Bucket: 'cdk-hnb659fds-assets-111122223333-us-east-1',
+      S3Key: expect.stringMatching(/^[0-9a-f]{64}\.zip$/),
+    });
     const assets = readdirSync(outdir).filter((d) => d.startsWith('asset.'));
-    const bundle = assets.map((d) => join(outdir, d, 'index.mjs')).find((f) => existsSync(f));
-    expect(bundle).toBeDefined();
-    expect(statSync(bundle!).size).toBeGreaterThan(10_000);
+    const bundle = assets.map((d) => join(outdir, d)).find((d) => existsSync(join(d, 'index.mjs')));
+    expect(bundle, 'the asset folder holds index.mjs').toBeDefined();
+    // Code splitting: the entry stays small, the providers' official clients are chunks loaded on first use.
+    expect(statSync(join(bundle!, 'index.mjs')).size).toBeLessThan(3 * 2 ** 20);
+    expect(readdirSync(join(bundle!, 'chunks')).filter((f) => f.endsWith('.mjs')).length).toBeGreaterThan(4);
+    expect(readFileSync(join(bundle!, 'index.mjs'))).toEqual(
+      readFileSync(join(FRONT_BUNDLE_DIR, 'index.mjs')),
+    );
+  });
+
+  it('bundles a handler of your own given as `entry` at synth (NodejsFunction)', () => {
+    // NodejsFunction wants the entry under the project root (the directory holding the lock file).
+    const dir = mkdtempSync(join(import.meta.dirname, '..', '.entry-test-'));
+    try {
+      const entry = join(dir, 'handler.mjs');
+      writeFileSync(entry, "export const handler = async () => ({ statusCode: 200, body: 'own' });\n");
+      const app = new App();
+      const own = new Stack(app, 'Own', { env });
+      new LambdaFront(own, 'Front', { config, entry });
+      Template.fromStack(own).hasResourceProperties('AWS::Lambda::Function', {
+        Handler: 'index.handler',
+        Runtime: 'nodejs24.x',
+      });
+      const out = app.synth().directory;
+      const bundled = readdirSync(out)
+        .filter((d) => d.startsWith('asset.'))
+        .map((d) => join(out, d, 'index.mjs'))
+        .find((f) => existsSync(f));
+      expect(bundled).toBeDefined();
+      expect(readFileSync(bundled!, 'utf8')).toContain('own');
+      expect(statSync(bundled!).size).toBeLessThan(2000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('passes the validated configuration and the secret ARN, never a key', () => {
@@ -423,11 +458,5 @@ describe('LambdaFront options', () => {
     expect(() => new LambdaFront(stack, 'Front', { config, code: inline, cache })).toThrow(
       /a LambdaFront with a cache needs a VPC, but none was given/,
     );
-  });
-
-  it('says how to fix a missing front handler', () => {
-    expect(locateFrontHandler('file:///nonexistent/dir/x.js')).toEqual({
-      missing: '@genai-deploy/front is not installed where @genai-deploy/aws can resolve it',
-    });
   });
 });

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import {
   FRONT_ENV,
   type FrontConfig,
@@ -12,7 +13,7 @@ import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -24,7 +25,7 @@ import { type LambdaFrontTracing, lambdaTracing } from './lambda-front-tracing.j
 
 export type { LambdaFrontTracing } from './lambda-front-tracing.js';
 
-import { locateFrontHandler } from './front-handler.js';
+import { frontBundle } from './front-bundle.js';
 import { acknowledge, acknowledgeWildcards, type WildcardAllowance } from './nag.js';
 import type { RedisCache } from './redis-cache.js';
 import {
@@ -75,9 +76,12 @@ export interface LambdaFrontProps {
   readonly authType?: lambda.FunctionUrlAuthType;
   /** Put CloudFront (and WAF) in front of the Function URL. @default - no CloudFront */
   readonly cloudFront?: LambdaFrontCloudFrontOptions;
-  /** Handler file to bundle with esbuild. @default - @genai-deploy/front/lambda */
+  /**
+   * A handler file of your own to bundle with esbuild at synth (NodejsFunction: needs esbuild installed, or
+   * Docker). @default - the front's bundle prebuilt in this package (no bundling at synth)
+   */
   readonly entry?: string;
-  /** Prebuilt code; skips bundling. @default - bundle `entry` */
+  /** Code of your own (see `handler`); skips bundling. @default - the front's prebuilt bundle */
   readonly code?: lambda.Code;
   /** Handler of `code`. @default 'index.handler' */
   readonly handler?: string;
@@ -262,28 +266,16 @@ export class LambdaFront extends Construct implements ec2.IConnectable, iam.IGra
         code: props.code,
         handler: props.handler ?? 'index.handler',
       });
+    } else if (props.entry) {
+      this.function = this.bundleEntry(props.entry, common);
     } else {
-      const located = props.entry ? { entry: props.entry, fromSource: false } : locateFrontHandler();
-      if ('missing' in located) throw errors.frontHandlerMissing(this, located.missing);
-      this.function = new nodejs.NodejsFunction(this, 'Function', {
+      // The front prebuilt by this package's build: synth needs neither esbuild nor Docker.
+      const bundle = frontBundle();
+      if ('missing' in bundle) throw errors.frontBundleMissing(this, bundle.missing);
+      this.function = new lambda.Function(this, 'Function', {
         ...common,
-        entry: located.entry,
-        handler: 'handler',
-        bundling: {
-          format: nodejs.OutputFormat.ESM,
-          target: `node${(props.runtime ?? lambda.Runtime.NODEJS_24_X).name.replace(/^nodejs|\.x$/g, '')}`,
-          mainFields: ['module', 'main'],
-          minify: true,
-          sourceMap: true,
-          sourcesContent: false,
-          // CommonJS dependencies (ioredis, pino) call require() inside the ESM bundle.
-          banner:
-            "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-          // Bundle the AWS SDK versions the client was tested with instead of the runtime's copy, whose
-          // version AWS changes under the function (and would mismatch the bundled @smithy packages).
-          externalModules: [],
-          ...(located.fromSource ? { esbuildArgs: { '--conditions': '@genai-deploy/source' } } : {}),
-        },
+        code: lambda.Code.fromAsset(bundle.dir),
+        handler: 'index.handler',
       });
     }
     if (props.runtime && props.runtime.name !== lambda.Runtime.NODEJS_24_X.name) {
@@ -315,6 +307,30 @@ export class LambdaFront extends Construct implements ec2.IConnectable, iam.IGra
     }
 
     acknowledgeWildcards(this, this.wildcards);
+  }
+
+  /** A user's own handler file, bundled at synth by NodejsFunction as the front was before it shipped prebuilt. */
+  private bundleEntry(entry: string, common: lambda.FunctionOptions & { runtime: lambda.Runtime }) {
+    // Loaded only here: importing aws-lambda-nodejs costs every other user of this package at start-up.
+    const { NodejsFunction, OutputFormat } = createRequire(import.meta.url)(
+      'aws-cdk-lib/aws-lambda-nodejs',
+    ) as typeof nodejs;
+    return new NodejsFunction(this, 'Function', {
+      ...common,
+      entry,
+      handler: 'handler',
+      bundling: {
+        format: OutputFormat.ESM,
+        target: `node${common.runtime.name.replace(/^nodejs|\.x$/g, '')}`,
+        mainFields: ['module', 'main'],
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // CommonJS dependencies (ioredis, pino) call require() inside the ESM bundle.
+        banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+        externalModules: [],
+      },
+    });
   }
 
   get connections(): ec2.Connections {

@@ -13,6 +13,7 @@ import {
 } from '@genai-deploy/config';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
+import { type ContainerAppFrontTracing, containerAppTracing } from './container-app-front-tracing.js';
 import { errors } from './errors.js';
 import { hyphenatedName } from './names.js';
 import type { ResourceGroupRef } from './resource-group-ref.js';
@@ -65,6 +66,8 @@ export interface ContainerAppFrontProps {
   /** vCPUs per replica (consumption plan: 0.25 to 4 in steps of 0.25; memory is twice this in GiB). @default 1 */
   readonly cpu?: number;
   readonly tags?: Record<string, string>;
+  /** Traces to Application Insights through the managed OpenTelemetry agent (see ContainerAppFrontTracing). @default - none */
+  readonly tracing?: ContainerAppFrontTracing;
 }
 
 const APP_NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
@@ -223,6 +226,13 @@ export class ContainerAppFront extends Construct {
           'Use config, apiKeysSecretId or targetPort instead.',
         );
       }
+      if (props.tracing && name === FRONT_ENV.otelServiceName.name) {
+        throw errors.reservedEnvironmentVariable(
+          path,
+          name,
+          'With tracing the construct sets it to the app name.',
+        );
+      }
       if (SECRET_LIKE.test(name)) throw errors.secretLikeEnvironmentValue(path, name);
     }
     const secrets: KeyVaultSecretRef[] = [...(props.secrets ?? [])];
@@ -271,6 +281,7 @@ export class ContainerAppFront extends Construct {
       });
     }
 
+    let ownEnvironmentId: string | undefined;
     if (props.environmentId) {
       this.environmentId = props.environmentId;
     } else {
@@ -288,13 +299,20 @@ export class ContainerAppFront extends Construct {
         logAnalyticsWorkspaceId: logs,
         logsDestination: 'log-analytics',
       }).id;
+      ownEnvironmentId = this.environmentId;
     }
+    const tracingEnv = containerAppTracing(this, path, props.tracing, {
+      ownEnvironmentId,
+      keyVaultId: props.keyVaultId,
+      appName: props.name,
+    });
 
     const plainEnv = [
       { name: FRONT_ENV.config.name, value: escapeTerraformTemplate(JSON.stringify(this.config)) },
       { name: FRONT_ENV.port.name, value: String(port) },
       // DefaultAzureCredential picks the user-assigned identity by its client id.
       { name: FRONT_ENV.azureClientId.name, value: this.identity.clientId },
+      ...tracingEnv,
       ...Object.entries(env).map(([name, value]) => ({ name, value })),
     ];
     const probe = (p: string) => [{ transport: 'HTTP', port, path: p }];
@@ -349,3 +367,5 @@ export class ContainerAppFront extends Construct {
     return this.identity.principalId;
   }
 }
+
+export type { ContainerAppFrontTracing } from './container-app-front-tracing.js';

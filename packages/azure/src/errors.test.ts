@@ -40,6 +40,7 @@ const samples = {
   vectorStoreEmbedding: () =>
     errors.vectorStoreEmbedding(P, { code: 'vector-store-dimension-unknown', model: 'azure/embed' }),
   invalidSearchIndexName: () => errors.invalidSearchIndexName(P, 'Chunks'),
+  tracingSharedEnvironment: () => errors.tracingSharedEnvironment(P),
 } satisfies Record<keyof typeof errors, () => AzureConstructError>;
 
 describe('errors', () => {

@@ -54,6 +54,7 @@ const LEGACY_CODES = {
   'vector-store-dimension-mismatch': 'VECTOR_STORE_DIMENSION_MISMATCH',
   'vector-store-dimension-invalid': 'VECTOR_STORE_DIMENSION_INVALID',
   'search-index-name': 'SEARCH_INDEX_NAME',
+  'tracing-shared-environment': 'TRACING_SHARED_ENVIRONMENT',
 } as const satisfies Record<string, string> & Record<VectorStoreEmbeddingProblem['code'], string>;
 
 /** A stable identifier of a rule of this package, e.g. `traffic-sum`. */
@@ -319,5 +320,15 @@ export const errors = {
       `online endpoint name ${show(received)} is invalid: 3 to 32 characters, a letter first, then letters, ` +
         'digits and "-", not ending with "-"; it is part of a public hostname and unique within the region. ' +
         'Choose another name.',
+    ),
+
+  tracingSharedEnvironment: (path: string) =>
+    fail(
+      'tracing-shared-environment',
+      path,
+      'tracing turns on the managed OpenTelemetry agent of the Container Apps environment, but this front was given ' +
+        'an existing one (environmentId), which other apps may share. Expected tracing only on the environment this ' +
+        "construct creates. Fix: drop environmentId, or drop tracing and set that environment's " +
+        'openTelemetryConfiguration (traces to appInsights) where it is defined.',
     ),
 } as const;

@@ -156,8 +156,8 @@ export const FRONT_ENV = {
   ),
   otelServiceName: variable(
     'OTEL_SERVICE_NAME',
-    "The traces' service.name, read by the SDK (default genai-front).",
-    ['aws', 'gcp', 'operator'],
+    "The traces' service.name, read by the SDK (default genai-front); the fronts' constructs set it with tracing on.",
+    ['aws', 'gcp', 'azure', 'operator'],
   ),
   lambdaExecWrapper: variable(
     'AWS_LAMBDA_EXEC_WRAPPER',

@@ -1,9 +1,11 @@
+import { type BudgetLedger, createBudgetLedger } from '@genai-deploy/client';
 import type { VectorIndex } from '@genai-deploy/client/retrieval';
-import { cacheScope, FRONT_ENV, type FrontConfig } from '@genai-deploy/config';
+import { cacheScope, FRONT_ENV, type FrontConfig, pricesFromConfig } from '@genai-deploy/config';
 import { Hono } from 'hono';
 import type { Redis } from 'ioredis';
 import { ApiKeys } from './auth.js';
 import { LogSampler, MemoryAuthThrottle, RedisAuthThrottle } from './auth-throttle.js';
+import { FrontBudgets } from './budget.js';
 import { Catalog } from './catalog.js';
 import type { GatewayClient } from './client.js';
 import type { AppEnv, FrontState } from './context.js';
@@ -26,8 +28,8 @@ import { filesRoutes } from './routes/files.js';
 import { healthRoutes } from './routes/health.js';
 import { type JobWorkerOptions, jobsRoutes, startJobWorkers } from './routes/jobs.js';
 import { modelsRoutes } from './routes/models.js';
+import { spendRoutes } from './routes/spend.js';
 import { vectorStoresRoutes } from './routes/vector-stores.js';
-import { serverSpan } from './tracing/server-span.js';
 import type { IngestionOptions } from './vector-stores/ingestion.js';
 import { createVectorStores } from './vector-stores/setup.js';
 
@@ -56,6 +58,11 @@ export interface FrontOptions {
    * another instance takes effect here. @default 500
    */
   readonly keyCacheMs?: number;
+  /**
+   * The budget ledger: reservations, budgets and the spend counters of /v1/spend.
+   * @default - `createBudgetLedger` on `redis` under `<keyPrefix>{budget}:` (every instance shares one budget), else in this process
+   */
+  readonly budgetLedger?: BudgetLedger;
   /** The client that reaches the providers; the front closes it on close(). */
   readonly client: GatewayClient;
   /**
@@ -101,8 +108,7 @@ export interface Front {
 
 /**
  * Builds the front's HTTP app over a client. Runtimes (Node server, Lambda) wrap `front.app`.
- * Middleware runs in the order it is added (server span, then request log, outermost); routes live in routes/,
- * one sub-app each.
+ * Middleware runs in the order it is added (request log outermost); routes live in routes/, one sub-app each.
  */
 export function createFront(options: FrontOptions): Front {
   const { config, client } = options;
@@ -119,8 +125,6 @@ export function createFront(options: FrontOptions): Front {
   const jobs = startJobWorkers(front, options.jobs);
 
   const app = new Hono<AppEnv>();
-  // The server span is the active context of everything after it: the log line and the client's spans.
-  app.use('*', serverSpan());
   app.use('*', requestLog(front));
   app.use('*', drain.middleware);
   const cors = corsFor(config);
@@ -129,12 +133,13 @@ export function createFront(options: FrontOptions): Front {
   app.notFound(notFound);
   // API keys on everything but /health, /ready and /metrics, which takes its own scrape credential.
   const guard = authGuard(front, options.redis, options.keyPrefix);
-  const ring = keyRing(front, options);
+  const ring = front.keys;
   const adminKeys = options.adminKeys ?? ApiKeys.from({});
   app.use('/v1/*', authenticate(guard, API_KEY(ring, adminKeys)));
   app.use('/admin/*', authenticate(guard, adminCredential(adminKeys, ring)));
   app.use('/metrics', authenticate(guard, metricsCredential(options.metricsKeys, adminKeys, ring)));
   app.route('/', adminRoutes(front, ring));
+  app.route('/', spendRoutes(front));
   app.route('/', healthRoutes(front, drain));
   app.route('/', modelsRoutes(front));
   app.route('/', chatRoutes(front, vectors.grounding));
@@ -162,6 +167,7 @@ export function createFront(options: FrontOptions): Front {
         await jobs.runner.stop(Math.max(0, drainMs - (Date.now() - started)));
         await vectors.stop(Math.max(0, drainMs - (Date.now() - started)));
         await vectors.close();
+        await front.budgets.ledger.close();
         await client.close();
         if (ownsRedis && redis) await redis.quit().catch(() => redis.disconnect());
       })();
@@ -191,7 +197,22 @@ function frontState(options: FrontOptions): FrontState {
     : new MemoryRateLimiter(config.limits);
   const jobs: JobStore = redis ? new RedisJobStore(redis, prefix) : new MemoryJobStore();
   const { maxInFlightPerKey = 2048, maxInFlight = 4096 } = config.limits;
+  const keys = keyRing({ metrics, logger }, options);
+  const ledger =
+    options.budgetLedger ??
+    createBudgetLedger({
+      ...(redis ? { redis, prefix: `${prefix}{budget}:` } : {}),
+      ...(config.budgets?.softLimitFraction !== undefined
+        ? { softLimitFraction: config.budgets.softLimitFraction }
+        : {}),
+    });
   return {
+    keys,
+    budgets: new FrontBudgets(ledger, pricesFromConfig(config.pricing), {
+      metrics,
+      logger,
+      teamBudget: (team) => keys.teamBudget(team),
+    }),
     config,
     catalog: new Catalog(config),
     client: options.client,
@@ -225,7 +246,7 @@ function authGuard(front: FrontState, redis: Redis | undefined, keyPrefix = 'gen
 }
 
 /** The caller keys: the environment's, then the store's (in Redis when the front has it). */
-function keyRing(front: FrontState, options: FrontOptions): KeyRing {
+function keyRing(front: Pick<FrontState, 'metrics' | 'logger'>, options: FrontOptions): KeyRing {
   const prefix = options.keyPrefix ?? 'genai:front:';
   const store =
     options.keyStore ?? (options.redis ? new RedisKeyStore(options.redis, prefix) : new MemoryKeyStore());

@@ -1,9 +1,11 @@
 import type { FrontConfig } from '@genai-deploy/config';
 import type { Redis } from 'ioredis';
 import type { Caller } from './auth.js';
+import type { FrontBudgets } from './budget.js';
 import type { Catalog } from './catalog.js';
 import type { GatewayClient } from './client.js';
 import type { JobStore } from './jobs.js';
+import type { KeyRing } from './keys/key-ring.js';
 import type { Logger } from './logger.js';
 import type { FrontMetrics } from './metrics.js';
 import type { InFlightWork } from './middleware/in-flight.js';
@@ -19,6 +21,10 @@ export interface RequestInfo {
   cached?: boolean;
   attempts?: number;
   keyId?: string;
+  /** The caller key's team, for the log line. */
+  team?: string;
+  /** What the call cost upstream, µ$ (0 for a cache hit). */
+  costMicroUsd?: number;
   prompt?: unknown;
   completion?: string;
   error?: unknown;
@@ -48,6 +54,10 @@ export interface FrontState {
   /** Work in flight per key and for the instance (limits.maxInFlightPerKey, limits.maxInFlight). */
   readonly work: InFlightWork;
   readonly jobs: JobStore;
+  /** The caller keys: the environment's and the key store's (admin API). */
+  readonly keys: KeyRing;
+  /** Cost, budgets and spend (budget.ts). */
+  readonly budgets: FrontBudgets;
   /** The front's Redis, given by its runtime; /ready checks it. */
   readonly redis: Redis | undefined;
   /**

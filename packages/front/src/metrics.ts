@@ -21,6 +21,9 @@ export class FrontMetrics {
   readonly clientCacheSkipped: Counter<'reason'>;
   readonly clientBatchSize: Histogram<'target'>;
   readonly targetUp: Gauge<'target'>;
+  readonly costUsd: Counter<'key_id' | 'team' | 'model'>;
+  readonly budgetSoftLimit: Counter<'scope' | 'period'>;
+  readonly budgetExceeded: Counter<'scope' | 'period'>;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     this.registry = new Registry();
@@ -129,6 +132,25 @@ export class FrontMetrics {
       name: 'genai_target_up',
       help: "1 while a target's circuit breaker is closed, 0 while it is open, half-open or isolated, by target.",
       labelNames: ['target'],
+      registers,
+    });
+    // Cost and budgets (issue 18): key_id is the key's 16-hex tag, never the key.
+    this.costUsd = new Counter({
+      name: 'genai_cost_usd_total',
+      help: 'Upstream cost of answered calls in USD at the price table, by key id, team (empty: none) and the model that answered; cache hits cost 0.',
+      labelNames: ['key_id', 'team', 'model'],
+      registers,
+    });
+    this.budgetSoftLimit = new Counter({
+      name: 'genai_budget_soft_limit_total',
+      help: 'Calls admitted past the soft limit (budgets.softLimitFraction) of a budget, by scope (key, team) and period (day, month).',
+      labelNames: ['scope', 'period'],
+      registers,
+    });
+    this.budgetExceeded = new Counter({
+      name: 'genai_budget_exceeded_total',
+      help: 'Calls refused with 429 budget_exceeded, by scope (key, team) and period (day, month).',
+      labelNames: ['scope', 'period'],
       registers,
     });
   }

@@ -1,3 +1,4 @@
+import type { CloudRunV2ServiceTemplateContainers } from '@cdktf/provider-google/lib/cloud-run-v2-service/index.js';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member/index.js';
 import { FRONT_ENV } from '@genai-deploy/config';
 import { Token } from 'cdktf';
@@ -30,7 +31,7 @@ export interface CloudRunFrontTracing {
 /** What CloudRunFront adds for `tracing`: the front's environment and the sidecar container. */
 export interface CloudRunTracingSetup {
   readonly env: { name: string; value: string }[];
-  readonly containers: Record<string, unknown>[];
+  readonly containers: CloudRunV2ServiceTemplateContainers[];
 }
 
 /** The sidecar's OTLP/HTTP address, inside the instance (containers of one instance share localhost). */

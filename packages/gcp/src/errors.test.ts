@@ -50,6 +50,8 @@ const samples = {
     errors.vectorStoreCache(P, 'maxmemoryPolicy is "allkeys-lru". Fix: use "volatile-lru".'),
   vectorSearchForFront: () =>
     errors.vectorSearchForFront(P, 'access.type', '"psc"', '"public"', 'findNeighbors goes over REST'),
+  tracingCollector: () => errors.tracingCollector(P, false),
+  tracingEndpoint: () => errors.tracingEndpoint(P, 'otel:4318'),
 } satisfies Record<keyof typeof errors, () => GcpConstructError>;
 
 describe('errors', () => {

@@ -14,7 +14,7 @@ import {
   policyOf,
   sha256Hex,
 } from './record.js';
-import type { KeyStore } from './store.js';
+import type { KeyStore, TeamBudget } from './store.js';
 
 export interface KeyRingOptions {
   /**
@@ -43,6 +43,7 @@ const MAX_CACHED = 10_000;
 export class KeyRing implements KeyVerifier {
   private readonly cache = new Map<string, { caller: Caller | undefined; at: number }>();
   private readonly touched = new Map<string, number>();
+  private readonly teams = new Map<string, { budget: TeamBudget | undefined; at: number }>();
   private readonly cacheMs: number;
   private readonly now: () => number;
   private readonly onError: (e: unknown) => void;
@@ -99,6 +100,22 @@ export class KeyRing implements KeyVerifier {
     if (this.touched.size >= MAX_CACHED) this.touched.clear();
     this.touched.set(id, now);
     this.store.touch(id, new Date(now).toISOString()).catch(this.onError);
+  }
+
+  /** A team's budget, read from the store at most once per `cacheMs` on this instance. */
+  async teamBudget(team: string): Promise<TeamBudget | undefined> {
+    const now = this.now();
+    const cached = this.teams.get(team);
+    if (cached && now - cached.at < this.cacheMs) return cached.budget;
+    const budget = await this.store.teamBudget(team);
+    if (this.teams.size >= MAX_CACHED) this.teams.clear();
+    this.teams.set(team, { budget, at: now });
+    return budget;
+  }
+
+  async setTeamBudget(team: string, budget: TeamBudget | undefined): Promise<void> {
+    await this.store.setTeamBudget(team, budget);
+    this.teams.delete(team);
   }
 
   /** A new key from the admin API: the record stored (its hash, never the secret) and the secret, shown once. */

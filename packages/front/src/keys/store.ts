@@ -1,5 +1,8 @@
 import type { Redis } from 'ioredis';
-import type { KeyRecord } from './record.js';
+import type { KeyPolicy, KeyRecord } from './record.js';
+
+/** A team's budget in USD per UTC day and month. */
+export type TeamBudget = NonNullable<KeyPolicy['budget']>;
 
 /**
  * Keys created at run time (the admin API), by id and by the SHA-256 of their secret; the secret itself is never
@@ -18,6 +21,10 @@ export interface KeyStore {
   /** Notes a use (the key ring calls it at most once a minute per key and instance). */
   touch(id: string, at: string): Promise<void>;
   lastUsed(): Promise<ReadonlyMap<string, string>>;
+  teamBudget(team: string): Promise<TeamBudget | undefined>;
+  /** Sets a team's budget; undefined removes it. */
+  setTeamBudget(team: string, budget: TeamBudget | undefined): Promise<void>;
+  teamBudgets(): Promise<ReadonlyMap<string, TeamBudget>>;
 }
 
 /** Whether `hash` opens `record` at `now`: its current secret, or the previous one within its grace. */
@@ -70,6 +77,21 @@ export class MemoryKeyStore implements KeyStore {
   async lastUsed(): Promise<ReadonlyMap<string, string>> {
     return new Map(this.used);
   }
+
+  private readonly teams = new Map<string, TeamBudget>();
+
+  async teamBudget(team: string): Promise<TeamBudget | undefined> {
+    return this.teams.get(team);
+  }
+
+  async setTeamBudget(team: string, budget: TeamBudget | undefined): Promise<void> {
+    if (budget) this.teams.set(team, budget);
+    else this.teams.delete(team);
+  }
+
+  async teamBudgets(): Promise<ReadonlyMap<string, TeamBudget>> {
+    return new Map(this.teams);
+  }
 }
 
 // Every key of the store shares the hash tag {keys}: the scripts touch several and run on Redis Cluster too.
@@ -106,7 +128,7 @@ return 1
 /**
  * The key store in Redis, shared by every instance: `<prefix>{keys}:rec:<id>` holds the record as JSON,
  * `<prefix>{keys}:hash:<sha256>` the id (a rotated-out hash with its grace as TTL), `<prefix>{keys}:ids` the ids,
- * `<prefix>{keys}:used` the last use per id.
+ * `<prefix>{keys}:used` the last use per id, `<prefix>{keys}:teams` each team's budget as JSON.
  */
 export class RedisKeyStore implements KeyStore {
   /** The JSON read for each record, so a write can compare and set it. */
@@ -186,5 +208,20 @@ export class RedisKeyStore implements KeyStore {
 
   async lastUsed(): Promise<ReadonlyMap<string, string>> {
     return new Map(Object.entries(await this.redis.hgetall(this.k('used'))));
+  }
+
+  async teamBudget(team: string): Promise<TeamBudget | undefined> {
+    const text = await this.redis.hget(this.k('teams'), team);
+    return text === null ? undefined : (JSON.parse(text) as TeamBudget);
+  }
+
+  async setTeamBudget(team: string, budget: TeamBudget | undefined): Promise<void> {
+    if (budget) await this.redis.hset(this.k('teams'), team, JSON.stringify(budget));
+    else await this.redis.hdel(this.k('teams'), team);
+  }
+
+  async teamBudgets(): Promise<ReadonlyMap<string, TeamBudget>> {
+    const all = await this.redis.hgetall(this.k('teams'));
+    return new Map(Object.entries(all).map(([team, text]) => [team, JSON.parse(text) as TeamBudget]));
   }
 }

@@ -69,6 +69,7 @@ export function authenticate(guard: AuthGuard, credential: Credential): Middlewa
       });
     }
     info.keyId = caller.id;
+    if (caller.team !== undefined) info.team = caller.team;
     const refused = refusal(caller);
     if (refused) {
       throw new HttpError(

@@ -61,6 +61,8 @@ function record(
     cache: info.cached === undefined ? undefined : info.cached ? 'hit' : 'miss',
     attempts: info.attempts,
     key: info.keyId,
+    team: info.team,
+    costUsd: info.costMicroUsd === undefined ? undefined : (info.costMicroUsd / 1e6).toFixed(6),
     trace_id: span?.traceId,
     span_id: span?.spanId,
   };

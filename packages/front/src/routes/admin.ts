@@ -3,8 +3,15 @@ import { z } from 'zod';
 import type { AppEnv, FrontState } from '../context.js';
 import { HttpError } from '../errors.js';
 import { GRACE_SECONDS, type KeyRing } from '../keys/key-ring.js';
-import { changedFields, isKeyId, keyFieldsSchema, keyPatchSchema } from '../keys/record.js';
+import { changedFields, isKeyId, keyFieldsSchema, keyPatchSchema, policyOf } from '../keys/record.js';
+import type { TeamBudget } from '../keys/store.js';
 import { parseBody } from '../openai-schema.js';
+
+const teamSchema = z.strictObject({
+  budget: keyFieldsSchema.shape.budget.unwrap().nullable(),
+});
+
+const TEAM = /^[\w.:-]{1,64}$/;
 
 const rotateSchema = z.strictObject({
   grace_seconds: z
@@ -18,7 +25,8 @@ const rotateSchema = z.strictObject({
 /**
  * The admin API, behind the admin keys (app.ts): `POST /admin/keys` (the secret is in this answer only),
  * `GET /admin/keys`, `GET|PATCH|DELETE /admin/keys/{id}` and `POST /admin/keys/{id}/rotate` (the old secret stays
- * valid for `grace_seconds`). Keys of the environment are listed but changed there (409). Every change leaves
+ * valid for `grace_seconds`), `GET /admin/teams` and `PUT /admin/teams/{team}` (a team's budget). Keys of the
+ * environment are listed but changed there (409). Every change leaves
  * one audit line: the admin key's id, the action, the key's id and the fields changed, never a secret.
  */
 export function adminRoutes(front: Pick<FrontState, 'logger'>, ring: KeyRing): Hono<AppEnv> {
@@ -70,7 +78,35 @@ export function adminRoutes(front: Pick<FrontState, 'logger'>, ring: KeyRing): H
     audit(c, 'key.rotate', id, ['key']);
     return c.json({ ...view, key: secret, previous_key_expires_at: grace > 0 ? until : null });
   });
+
+  app.get('/admin/teams', async (c) => {
+    const budgets = await ring.store.teamBudgets();
+    return c.json({ object: 'list', data: [...budgets].map(([team, budget]) => teamView(team, budget)) });
+  });
+
+  app.put('/admin/teams/:team', async (c) => {
+    const team = c.req.param('team');
+    if (!TEAM.test(team)) {
+      throw new HttpError(400, 'invalid team: expected 1 to 64 letters, digits, "_", ".", ":" or "-"', {
+        param: 'team',
+        code: 'invalid_value',
+      });
+    }
+    const { budget } = parseBody(teamSchema, await readJson(c));
+    const value = budget ? policyOf({ budget }).budget : undefined;
+    await ring.setTeamBudget(team, value);
+    audit(c, 'team.budget', team, ['budget']);
+    return c.json(teamView(team, value));
+  });
   return app;
+}
+
+function teamView(team: string, budget: TeamBudget | undefined) {
+  return {
+    object: 'team',
+    team,
+    budget: budget ? { daily_usd: budget.dailyUsd ?? null, monthly_usd: budget.monthlyUsd ?? null } : null,
+  };
 }
 
 /** A key id from the path: 16 hex characters, else a 404 (nothing to find). */

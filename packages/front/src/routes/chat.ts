@@ -1,4 +1,5 @@
 import { type Context, Hono } from 'hono';
+import { budgeted, settleStream } from '../budget.js';
 import {
   chatCompletion,
   completionId,
@@ -73,12 +74,12 @@ async function answerJson(front: FrontState, c: Context<ChatEnv>, call: Call): P
   const { prepared, charged } = call;
   const key = c.get('caller').id;
   // The runtime aborts the request's signal when the caller disconnects: the client then aborts upstream.
-  const result = await front.client
-    .generate(front.scoped({ ...prepared.request, signal: c.req.raw.signal }, key))
-    .catch((e: unknown) => {
-      settleTokens(front, key, charged);
-      throw e;
-    });
+  const result = await budgeted(front, c, prepared.entry, prepared.request, () =>
+    front.client.generate(front.scoped({ ...prepared.request, signal: c.req.raw.signal }, key)),
+  ).catch((e: unknown) => {
+    settleTokens(front, key, charged);
+    throw e;
+  });
   describeAnswer(c.get('info'), result, front.config.logPrompts ? result.text : undefined);
   chargeAnswer(front, prepared.entry.name, key, charged, result);
   setGenAiHeaders(c, result);
@@ -90,12 +91,19 @@ async function answerStream(front: FrontState, c: Context<ChatEnv>, call: Call):
   const { prepared, charged } = call;
   const key = c.get('caller').id;
   const info = c.get('info');
+  const hold = await front.budgets
+    .hold(c.get('caller'), prepared.entry, prepared.request)
+    .catch((e: unknown) => {
+      settleTokens(front, key, charged);
+      throw e;
+    });
   const iterator = front.client
     .stream(front.scoped({ ...prepared.request, signal: c.req.raw.signal }, key))
     [Symbol.asyncIterator]();
   // Failures before the first token (throttled, unavailable, ...) become proper HTTP errors.
   const first: IteratorResult<StreamEvent> = await iterator.next().catch((e: unknown) => {
     settleTokens(front, key, charged);
+    hold.release();
     throw e;
   });
   let resolveDone!: () => void;
@@ -125,7 +133,7 @@ async function answerStream(front: FrontState, c: Context<ChatEnv>, call: Call):
             'stream failed after the first byte',
           );
       }
-      resolveDone();
+      void settleStream(hold, info, outcome, prepared.entry.name).finally(resolveDone);
     },
   });
   if (prepared.entry.provider) c.header('x-genai-provider', prepared.entry.provider);

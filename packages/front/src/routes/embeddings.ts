@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { budgeted } from '../budget.js';
 import type { AppEnv, FrontState } from '../context.js';
 import { embeddingsListStream, prepareEmbeddings } from '../embeddings.js';
 import { admission, settleTokens } from '../middleware/admission.js';
@@ -22,12 +23,12 @@ export function embeddingsRoutes(front: FrontState): Hono<AppEnv> {
       const info = c.get('info');
       info.model = prepared.entry.name;
       const key = c.get('caller').id;
-      const result = await front.client
-        .embed(front.scoped({ ...prepared.request, signal: c.req.raw.signal }, key))
-        .catch((e: unknown) => {
-          settleTokens(front, key, charged);
-          throw e;
-        });
+      const result = await budgeted(front, c, prepared.entry, prepared.request, () =>
+        front.client.embed(front.scoped({ ...prepared.request, signal: c.req.raw.signal }, key)),
+      ).catch((e: unknown) => {
+        settleTokens(front, key, charged);
+        throw e;
+      });
       describeAnswer(info, result);
       chargeAnswer(front, prepared.entry.name, key, charged, result);
       setGenAiHeaders(c, result);

@@ -1,0 +1,263 @@
+import {
+  type BudgetLedger,
+  type BudgetScope,
+  type Cost,
+  costOf,
+  estimateCost,
+  formatUsd,
+  type ModelPrice,
+  type Reservation,
+  type ReserveResult,
+} from '@genai-deploy/client';
+import type { Context } from 'hono';
+import type { Caller } from './auth.js';
+import type { CatalogEntry } from './catalog.js';
+import type { EmbedRequest, GenerateRequest } from './client.js';
+import type { AppEnv, RequestInfo } from './context.js';
+import { HttpError, retryAfterSeconds } from './errors.js';
+import type { TeamBudget } from './keys/store.js';
+import type { Logger } from './logger.js';
+import type { FrontMetrics } from './metrics.js';
+
+/** What a call answered, for its cost: the target that answered, its usage, and whether it came from the cache. */
+export interface CostedAnswer {
+  readonly provider: string;
+  readonly model: string;
+  readonly usage: { readonly inputTokens: number; readonly outputTokens?: number };
+  readonly cached: boolean;
+}
+
+/**
+ * Budgets and spend of the front, on the client's budget ledger (in Redis when the front has it, so every
+ * instance shares one budget): before a chat or embeddings call, its upper cost estimate is reserved against the
+ * key's and its team's daily and monthly budgets (429 `budget_exceeded` when it does not fit); after it, the
+ * reservation is settled with the actual cost (and the spend counters of `GET /v1/spend` written), or released
+ * when the call failed without usage. A ledger failure fails open (the call goes on, counted in
+ * genai_front_redis_errors_total{use="budget"}): budgets guard cost, not availability.
+ */
+export class FrontBudgets {
+  /** Soft limits already logged, per scope, period and UTC day: one line each per instance, the metric every time. */
+  private readonly softLogged = new Set<string>();
+
+  constructor(
+    readonly ledger: BudgetLedger,
+    readonly prices: Readonly<Record<string, ModelPrice>>,
+    private readonly front: {
+      readonly metrics: FrontMetrics;
+      readonly logger: Logger;
+      readonly teamBudget: (team: string) => Promise<TeamBudget | undefined>;
+    },
+  ) {}
+
+  /** The cost of an answer: 0 for a cache hit (nothing was spent upstream), else its usage at its price. */
+  costOf(answer: CostedAnswer): Cost {
+    const cost = costOf(answer.usage, `${answer.provider}/${answer.model}`, this.prices);
+    return answer.cached ? { ...cost, microUsd: 0, usd: 0, cacheHit: true } : cost;
+  }
+
+  /**
+   * Reserves the call's upper estimate (the most any target of the name could cost) against the caller's scopes,
+   * or throws the 429 that says which budget is spent and when it resets.
+   */
+  async hold(
+    caller: Caller,
+    entry: Pick<CatalogEntry, 'targets'>,
+    request: Omit<GenerateRequest, 'signal'> | Omit<EmbedRequest, 'signal'>,
+  ): Promise<BudgetHold> {
+    const estimate = Math.max(0, ...entry.targets.map((t) => estimateCost(request, t.id, this.prices)));
+    const scopes = await this.scopes(caller);
+    let result: ReserveResult;
+    try {
+      result = await this.ledger.reserve(scopes, estimate);
+    } catch (e) {
+      this.tolerate(e);
+      return new BudgetHold(this, caller, undefined);
+    }
+    if (!result.ok) {
+      this.front.metrics.budgetExceeded.inc({ scope: result.scope.kind, period: result.period });
+      throw budgetExceeded(result);
+    }
+    for (const soft of result.soft) this.noteSoftLimit(soft);
+    return new BudgetHold(this, caller, result.reservation);
+  }
+
+  private async scopes(caller: Caller): Promise<BudgetScope[]> {
+    const scopes: BudgetScope[] = [{ kind: 'key', id: caller.id, ...limits(caller.budget) }];
+    if (caller.team !== undefined) {
+      const team = await this.front.teamBudget(caller.team).catch((e: unknown) => {
+        this.tolerate(e);
+        return undefined;
+      });
+      scopes.push({ kind: 'team', id: caller.team, ...limits(team) });
+    }
+    return scopes;
+  }
+
+  private noteSoftLimit(soft: Extract<ReserveResult, { ok: true }>['soft'][number]): void {
+    const { scope, period } = soft;
+    this.front.metrics.budgetSoftLimit.inc({ scope: scope.kind, period });
+    const mark = `${scope.kind}:${scope.id}:${period}:${new Date().toISOString().slice(0, 10)}`;
+    if (this.softLogged.has(mark)) return;
+    if (this.softLogged.size > 10_000) this.softLogged.clear();
+    this.softLogged.add(mark);
+    this.front.logger.warn(
+      {
+        event: 'budget_soft_limit',
+        scope: scope.kind,
+        id: scope.id,
+        period,
+        spentUsd: formatUsd(soft.spentMicroUsd),
+        limitUsd: formatUsd(soft.limitMicroUsd),
+      },
+      `the ${period === 'day' ? 'daily' : 'monthly'} budget of ${scope.kind} ${scope.id} is past its soft limit`,
+    );
+  }
+
+  /** @internal A ledger failure: counted and logged, the call goes on. */
+  tolerate(e: unknown): void {
+    this.front.metrics.redisErrors.inc({ use: 'budget' });
+    this.front.logger.warn({ err: { message: (e as Error)?.message } }, 'budget ledger failure tolerated');
+  }
+
+  /** @internal */
+  count(caller: Caller, model: string, cost: Cost): void {
+    if (cost.microUsd > 0) {
+      this.front.metrics.costUsd.inc(
+        { key_id: caller.id, team: caller.team ?? '', model },
+        cost.microUsd / 1e6,
+      );
+    }
+  }
+}
+
+/**
+ * One call's reservation: settled once with the answer, or released once (a second call does nothing). Without a
+ * reservation (the ledger failed open) only the cost is computed and counted.
+ */
+export class BudgetHold {
+  private closed = false;
+
+  constructor(
+    private readonly budgets: FrontBudgets,
+    private readonly caller: Caller,
+    private readonly reservation: Reservation | undefined,
+  ) {}
+
+  /** Settles with the answer's cost (awaited: the spend report includes it once the caller has the answer). */
+  async settle(answer: CostedAnswer): Promise<Cost> {
+    const cost = this.budgets.costOf(answer);
+    if (this.closed) return cost;
+    this.closed = true;
+    const model = `${answer.provider}/${answer.model}`;
+    this.budgets.count(this.caller, model, cost);
+    if (!this.reservation) return cost;
+    await this.budgets.ledger
+      .settle(this.reservation, {
+        keyId: this.caller.id,
+        ...(this.caller.team !== undefined ? { team: this.caller.team } : {}),
+        model,
+        // A cache hit spent nothing upstream: no tokens, no cost.
+        inputTokens: answer.cached ? 0 : answer.usage.inputTokens,
+        outputTokens: answer.cached ? 0 : (answer.usage.outputTokens ?? 0),
+        microUsd: cost.microUsd,
+      })
+      .catch((e: unknown) => this.budgets.tolerate(e));
+    return cost;
+  }
+
+  /**
+   * A stream cut after its first byte (upstream failure, or the caller went away) reported no usage: what was
+   * reserved is what it counts as, since the provider may have billed the tokens it sent.
+   */
+  async settleReserved(model: string): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (!this.reservation) return;
+    const microUsd = this.reservation.microUsd;
+    this.budgets.count(this.caller, model, { microUsd } as Cost);
+    await this.budgets.ledger
+      .settle(this.reservation, {
+        keyId: this.caller.id,
+        ...(this.caller.team !== undefined ? { team: this.caller.team } : {}),
+        model,
+        inputTokens: 0,
+        outputTokens: 0,
+        microUsd,
+      })
+      .catch((e: unknown) => this.budgets.tolerate(e));
+  }
+
+  /** Gives the reservation back: the call failed without usage. */
+  release(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.reservation) {
+      this.budgets.ledger.release(this.reservation).catch((e: unknown) => this.budgets.tolerate(e));
+    }
+  }
+}
+
+/**
+ * A JSON call (chat without stream, embeddings) within the caller's budgets: reserved before, released when it
+ * fails, settled when it answers; then `x-genai-cost-usd` (USD, 6 decimals) and the log line's cost.
+ */
+export async function budgeted<T extends CostedAnswer, E extends AppEnv>(
+  front: { readonly budgets: FrontBudgets },
+  c: Context<E>,
+  entry: Pick<CatalogEntry, 'targets'>,
+  request: Omit<GenerateRequest, 'signal'> | Omit<EmbedRequest, 'signal'>,
+  call: () => Promise<T>,
+): Promise<T> {
+  const hold = await front.budgets.hold(c.get('caller'), entry, request);
+  let result: T;
+  try {
+    result = await call();
+  } catch (e) {
+    hold.release();
+    throw e;
+  }
+  const cost = await hold.settle(result);
+  c.header('x-genai-cost-usd', formatUsd(cost.microUsd));
+  c.get('info').costMicroUsd = cost.microUsd;
+  return result;
+}
+
+/**
+ * Closes a stream's hold when the stream ends: settled with its usage, or with the reservation when it was cut.
+ * Streams carry no cost header (the headers left before the cost was known); the log line and spend have it.
+ */
+export async function settleStream(
+  hold: BudgetHold,
+  info: RequestInfo,
+  outcome: { ok: true; finish: CostedAnswer } | { ok: false },
+  model: string,
+): Promise<void> {
+  if (outcome.ok) info.costMicroUsd = (await hold.settle(outcome.finish)).microUsd;
+  else await hold.settleReserved(model);
+}
+
+function limits(budget: TeamBudget | undefined): Pick<BudgetScope, 'dailyMicroUsd' | 'monthlyMicroUsd'> {
+  return {
+    ...(budget?.dailyUsd !== undefined ? { dailyMicroUsd: Math.round(budget.dailyUsd * 1e6) } : {}),
+    ...(budget?.monthlyUsd !== undefined ? { monthlyMicroUsd: Math.round(budget.monthlyUsd * 1e6) } : {}),
+  };
+}
+
+/** 429 `budget_exceeded`: which budget, how much is spent, what the call may cost, and when it resets. */
+function budgetExceeded(result: Extract<ReserveResult, { ok: false }>): HttpError {
+  const { scope, period, resetAt } = result;
+  const who = scope.kind === 'key' ? 'this API key' : `the team ${scope.id}`;
+  const reset = resetAt.toISOString();
+  return new HttpError(
+    429,
+    `the ${period === 'day' ? 'daily' : 'monthly'} budget of ${who} is spent: $${formatUsd(result.spentMicroUsd)} of $${formatUsd(result.limitMicroUsd)} spent or reserved, and this request may cost up to $${formatUsd(result.requestedMicroUsd)}; it resets at ${reset} (UTC), or ask the gateway's operator to raise it`,
+    {
+      code: 'budget_exceeded',
+      type: 'rate_limit_error',
+      headers: {
+        'retry-after': retryAfterSeconds(resetAt.getTime() - Date.now()),
+        'x-genai-budget-reset': reset,
+      },
+    },
+  );
+}
