@@ -23,6 +23,7 @@ import {
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import { type AppEnv, type RequestInfo, whenSent } from '../context.js';
+import { tracerProviderRegistered } from './setup.js';
 
 /** The methods semconv names; any other is reported as `_OTHER` so span names and attributes stay bounded. */
 const KNOWN_METHODS = new Set([
@@ -51,11 +52,13 @@ const HEADERS: TextMapGetter<Headers> = {
  * outermost, before the request log.
  *
  * No query string (`url.query`) and no client address are recorded: a query can carry a key, an address is
- * personal data. Without a registered SDK every call here is the API's no-op.
+ * personal data. Without a registered tracer provider the middleware only calls next().
  */
 export function serverSpan(): MiddlewareHandler<AppEnv> {
   const tracer = trace.getTracer('@genai-deploy/front');
   return async (c, next) => {
+    // Tracing off (no provider registered, checked per request so a later one is picked up): nothing to pay.
+    if (!tracerProviderRegistered()) return next();
     const method = KNOWN_METHODS.has(c.req.method) ? c.req.method : '_OTHER';
     const parent = propagation.extract(ROOT_CONTEXT, c.req.raw.headers, HEADERS);
     const span = tracer.startSpan(

@@ -25,12 +25,13 @@ export function tracingRequested(env: Env): boolean {
   return Boolean(env[FRONT_ENV.otelEndpoint.name]?.trim() || env[FRONT_ENV.otelTracesEndpoint.name]?.trim());
 }
 
-/** Whether a tracer provider is registered already: an ADOT Lambda layer's, the application's own SDK, ours. */
+/** The no-op provider every proxy delegates to until a provider is registered. */
+const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
+
+/** Whether a tracer provider is registered: an ADOT Lambda layer's, the application's own SDK, ours. */
 export function tracerProviderRegistered(): boolean {
   const provider = trace.getTracerProvider();
-  if (!(provider instanceof ProxyTracerProvider)) return true;
-  // An unregistered API hands out its own proxy, whose delegate is the no-op provider every proxy starts with.
-  return provider.getDelegate() !== new ProxyTracerProvider().getDelegate();
+  return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NOOP_PROVIDER;
 }
 
 /** Exports what the registered provider (ours or another's) holds; a no-op without one. */
