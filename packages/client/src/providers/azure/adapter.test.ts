@@ -1,7 +1,7 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
 import { createHttpHeaders, type PipelineRequest } from '@azure/core-rest-pipeline';
 import { describe, expect, it } from 'vitest';
-import { AzureAdapter } from './adapter.js';
+import { AZURE_TRACING_POLICIES, AzureAdapter } from './adapter.js';
 import type { AzureProviderOptions } from './options.js';
 
 // Headers for endpoints the emulator cannot stand in for (its host name decides the behaviour): the request is
@@ -65,6 +65,20 @@ describe('Azure request headers', () => {
     expect(req.headers.get('extra-parameters')).toBe('pass-through');
     expect(JSON.parse(String(req.body))).toMatchObject({ model: 'llama-blue', seed: 7 });
     expect(req.headers.get('api-key')).toBe('k');
+  });
+});
+
+describe('Azure pipeline (issue 20)', () => {
+  it('has no tracing policies (the client traces each call itself) and keeps the request as before', async () => {
+    const adapter = new AzureAdapter({ endpoint: 'https://res.services.ai.azure.com/models', apiKey: 'k' });
+    const names = (await adapter.client()).pipeline.getOrderedPolicies().map((p) => p.name);
+    for (const policy of AZURE_TRACING_POLICIES) expect(names).not.toContain(policy);
+    const req = await captured('https://res.services.ai.azure.com/models');
+    expect(req.url).toBe(
+      'https://res.services.ai.azure.com/models/chat/completions?api-version=2024-05-01-preview',
+    );
+    expect(req.headers.get('user-agent')).toMatch(/azsdk-js-ai-inference-rest/);
+    expect(req.headers.get('x-ms-client-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
 

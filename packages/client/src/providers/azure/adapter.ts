@@ -25,6 +25,9 @@ import { lines, sseEvents } from '../shared/sse.js';
 import { azureResponseError, mapAzureError } from './errors.js';
 import type { AzureProviderOptions } from './options.js';
 
+/** The pipeline policies that trace requests: @azure-rest/ai-inference's own and @azure/core-rest-pipeline's. */
+export const AZURE_TRACING_POLICIES = ['InferenceTracingPolicy', 'tracingPolicy'] as const;
+
 /** Entra ID scope of Azure AI Foundry / AI services and Azure OpenAI endpoints. */
 export const COGNITIVE_SERVICES_SCOPE = 'https://cognitiveservices.azure.com/.default';
 
@@ -82,6 +85,10 @@ export class AzureAdapter implements ProviderAdapter {
         ...(this.options.apiVersion ? { apiVersion: this.options.apiVersion } : {}),
       });
       client.pipeline.removePolicy({ phase: 'Retry' });
+      // Our own span covers each call (telemetry.ts, with gen_ai attributes). The SDK's two tracing policies
+      // only make spans through @azure/core-tracing's instrumenter, which nothing registers here, yet cost tens of
+      // microseconds a request (a tracing client, URL parsing and the body read again per request; issue 20).
+      for (const name of AZURE_TRACING_POLICIES) client.pipeline.removePolicy({ name });
       return client;
     })();
     return this.clientPromise;
