@@ -203,13 +203,21 @@ function chunkDelta(event: Exclude<StreamEvent, { type: 'finish' }>): object | u
       return undefined;
   }
 }
-const sse = (data: unknown) => encoder.encode(`data: ${JSON.stringify(data)}\n\n`);
+const sseText = (data: unknown) => `data: ${JSON.stringify(data)}\n\n`;
+const sse = (data: unknown) => encoder.encode(sseText(data));
+
+/** Largest run of events gathered into one write (a long answer already buffered goes out in pieces). */
+const MAX_BATCH_CHARS = 16 * 1024;
 
 /**
  * Turns a client stream into OpenAI's SSE chunks: a first chunk with the role, one chunk per text delta,
  * a chunk with `finish_reason`, a usage chunk when asked (`stream_options.include_usage`), then
  * `data: [DONE]`. An error after the first byte becomes an `error` event (OpenAI clients raise it).
  * Cancelling the body (the caller went away) runs `onCancel`, which aborts the upstream call.
+ *
+ * Events that are ready in the same event-loop turn (an upstream read that carried several) leave in one write:
+ * each write to the socket is a syscall that costs more than the event itself (issue 20). A batch waits at most
+ * until the end of the current turn (setImmediate), never for the network.
  */
 export function sseStream(options: {
   readonly iterator: AsyncIterator<StreamEvent>;
@@ -227,6 +235,8 @@ export function sseStream(options: {
 }): ReadableStream<Uint8Array> {
   const { iterator, id, created, model, includeUsage } = options;
   let pending: IteratorResult<StreamEvent> | undefined = options.first;
+  /** A next() asked for while batching that was not ready by the end of the turn: the following pull takes it. */
+  let inFlight: Promise<IteratorResult<StreamEvent>> | undefined;
   let text = '';
   let ended = false;
   const end = (outcome: StreamOutcome) => {
@@ -242,59 +252,89 @@ export function sseStream(options: {
     choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
     ...(includeUsage ? { usage: null } : {}),
   });
+  const take = (): IteratorResult<StreamEvent> | Promise<IteratorResult<StreamEvent>> => {
+    const ready = pending;
+    pending = undefined;
+    if (ready) return ready;
+    const next = inFlight ?? iterator.next();
+    inFlight = undefined;
+    return next;
+  };
+  /** The next event if it comes within this event-loop turn, else undefined (it stays in flight). */
+  const takeIfReady = async (): Promise<IteratorResult<StreamEvent> | undefined> => {
+    const next = inFlight ?? iterator.next();
+    inFlight = next;
+    const result = await Promise.race([
+      next,
+      new Promise<undefined>((r) => setImmediate(() => r(undefined))),
+    ]);
+    if (result !== undefined) inFlight = undefined;
+    return result;
+  };
+  const finishText = (event: Extract<StreamEvent, { type: 'finish' }>) => {
+    let out = sseText(chunk({}, finishReason(event.finishReason)));
+    if (includeUsage) {
+      const { inputTokens, outputTokens } = event.usage;
+      out += sseText({
+        id,
+        object: 'chat.completion.chunk',
+        created,
+        model,
+        choices: [],
+        usage: {
+          prompt_tokens: inputTokens,
+          completion_tokens: outputTokens,
+          total_tokens: inputTokens + outputTokens,
+        },
+      });
+    }
+    if (options.trailer) {
+      out += sseText({
+        id,
+        object: 'chat.completion.chunk',
+        created,
+        model,
+        choices: [],
+        ...options.trailer,
+      });
+    }
+    return `${out}data: [DONE]\n\n`;
+  };
   return new ReadableStream<Uint8Array>({
     start(controller) {
       controller.enqueue(sse(chunk({ role: 'assistant', content: '' }, null)));
     },
     async pull(controller) {
+      let batch = '';
       try {
-        // Loop until something is enqueued: a pull that enqueues nothing is not called again.
-        let event: StreamEvent;
+        // Wait for an event while nothing is batched (a pull that enqueues nothing is not called again); then
+        // add only what is ready in this turn.
         for (;;) {
-          const next = pending ?? (await iterator.next());
-          pending = undefined;
+          const next = batch === '' ? await take() : await takeIfReady();
+          if (next === undefined) break;
           if (next.done) {
             // A stream must end with a finish event; ending without one is a cut-off upstream.
             throw new Error('the upstream stream ended without a finish event');
           }
-          event = next.value;
-          if (event.type === 'finish') break;
+          const event = next.value;
+          if (event.type === 'finish') {
+            controller.enqueue(encoder.encode(batch + finishText(event)));
+            controller.close();
+            end({ ok: true, finish: event, text });
+            return;
+          }
           const delta = chunkDelta(event);
           if (delta) {
             if (event.type === 'delta') text += event.text;
-            controller.enqueue(sse(chunk(delta, null)));
-            return;
+            batch += sseText(chunk(delta, null));
+            if (batch.length >= MAX_BATCH_CHARS) break;
           }
         }
-        controller.enqueue(sse(chunk({}, finishReason(event.finishReason))));
-        if (includeUsage) {
-          const { inputTokens, outputTokens } = event.usage;
-          controller.enqueue(
-            sse({
-              id,
-              object: 'chat.completion.chunk',
-              created,
-              model,
-              choices: [],
-              usage: {
-                prompt_tokens: inputTokens,
-                completion_tokens: outputTokens,
-                total_tokens: inputTokens + outputTokens,
-              },
-            }),
-          );
-        }
-        if (options.trailer) {
-          controller.enqueue(
-            sse({ id, object: 'chat.completion.chunk', created, model, choices: [], ...options.trailer }),
-          );
-        }
-        controller.enqueue(encoder.encode('data: [DONE]\n\n'));
-        controller.close();
-        end({ ok: true, finish: event, text });
+        controller.enqueue(encoder.encode(batch));
       } catch (e) {
         if (ended) return;
         try {
+          if (batch !== '') controller.enqueue(encoder.encode(batch));
           controller.enqueue(sse(options.toError(e)));
           controller.close();
         } catch {
