@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   type BudgetLedger,
   type BudgetScope,
@@ -66,19 +67,25 @@ export class FrontBudgets {
   ): Promise<BudgetHold> {
     const estimate = Math.max(0, ...entry.targets.map((t) => estimateCost(request, t.id, this.prices)));
     const scopes = await this.scopes(caller);
+    // Without a limit nothing can refuse the call: no round trip before it. Settling an unknown reservation
+    // counts its actual cost (the ledger's contract for an expired one), so spend counters stay exact.
+    if (!scopes.some((s) => s.dailyMicroUsd !== undefined || s.monthlyMicroUsd !== undefined)) {
+      const unlimited: Reservation = { id: randomUUID(), scopes, microUsd: 0, at: new Date() };
+      return new BudgetHold(this, caller, unlimited, estimate);
+    }
     let result: ReserveResult;
     try {
       result = await this.ledger.reserve(scopes, estimate);
     } catch (e) {
       this.tolerate(e);
-      return new BudgetHold(this, caller, undefined);
+      return new BudgetHold(this, caller, undefined, estimate);
     }
     if (!result.ok) {
       this.front.metrics.budgetExceeded.inc({ scope: result.scope.kind, period: result.period });
       throw budgetExceeded(result);
     }
     for (const soft of result.soft) this.noteSoftLimit(soft);
-    return new BudgetHold(this, caller, result.reservation);
+    return new BudgetHold(this, caller, result.reservation, estimate);
   }
 
   private async scopes(caller: Caller): Promise<BudgetScope[]> {
@@ -141,6 +148,8 @@ export class BudgetHold {
     private readonly budgets: FrontBudgets,
     private readonly caller: Caller,
     private readonly reservation: Reservation | undefined,
+    /** The call's upper estimate, µ$: what a cut stream counts as. */
+    private readonly estimate: number,
   ) {}
 
   /** Settles with the answer's cost (awaited: the spend report includes it once the caller has the answer). */
@@ -173,7 +182,7 @@ export class BudgetHold {
     if (this.closed) return;
     this.closed = true;
     if (!this.reservation) return;
-    const microUsd = this.reservation.microUsd;
+    const microUsd = this.estimate;
     this.budgets.count(this.caller, model, { microUsd } as Cost);
     await this.budgets.ledger
       .settle(this.reservation, {
