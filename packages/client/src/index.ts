@@ -7,6 +7,8 @@ export type {} from './batch/batch-events.js';
 // Options of the pipeline's steps
 export type { BatchLimitOverride, BatchOptions } from './batch/batch-options.js';
 // Budgets: the ledger (memory or Redis) the optional budget step and the front use
+export type {} from './budget/budget-events.js';
+export type { BudgetOptions } from './budget/budget-options.js';
 export { createBudgetLedger, DEFAULT_BUDGET_PREFIX } from './budget/create-budget-ledger.js';
 export type {
   BudgetLedger,

@@ -17,6 +17,7 @@ import type {
   NormalizedGenerateRequest,
   StreamEvent,
 } from '../types.js';
+import type {} from './budget-events.js';
 import type { BudgetOptions } from './budget-options.js';
 import type { BudgetScope, Reservation, SpendRecord } from './ledger-types.js';
 
