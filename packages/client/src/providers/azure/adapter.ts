@@ -21,9 +21,10 @@ import {
   openAiToolCalls,
   ToolCallCollector,
 } from '../shared/openai-chat.js';
-import { lines, sseEvents } from '../shared/sse.js';
+import type { SseEvent } from '../shared/sse.js';
 import { azureResponseError, mapAzureError } from './errors.js';
 import type { AzureProviderOptions } from './options.js';
+import { SseDecoder } from './sse-decoder.js';
 
 /** The pipeline policies that trace requests: @azure-rest/ai-inference's own and @azure/core-rest-pipeline's. */
 export const AZURE_TRACING_POLICIES = ['InferenceTracingPolicy', 'tracingPolicy'] as const;
@@ -193,12 +194,9 @@ export class AzureAdapter implements ProviderAdapter {
         } catch {}
         throw azureResponseError(status, response.headers, json);
       }
-      let done = false;
-      for await (const event of sseEvents(lines(body as AsyncIterable<Buffer>))) {
-        if (event.data === '[DONE]') {
-          done = true;
-          break;
-        }
+      /** An event's stream events, or undefined for `[DONE]`. */
+      const handle = (event: SseEvent): ProviderStreamEvent[] | undefined => {
+        if (event.data === '[DONE]') return undefined;
         const chunk = JSON.parse(event.data) as {
           error?: { code?: string; message?: string; status?: number };
           choices?: {
@@ -209,10 +207,35 @@ export class AzureAdapter implements ProviderAdapter {
         };
         if (chunk.error) throw azureResponseError(Number(chunk.error.status ?? 500), undefined, chunk);
         const choice = chunk.choices?.[0];
-        if (choice?.delta?.content) yield { type: 'delta', text: choice.delta.content };
-        if (choice?.delta?.tool_calls) yield* openAiToolCallDeltas(calls, choice.delta.tool_calls);
+        const out: ProviderStreamEvent[] = [];
+        if (choice?.delta?.content) out.push({ type: 'delta', text: choice.delta.content });
+        if (choice?.delta?.tool_calls) out.push(...openAiToolCallDeltas(calls, choice.delta.tool_calls));
         if (choice?.finish_reason) finishReason = finishOf(choice.finish_reason);
         if (chunk.usage) usage = usageOf(chunk.usage);
+        return out;
+      };
+      // Decoded per body chunk, synchronously (sse-decoder.ts): one read often carries many events.
+      const decoder = new SseDecoder();
+      let done = false;
+      read: for await (const bytes of body as AsyncIterable<Buffer>) {
+        for (const event of decoder.push(bytes)) {
+          const events = handle(event);
+          if (!events) {
+            done = true;
+            break read;
+          }
+          for (const e of events) yield e;
+        }
+      }
+      if (!done) {
+        for (const event of decoder.end()) {
+          const events = handle(event);
+          if (!events) {
+            done = true;
+            break;
+          }
+          for (const e of events) yield e;
+        }
       }
       if (!done) finishReason = undefined; // cut before [DONE]: truncated
     } catch (e) {
