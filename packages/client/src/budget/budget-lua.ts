@@ -26,21 +26,21 @@ end
 `;
 
 /**
- * ARGV: prefix, now, id, amount, reservationTtlMs, softFraction, n, then n × (key, limit or -1, ttlMs).
+ * ARGV: prefix, now, id, amount, reservationTtlMs, n, then n × (key, limit or -1, ttlMs).
  * Returns {0, i, used} when check i refuses, else {1, used_1, ..., used_n} (after booking).
  */
 export const RESERVE_LUA = `${SWEEP}
 local amount = tonumber(ARGV[4])
-local n = tonumber(ARGV[7])
+local n = tonumber(ARGV[6])
 for i = 1, n do
-  local b = 7 + (i - 1) * 3
+  local b = 6 + (i - 1) * 3
   local used = tonumber(redis.call('GET', ARGV[b + 1]) or '0')
   local limit = tonumber(ARGV[b + 2])
   if limit >= 0 and used + amount > limit then return {0, i, used} end
 end
 local out, keys = {1}, {}
 for i = 1, n do
-  local b = 7 + (i - 1) * 3
+  local b = 6 + (i - 1) * 3
   out[i + 1] = redis.call('INCRBY', ARGV[b + 1], ARGV[4])
   redis.call('PEXPIRE', ARGV[b + 1], ARGV[b + 3])
   keys[i] = ARGV[b + 1]

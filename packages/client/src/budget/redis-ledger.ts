@@ -42,7 +42,6 @@ export class RedisBudgetLedger implements BudgetLedger {
       id,
       estimateMicroUsd,
       reservationTtlMs,
-      softLimitFraction,
       checks.length,
     ];
     for (const c of checks) args.push(c.key, c.limit, c.ttlMs);
