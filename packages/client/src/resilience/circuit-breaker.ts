@@ -107,15 +107,17 @@ export interface CircuitBreakerLayer extends Layer {
   state(targetId: string): CircuitStateName;
 }
 
-/**
- * A circuit per target (provider + model + region), counting each upstream attempt. An open circuit fails
- * fast with kind `circuit-open` and no network call, so the fallback chain moves on at once; after the
- * cool-down one probe goes through while other calls keep failing fast.
- */
-export function createCircuitBreakerLayer(
-  options: CircuitBreakerOptions = {},
-  shared?: SharedResilience,
-): CircuitBreakerLayer {
+/** The options with their defaults, checked. */
+interface BreakerSettings {
+  readonly failureRatio: number;
+  readonly windowSize: number;
+  readonly minimumAttempts: number;
+  readonly consecutiveFailures: number;
+  readonly halfOpenAfterMs: number;
+  readonly maxHalfOpenAfterMs: number;
+}
+
+function settingsOf(options: CircuitBreakerOptions): BreakerSettings {
   const failureRatio = options.failureRatio ?? 0.8;
   const windowSize = options.windowSize ?? 50;
   const minimumAttempts = options.minimumAttempts ?? 10;
@@ -147,166 +149,191 @@ export function createCircuitBreakerLayer(
     halfOpenAfterMs,
     'ms > 0',
   );
+  return {
+    failureRatio,
+    windowSize,
+    minimumAttempts,
+    consecutiveFailures,
+    halfOpenAfterMs,
+    maxHalfOpenAfterMs,
+  };
+}
 
+/** A target's cockatiel circuit, its events reported on the call that moved it, its opens and closes shared. */
+function newCircuit(target: Target, o: BreakerSettings, shared: SharedResilience | undefined): TargetCircuit {
+  const halfOpen = new HalfOpenBackoff(o.halfOpenAfterMs, o.maxHalfOpenAfterMs);
+  const policy = circuitBreaker(
+    handleWhen((e) => isHealthFailure(e) || probeAborted(e)),
+    {
+      breaker: new RatioOrConsecutiveBreaker(
+        o.failureRatio,
+        o.windowSize,
+        o.minimumAttempts,
+        o.consecutiveFailures,
+      ),
+      halfOpenAfter: halfOpen,
+    },
+  );
+  const c: TargetCircuit = { policy, halfOpen, openedAt: 0, sharedReported: 'closed' };
+  // A probe the caller aborted says nothing about the target; counting it as a failure keeps the circuit
+  // open (cockatiel would otherwise close it as "not a handled error").
+  const probeAborted = (e: unknown) =>
+    c.policy.state === CircuitState.HalfOpen && isGenAiError(e) && e.kind === 'aborted';
+  policy.onBreak(() => {
+    c.openedAt = Date.now();
+    // Every instance fails fast on the target for the same open period.
+    shared?.open(target.id, c.halfOpen.last);
+  });
+  const report = (state: CircuitState) => {
+    // The shared state this instance publishes for its own circuit is not reported a second time.
+    if (state !== CircuitState.Isolated) c.sharedReported = STATE_NAMES[state] as SharedGate['state'];
+    c.ctx?.emit?.({
+      type: 'breaker-state',
+      target,
+      state: STATE_NAMES[state],
+      ...(state === CircuitState.Open && c.lastError ? { error: c.lastError } : {}),
+    });
+  };
+  // cockatiel reports the half-open state change after the probe has started; onHalfOpen fires before it,
+  // so events read in order: half-open, then the probe's attempt.
+  policy.onHalfOpen(() => report(CircuitState.HalfOpen));
+  policy.onStateChange((state) => {
+    if (state !== CircuitState.HalfOpen) report(state);
+    if (state === CircuitState.Closed) shared?.close(target.id);
+  });
+  return c;
+}
+
+function openError(target: Target, circuit: TargetCircuit): GenAiError {
+  const probing = circuit.policy.state === CircuitState.HalfOpen;
+  const retryAfterMs = probing
+    ? undefined
+    : Math.max(0, circuit.openedAt + circuit.halfOpen.last - Date.now());
+  return new GenAiError(
+    probing
+      ? `circuit for ${target.id} is half-open: a probe is in flight, other calls fail fast until it answers`
+      : `circuit for ${target.id} is open after repeated failures; next probe in ${retryAfterMs} ms`,
+    {
+      kind: 'circuit-open',
+      provider: target.provider,
+      target,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      ...(circuit.lastError ? { cause: circuit.lastError } : {}),
+    },
+  );
+}
+
+/** Runs one attempt through the target's own (in-process) circuit. */
+async function runLocal<T>(
+  ctx: CallContext,
+  target: Target,
+  circuit: TargetCircuit,
+  attempt: () => Promise<T>,
+): Promise<T> {
+  if (circuit.policy.state === CircuitState.HalfOpen) throw openError(target, circuit);
+  circuit.ctx = ctx;
+  try {
+    return await circuit.policy.execute(async () => {
+      try {
+        return await attempt();
+      } catch (e) {
+        if (isGenAiError(e) && isHealthFailure(e)) circuit.lastError = e;
+        circuit.ctx = ctx;
+        throw e;
+      }
+    });
+  } catch (e) {
+    if (isBrokenCircuitError(e)) throw openError(target, circuit);
+    throw e;
+  } finally {
+    if (circuit.ctx === ctx) circuit.ctx = undefined;
+  }
+}
+
+/**
+ * Runs one attempt after the shared circuit's word: open or half-open elsewhere fails fast here too (no network
+ * call); `probe` lets this call through as this instance's one probe, whose outcome is shared.
+ */
+async function runShared<T>(
+  ctx: CallContext,
+  target: Target,
+  circuit: TargetCircuit,
+  shared: SharedResilience,
+  o: BreakerSettings,
+  attempt: () => Promise<T>,
+): Promise<T> {
+  shared.watch(target.id);
+  shared.report(ctx.emit);
+  const gate = shared.gate(target.id);
+  if (gate.state === 'closed') {
+    if (circuit.policy.state === CircuitState.Closed) reportShared(ctx, target, circuit, 'closed');
+    return runLocal(ctx, target, circuit, attempt);
+  }
+  reportShared(ctx, target, circuit, gate.state);
+  if (gate.state !== 'probe') throw sharedOpenError(target, gate);
+  let outcome: 'success' | 'failure' | 'no-verdict' = 'no-verdict';
+  try {
+    const result = await runLocal(ctx, target, circuit, attempt);
+    outcome = 'success';
+    return result;
+  } catch (e) {
+    if (isGenAiError(e) && e.kind !== 'circuit-open' && isHealthFailure(e)) outcome = 'failure';
+    throw e;
+  } finally {
+    shared.probeDone(target.id, outcome, o.halfOpenAfterMs, o.maxHalfOpenAfterMs);
+    if (outcome === 'success') reportShared(ctx, target, circuit, 'closed');
+  }
+}
+
+function sharedOpenError(target: Target, gate: SharedGate): GenAiError {
+  return new GenAiError(
+    gate.state === 'open'
+      ? `circuit for ${target.id} is open (shared through Redis: another instance or this one saw repeated failures); next probe in ${gate.retryAfterMs} ms`
+      : `circuit for ${target.id} is half-open (shared through Redis): this instance's probe is in flight, other calls fail fast until it answers`,
+    {
+      kind: 'circuit-open',
+      provider: target.provider,
+      target,
+      code: 'SharedCircuitOpen',
+      ...(gate.state === 'open' ? { retryAfterMs: gate.retryAfterMs } : {}),
+    },
+  );
+}
+
+/** Reports a shared state change once, as a breaker-state event (this instance's own circuit reports its own). */
+function reportShared(ctx: CallContext, target: Target, circuit: TargetCircuit, state: SharedGate['state']) {
+  const named = state === 'probe' ? 'half-open' : state;
+  if (circuit.sharedReported === named) return;
+  circuit.sharedReported = named;
+  if (circuit.policy.state === CircuitState.Closed)
+    ctx.emit?.({ type: 'breaker-state', target, state: named });
+}
+
+/**
+ * A circuit per target (provider + model + region), counting each upstream attempt. An open circuit fails
+ * fast with kind `circuit-open` and no network call, so the fallback chain moves on at once; after the
+ * cool-down one probe goes through while other calls keep failing fast. With `shared`, circuits opened by other
+ * instances fail fast here too (shared-resilience.ts).
+ */
+export function createCircuitBreakerLayer(
+  options: CircuitBreakerOptions = {},
+  shared?: SharedResilience,
+): CircuitBreakerLayer {
+  const o = settingsOf(options);
   const circuits = new Map<string, TargetCircuit>();
 
-  function circuitFor(target: Target): TargetCircuit {
-    let circuit = circuits.get(target.id);
-    if (circuit) return circuit;
-    const halfOpen = new HalfOpenBackoff(halfOpenAfterMs, maxHalfOpenAfterMs);
-    const policy = circuitBreaker(
-      handleWhen((e) => isHealthFailure(e) || probeAborted(e)),
-      {
-        breaker: new RatioOrConsecutiveBreaker(
-          failureRatio,
-          windowSize,
-          minimumAttempts,
-          consecutiveFailures,
-        ),
-        halfOpenAfter: halfOpen,
-      },
-    );
-    const c: TargetCircuit = { policy, halfOpen, openedAt: 0, sharedReported: 'closed' };
-    // A probe the caller aborted says nothing about the target; counting it as a failure keeps the circuit
-    // open (cockatiel would otherwise close it as "not a handled error").
-    const probeAborted = (e: unknown) =>
-      c.policy.state === CircuitState.HalfOpen && isGenAiError(e) && e.kind === 'aborted';
-    policy.onBreak(() => {
-      c.openedAt = Date.now();
-      // Every instance fails fast on the target for the same open period.
-      shared?.open(target.id, c.halfOpen.last);
-    });
-    const report = (state: CircuitState) => {
-      // The shared state this instance publishes for its own circuit is not reported a second time.
-      if (state !== CircuitState.Isolated) c.sharedReported = STATE_NAMES[state] as SharedGate['state'];
-      c.ctx?.emit?.({
-        type: 'breaker-state',
-        target,
-        state: STATE_NAMES[state],
-        ...(state === CircuitState.Open && c.lastError ? { error: c.lastError } : {}),
-      });
-    };
-    // cockatiel reports the half-open state change after the probe has started; onHalfOpen fires before it,
-    // so events read in order: half-open, then the probe's attempt.
-    policy.onHalfOpen(() => report(CircuitState.HalfOpen));
-    policy.onStateChange((state) => {
-      if (state !== CircuitState.HalfOpen) report(state);
-      if (state === CircuitState.Closed) shared?.close(target.id);
-    });
-    circuit = c;
-    circuits.set(target.id, circuit);
-    return circuit;
-  }
-
-  function openError(target: Target, circuit: TargetCircuit): GenAiError {
-    const probing = circuit.policy.state === CircuitState.HalfOpen;
-    const retryAfterMs = probing
-      ? undefined
-      : Math.max(0, circuit.openedAt + circuit.halfOpen.last - Date.now());
-    return new GenAiError(
-      probing
-        ? `circuit for ${target.id} is half-open: a probe is in flight, other calls fail fast until it answers`
-        : `circuit for ${target.id} is open after repeated failures; next probe in ${retryAfterMs} ms`,
-      {
-        kind: 'circuit-open',
-        provider: target.provider,
-        target,
-        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-        ...(circuit.lastError ? { cause: circuit.lastError } : {}),
-      },
-    );
-  }
-
   /** Runs one attempt through the target's circuit, after the shared circuit's word when there is one. */
-  async function guarded<T>(ctx: CallContext, attempt: () => Promise<T>): Promise<T> {
+  function guarded<T>(ctx: CallContext, attempt: () => Promise<T>): Promise<T> {
     const target = ctx.target;
     if (!target) return attempt();
-    const circuit = circuitFor(target);
-    const gate = shared ? sharedGate(ctx, target, circuit, shared) : undefined;
-    if (!gate || gate.state === 'closed') return local(ctx, target, circuit, attempt);
-    let outcome: 'success' | 'failure' | 'no-verdict' = 'no-verdict';
-    try {
-      const result = await local(ctx, target, circuit, attempt);
-      outcome = 'success';
-      return result;
-    } catch (e) {
-      if (isGenAiError(e) && e.kind !== 'circuit-open' && isHealthFailure(e)) outcome = 'failure';
-      throw e;
-    } finally {
-      shared?.probeDone(target.id, outcome, halfOpenAfterMs, maxHalfOpenAfterMs);
-      if (outcome === 'success') reportShared(ctx, target, circuit, 'closed');
+    let circuit = circuits.get(target.id);
+    if (!circuit) {
+      circuit = newCircuit(target, o, shared);
+      circuits.set(target.id, circuit);
     }
-  }
-
-  /**
-   * The shared circuit's word: open or half-open elsewhere fails fast here too (no network call); `probe` lets
-   * this call through as this instance's one probe. Changes are reported as breaker-state events on the call.
-   */
-  function sharedGate(ctx: CallContext, target: Target, circuit: TargetCircuit, s: SharedResilience) {
-    s.watch(target.id);
-    s.report(ctx.emit);
-    const gate = s.gate(target.id);
-    if (gate.state === 'closed') {
-      if (circuit.sharedReported !== 'closed' && circuit.policy.state === CircuitState.Closed) {
-        reportShared(ctx, target, circuit, 'closed');
-      }
-      return gate;
-    }
-    reportShared(ctx, target, circuit, gate.state === 'probe' ? 'half-open' : gate.state);
-    if (gate.state === 'probe') return gate;
-    throw new GenAiError(
-      gate.state === 'open'
-        ? `circuit for ${target.id} is open (shared through Redis: another instance or this one saw repeated failures); next probe in ${gate.retryAfterMs} ms`
-        : `circuit for ${target.id} is half-open (shared through Redis): this instance's probe is in flight, other calls fail fast until it answers`,
-      {
-        kind: 'circuit-open',
-        provider: target.provider,
-        target,
-        code: 'SharedCircuitOpen',
-        ...(gate.state === 'open' ? { retryAfterMs: gate.retryAfterMs } : {}),
-      },
-    );
-  }
-
-  function reportShared(
-    ctx: CallContext,
-    target: Target,
-    circuit: TargetCircuit,
-    state: SharedGate['state'],
-  ): void {
-    const named = state === 'probe' ? 'half-open' : state;
-    if (circuit.sharedReported === named) return;
-    circuit.sharedReported = named;
-    // While this instance's own circuit is not closed, it reports its own states.
-    if (circuit.policy.state === CircuitState.Closed)
-      ctx.emit?.({ type: 'breaker-state', target, state: named });
-  }
-
-  /** Runs one attempt through the target's own (in-process) circuit. */
-  async function local<T>(
-    ctx: CallContext,
-    target: Target,
-    circuit: TargetCircuit,
-    attempt: () => Promise<T>,
-  ): Promise<T> {
-    if (circuit.policy.state === CircuitState.HalfOpen) throw openError(target, circuit);
-    circuit.ctx = ctx;
-    try {
-      return await circuit.policy.execute(async () => {
-        try {
-          return await attempt();
-        } catch (e) {
-          if (isGenAiError(e) && isHealthFailure(e)) circuit.lastError = e;
-          circuit.ctx = ctx;
-          throw e;
-        }
-      });
-    } catch (e) {
-      if (isBrokenCircuitError(e)) throw openError(target, circuit);
-      throw e;
-    } finally {
-      if (circuit.ctx === ctx) circuit.ctx = undefined;
-    }
+    return shared
+      ? runShared(ctx, target, circuit, shared, o, attempt)
+      : runLocal(ctx, target, circuit, attempt);
   }
 
   return {
