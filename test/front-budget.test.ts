@@ -168,6 +168,29 @@ describe('a $0.01 daily budget', () => {
     const soft = [...a.logs, ...b.logs].filter((l) => l.event === 'budget_soft_limit' && l.id === id);
     expect(soft.length).toBeGreaterThanOrEqual(1);
     expect(soft.length).toBeLessThanOrEqual(2);
+    // A job of the key runs within the same budget: it fails with budget_exceeded.
+    const submitted = await fetch(`${b.url}/v1/jobs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: CHAT, messages: [{ role: 'user', content: 'later' }], max_tokens: 16 }),
+    });
+    expect(submitted.status).toBe(202);
+    const job = (await submitted.json()) as { id: string };
+    let failed: { status: string; error?: { code: string } } | undefined;
+    await until(
+      async () => {
+        const res = await fetch(`${b.url}/v1/jobs/${job.id}`, {
+          headers: { authorization: `Bearer ${key}` },
+        });
+        const body = (await res.json()) as { status: string; error?: { code: string } };
+        if (body.status === 'failed' || body.status === 'succeeded') failed = body;
+        return failed !== undefined;
+      },
+      5000,
+      'the job ran',
+    );
+    expect(failed).toMatchObject({ status: 'failed', error: { code: 'budget_exceeded' } });
+    expect(await spendMicroUsd(a, key)).toBe(summed);
     const line = a.logs.find((l) => l.msg === 'request' && l.key === id && l.costUsd !== undefined);
     expect(line).toMatchObject({ team: 'budget-test', model: CHAT, tokensIn: expect.any(Number) });
   });

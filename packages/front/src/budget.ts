@@ -217,7 +217,21 @@ export async function budgeted<T extends CostedAnswer, E extends AppEnv>(
   request: Omit<GenerateRequest, 'signal'> | Omit<EmbedRequest, 'signal'>,
   call: () => Promise<T>,
 ): Promise<T> {
-  const hold = await front.budgets.hold(c.get('caller'), entry, request);
+  const { result, cost } = await withBudget(front.budgets, c.get('caller'), entry, request, call);
+  c.header('x-genai-cost-usd', formatUsd(cost.microUsd));
+  c.get('info').costMicroUsd = cost.microUsd;
+  return result;
+}
+
+/** A call within the caller's budgets, without a request around it (a job): reserved, released or settled. */
+export async function withBudget<T extends CostedAnswer>(
+  budgets: FrontBudgets,
+  caller: Caller,
+  entry: Pick<CatalogEntry, 'targets'>,
+  request: Omit<GenerateRequest, 'signal'> | Omit<EmbedRequest, 'signal'>,
+  call: () => Promise<T>,
+): Promise<{ result: T; cost: Cost }> {
+  const hold = await budgets.hold(caller, entry, request);
   let result: T;
   try {
     result = await call();
@@ -225,10 +239,7 @@ export async function budgeted<T extends CostedAnswer, E extends AppEnv>(
     hold.release();
     throw e;
   }
-  const cost = await hold.settle(result);
-  c.header('x-genai-cost-usd', formatUsd(cost.microUsd));
-  c.get('info').costMicroUsd = cost.microUsd;
-  return result;
+  return { result, cost: await hold.settle(result) };
 }
 
 /**

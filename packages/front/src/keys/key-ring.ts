@@ -102,6 +102,17 @@ export class KeyRing implements KeyVerifier {
     this.store.touch(id, new Date(now).toISOString()).catch(this.onError);
   }
 
+  /**
+   * The caller of a key id, for work done later without the secret (a queued job): its current policy, or the
+   * bare id when the key is gone.
+   */
+  async callerById(id: string): Promise<Caller> {
+    const fixed = this.fixed.list().find((k) => k.id === id);
+    if (fixed) return { ...fixed.policy, id };
+    const record = await this.store.get(id);
+    return record ? callerOf(record) : { id };
+  }
+
   /** A team's budget, read from the store at most once per `cacheMs` on this instance. */
   async teamBudget(team: string): Promise<TeamBudget | undefined> {
     const now = this.now();

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { withBudget } from '../budget.js';
 import { chatCompletion, completionId, type PreparedChat, prepareChat, withRemoteImages } from '../chat.js';
 import type { AppEnv, FrontState } from '../context.js';
 import { HttpError } from '../errors.js';
@@ -127,7 +128,11 @@ async function runJob(front: FrontState, job: JobRecord, signal: AbortSignal): P
   const model = prepared.entry.name;
   const charged = job.charged ?? prepared.estimatedInputTokens;
   try {
-    const result = await front.client.generate(front.scoped({ ...prepared.request, signal }, job.owner));
+    // The key's budgets apply when the job runs (429 budget_exceeded as its error), with its policy of then.
+    const caller = await front.keys.callerById(job.owner);
+    const { result } = await withBudget(front.budgets, caller, prepared.entry, prepared.request, () =>
+      front.client.generate(front.scoped({ ...prepared.request, signal }, job.owner)),
+    );
     chargeAnswer(front, model, job.owner, charged, result);
     front.metrics.jobs.inc({ status: 'succeeded' });
     front.logger.info(
