@@ -7,6 +7,7 @@ import {
   InvokeModelCommand,
   type StopReason,
 } from '@aws-sdk/client-bedrock-runtime';
+import { NodeHttp2Handler } from '@smithy/node-http-handler';
 import { GenAiError } from '../../errors.js';
 import { estimateTokens } from '../../tokens.js';
 import { ToolCallCollector, toolCall } from '../../tools/tool-calls.js';
@@ -50,9 +51,23 @@ export class BedrockAdapter implements ProviderAdapter {
 
   constructor(private readonly options: BedrockProviderOptions = {}) {}
 
-  /** One official client per region (a target may pin a region). */
+  /**
+   * One official client per region (a target may pin a region). Its HTTP/2 handler shares a pooled session between
+   * unary calls: the client's default (`disableConcurrentStreams: true`) opens and closes a session, a TCP and TLS
+   * connection, for every call (7.2 → 3.7 ms a Converse call on the local emulator, without TLS; issue 20).
+   * ConverseStream keeps a session of its own, as the handler always gives event streams.
+   */
   client(region?: string): BedrockRuntimeClient {
-    return regionalClient(this.clients, this.options, region, (config) => new BedrockRuntimeClient(config));
+    return regionalClient(
+      this.clients,
+      this.options,
+      region,
+      (config) =>
+        new BedrockRuntimeClient({
+          ...config,
+          requestHandler: new NodeHttp2Handler({ disableConcurrentStreams: false }),
+        }),
+    );
   }
 
   private converseInput(target: Target, req: NormalizedGenerateRequest): ConverseCommandInput {
