@@ -115,6 +115,18 @@ export async function startPortkey(): Promise<Child> {
   return childOf(url, p);
 }
 
+/** `@genai-deploy/<name>[/<sub>]` to its source file in this checkout (the `@genai-deploy/source` export). */
+function sourceOf(specifier: string): string {
+  const [, name = '', sub] = /^@genai-deploy\/([^/]+)(?:\/(.+))?$/.exec(specifier) ?? [];
+  const dir = join(root, 'packages', name);
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+    exports: Record<string, Record<string, string>>;
+  };
+  const entry = pkg.exports[sub ? `./${sub}` : '.']?.['@genai-deploy/source'];
+  if (!entry) throw new Error(`no source export for ${specifier} in ${dir}/package.json`);
+  return join(dir, entry);
+}
+
 /**
  * Our front (serve-front.ts) compiled by esbuild into one ES module under node_modules/.cache (so its packages
  * resolve), as a deployment runs compiled JavaScript rather than sources through a loader.
@@ -132,13 +144,17 @@ export async function startFrontProcess(upstream: string, key: string): Promise<
     platform: 'node',
     target: 'node20',
     conditions: ['@genai-deploy/source'],
-    // Our packages are compiled in; third-party packages load from node_modules as in a deployment.
+    // Our packages are compiled in from this checkout's sources (node_modules links them to the main working
+    // tree, which may hold unfinished changes when the benchmark runs on a snapshot); third-party packages load
+    // from node_modules as in a deployment.
     plugins: [
       {
-        name: 'external-packages',
+        name: 'packages',
         setup(b) {
           b.onResolve({ filter: /^[^./]/ }, (args) =>
-            args.path.startsWith('@genai-deploy/') ? undefined : { path: args.path, external: true },
+            args.path.startsWith('@genai-deploy/')
+              ? { path: sourceOf(args.path) }
+              : { path: args.path, external: true },
           );
         },
       },
