@@ -37,7 +37,7 @@ function settingsOf(options: BudgetLedgerOptions): LedgerSettings {
 export function createBudgetLedger(options: BudgetLedgerOptions = {}): BudgetLedger {
   const settings = settingsOf(options);
   if (options.redis !== undefined) {
-    if (typeof options.redis?.eval !== 'function') {
+    if (typeof options.redis?.defineCommand !== 'function') {
       throw new TypeError(
         'createBudgetLedger: invalid redis: expected an ioredis connection (new Redis(url))',
       );

@@ -15,9 +15,14 @@ import { type SpendRow, spendReport } from './spend-report.js';
 interface Held {
   readonly amount: number;
   readonly keys: readonly string[];
-  state: 'open' | 'expired' | 'settled' | 'released';
-  /** open: when it expires; otherwise: when the record is forgotten. */
-  until: number;
+  /** When it expires. */
+  readonly until: number;
+}
+
+interface Closed {
+  readonly state: 'expired' | 'settled' | 'released';
+  /** When the record is forgotten. */
+  readonly until: number;
 }
 
 export interface LedgerSettings {
@@ -33,7 +38,10 @@ const DAY_MS = 86_400_000;
 export class MemoryBudgetLedger implements BudgetLedger {
   readonly #settings: LedgerSettings;
   readonly #counters = new Map<string, { value: number; until: number }>();
+  /** Open reservations. */
   readonly #held = new Map<string, Held>();
+  /** Closed ones, oldest first (kept so that a second settle does nothing, and a late one counts). */
+  readonly #closed = new Map<string, Closed>();
   /** day → key id → `<model> <counter>` → value */
   readonly #spend = new Map<string, Map<string, Map<string, number>>>();
   /** day → team → key ids */
@@ -77,7 +85,6 @@ export class MemoryBudgetLedger implements BudgetLedger {
     this.#held.set(id, {
       amount: estimateMicroUsd,
       keys: checks.map((c) => c.key),
-      state: 'open',
       until: t + this.#settings.reservationTtlMs,
     });
     return { ok: true, reservation: { id, scopes, microUsd: estimateMicroUsd, at: now }, soft };
@@ -135,18 +142,21 @@ export class MemoryBudgetLedger implements BudgetLedger {
   #close(reservation: Reservation, actual: number, state: 'settled' | 'released', now: Date): boolean {
     const t = now.getTime();
     this.#sweep(t);
+    const closed = this.#closed.get(reservation.id);
+    if (closed && closed.state !== 'expired') return false;
     const held = this.#held.get(reservation.id);
-    if (held && (held.state === 'settled' || held.state === 'released')) return false;
-    const delta = held?.state === 'open' ? actual - held.amount : actual;
+    const delta = held ? actual - held.amount : actual;
     const checks = budgetChecks(this.#settings.prefix, reservation.scopes, reservation.at, now);
     if (delta !== 0) for (const c of checks) this.#add(c.key, delta, t, t + c.ttlMs);
-    this.#held.set(reservation.id, {
-      amount: 0,
-      keys: [],
-      state,
-      until: t + this.#settings.reservationTtlMs + DAY_MS,
-    });
+    this.#held.delete(reservation.id);
+    this.#remember(reservation.id, state, t);
     return true;
+  }
+
+  #remember(id: string, state: Closed['state'], t: number): void {
+    // Re-inserted at the end, so the map stays ordered by `until` (times only move forward).
+    this.#closed.delete(id);
+    this.#closed.set(id, { state, until: t + this.#settings.reservationTtlMs + DAY_MS });
   }
 
   #get(key: string, t: number): number {
@@ -175,13 +185,13 @@ export class MemoryBudgetLedger implements BudgetLedger {
   #sweep(t: number): void {
     for (const [id, held] of this.#held) {
       if (held.until > t) continue;
-      if (held.state === 'open') {
-        for (const key of held.keys) this.#add(key, -held.amount, t);
-        held.state = 'expired';
-        held.until = t + DAY_MS;
-      } else {
-        this.#held.delete(id);
-      }
+      for (const key of held.keys) this.#add(key, -held.amount, t);
+      this.#held.delete(id);
+      this.#remember(id, 'expired', t);
+    }
+    for (const [id, closed] of this.#closed) {
+      if (closed.until > t) break;
+      this.#closed.delete(id);
     }
     if (this.#counters.size > 10_000)
       for (const [k, c] of this.#counters) if (c.until <= t) this.#counters.delete(k);

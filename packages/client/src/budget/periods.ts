@@ -36,18 +36,26 @@ export function budgetChecks(
   at: Date,
   now: Date,
 ): BudgetCheck[] {
+  const periods = (['day', 'month'] as const).map((period) => {
+    const reset = resetAt(period, at);
+    return {
+      period,
+      name: period === 'day' ? utcDay(at) : utcMonth(at),
+      reset,
+      ttlMs: Math.max(DAY_MS, reset.getTime() - now.getTime() + DAY_MS),
+    };
+  });
   const checks: BudgetCheck[] = [];
   for (const scope of scopes) {
-    for (const period of ['day', 'month'] as const) {
+    for (const { period, name, reset, ttlMs } of periods) {
       const limit = period === 'day' ? scope.dailyMicroUsd : scope.monthlyMicroUsd;
-      const reset = resetAt(period, at);
       checks.push({
         scope,
         period,
-        key: `${prefix}ctr:${scope.kind}:${period === 'day' ? utcDay(at) : utcMonth(at)}:${scope.id}`,
+        key: `${prefix}ctr:${scope.kind}:${name}:${scope.id}`,
         limit: limit ?? -1,
         resetAt: reset,
-        ttlMs: Math.max(DAY_MS, reset.getTime() - now.getTime() + DAY_MS),
+        ttlMs,
       });
     }
   }

@@ -17,13 +17,33 @@ import { type SpendRow, spendReport } from './spend-report.js';
 
 const DAY_MS = 86_400_000;
 
-/** The ledger shared by every instance on one Redis: one script reserves, one settles or releases. */
+type Script = (...args: (string | number)[]) => Promise<unknown>;
+type Scripted = RedisConnection & {
+  genaiBudgetReserve?: Script;
+  genaiBudgetClose?: Script;
+  genaiBudgetSpend?: Script;
+};
+type Ready = Scripted &
+  Required<Pick<Scripted, 'genaiBudgetReserve' | 'genaiBudgetClose' | 'genaiBudgetSpend'>>;
+
+/**
+ * The ledger shared by every instance on one Redis: one script reserves, one settles or releases. ioredis's
+ * `defineCommand` runs them with EVALSHA (EVAL on NOSCRIPT), so a script's text crosses the wire once per
+ * connection. Their keys are not declared (they depend on the scopes): on Redis Cluster the prefix's hash tag
+ * keeps them in one slot.
+ */
 export class RedisBudgetLedger implements BudgetLedger {
-  readonly #redis: RedisConnection;
+  readonly #redis: Ready;
   readonly #settings: LedgerSettings;
 
   constructor(redis: RedisConnection, settings: LedgerSettings) {
-    this.#redis = redis;
+    const scripted = redis as Scripted;
+    if (typeof scripted.genaiBudgetReserve !== 'function') {
+      scripted.defineCommand('genaiBudgetReserve', { numberOfKeys: 0, lua: RESERVE_LUA });
+      scripted.defineCommand('genaiBudgetClose', { numberOfKeys: 0, lua: CLOSE_LUA });
+      scripted.defineCommand('genaiBudgetSpend', { numberOfKeys: 0, lua: SPEND_LUA });
+    }
+    this.#redis = scripted as Ready;
     this.#settings = settings;
   }
 
@@ -45,7 +65,7 @@ export class RedisBudgetLedger implements BudgetLedger {
       checks.length,
     ];
     for (const c of checks) args.push(c.key, c.limit, c.ttlMs);
-    const out = (await this.#redis.eval(RESERVE_LUA, 0, ...args)) as number[];
+    const out = (await this.#redis.genaiBudgetReserve(...args)) as number[];
     if (out[0] === 0) {
       const c = checks[Number(out[1]) - 1];
       if (!c) throw new Error(`budget reserve script answered an unknown check ${String(out[1])}`);
@@ -135,6 +155,6 @@ export class RedisBudgetLedger implements BudgetLedger {
     ];
     for (const c of checks) args.push(c.key, c.ttlMs);
     args.push(...spend);
-    await this.#redis.eval(CLOSE_LUA, 0, ...args);
+    await this.#redis.genaiBudgetClose(...args);
   }
 }

@@ -16,10 +16,14 @@ export type CostUsage = Pick<Usage, 'inputTokens'> &
     readonly images?: number;
   };
 
-/** µ$ for `units` at `usdPerMillionUnits`: n × price, rounded once (the product's float noise cut at 1e-6 first). */
+/**
+ * µ$ for `units` at `usdPerMillionUnits`: n × price, rounded once. A true product is a multiple of 1e-6 at most
+ * (integer units, prices with up to 6 decimals), so nudging it by 1e-9 before rounding undoes float noise below a
+ * half (3 × 0.15 = 0.44999999999999996 stays 0, 0.1 × 5 = 0.5 rounds up) and moves no real value.
+ */
 function micro(units: number, usdPerMillionUnits: number): number {
   if (units <= 0 || usdPerMillionUnits <= 0) return 0;
-  return Math.round(Number((units * usdPerMillionUnits).toFixed(6)));
+  return Math.round(units * usdPerMillionUnits + 1e-9);
 }
 
 const count = (n: number | undefined): number =>
