@@ -242,6 +242,37 @@ describe.each(Object.keys(KINDS) as (keyof typeof KINDS)[])('%s budget ledger', 
   });
 });
 
+describe('Redis ledger keys', () => {
+  it('every key it writes expires: day counters a day after the day, month counters a day after the month', async () => {
+    const prefix = `test:budget:{${randomUUID()}}:`;
+    prefixes.push(prefix);
+    const ledger = createBudgetLedger({ redis, prefix, reservationTtlMs: 60_000 });
+    // Real time: Redis expiries run on its clock.
+    const now = new Date();
+    const r = held(await ledger.reserve([key(10_000, 10_000), team(10_000)], 100, now));
+    await ledger.settle(r, spent('k1', 90), now);
+    held(await ledger.reserve([key(10_000)], 100, now)); // left open
+    const keys: string[] = [];
+    for await (const batch of redis.scanStream({ match: `${prefix}*`, count: 500 }))
+      keys.push(...(batch as string[]));
+    expect(keys.length).toBeGreaterThanOrEqual(9);
+    const day = now.toISOString().slice(0, 10);
+    const endOfDay = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
+    const endOfMonth = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
+    for (const k of keys) {
+      const ttl = await redis.pttl(k);
+      expect(ttl, k).toBeGreaterThan(0);
+      if (k === `${prefix}ctr:key:${day}:k1`) {
+        expect(Math.abs(now.getTime() + ttl - (endOfDay + 86_400_000))).toBeLessThan(5_000);
+      }
+      if (k === `${prefix}ctr:key:${day.slice(0, 7)}:k1`) {
+        expect(Math.abs(now.getTime() + ttl - (endOfMonth + 86_400_000))).toBeLessThan(5_000);
+      }
+      if (k.includes(':spend:')) expect(ttl).toBeGreaterThan(399 * 86_400_000);
+    }
+  });
+});
+
 describe('createBudgetLedger options', () => {
   it('refuses bad options with the value and the rule', () => {
     expect(() => createBudgetLedger({ softLimitFraction: 0 })).toThrow(
