@@ -164,6 +164,18 @@ describe.each(Object.keys(KINDS) as (keyof typeof KINDS)[])('%s budget ledger', 
     expect(await ledger.reserve(scopes, 600, after)).toMatchObject({ ok: true });
   });
 
+  it('settles a reservation it never made (a caller that skipped reserve: no limit to check) at its actual cost', async () => {
+    const ledger = make();
+    const unreserved: Reservation = { id: randomUUID(), scopes: [key()], microUsd: 0, at: NOON };
+    await ledger.settle(unreserved, spent('k1', 250), NOON);
+    await ledger.settle(unreserved, spent('k1', 250), NOON); // once only
+    expect(await ledger.reserve([key(1000)], 751, NOON)).toMatchObject({ ok: false, spentMicroUsd: 250 });
+    const day = { from: '2026-12-04', to: '2026-12-04', groupBy: 'key' as const };
+    expect((await ledger.spend(day)).groups).toEqual({
+      k1: { requests: 1, inputTokens: 10, outputTokens: 20, microUsd: 250 },
+    });
+  });
+
   it('reports the limits a reservation takes past the soft fraction', async () => {
     const ledger = make({ softLimitFraction: 0.5 });
     const scopes = [key(1000), team(10_000)];
