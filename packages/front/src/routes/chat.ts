@@ -1,5 +1,4 @@
 import { type Context, Hono } from 'hono';
-import { budgeted, settleStream } from '../budget.js';
 import {
   chatCompletion,
   completionId,
@@ -15,6 +14,7 @@ import { errSummary, toHttpError } from '../middleware/errors.js';
 import { GROUNDING_EXTENSIONS, type Grounding, type RetrievalPlan } from '../vector-stores/grounding.js';
 import type { SearchResult } from '../vector-stores/service.js';
 import { chargeAnswer, describeAnswer, setGenAiHeaders } from './answer.js';
+import { budgeted, settleStream } from './budgeted.js';
 
 /** A chat request, with the stores it is grounded in when it is (vector-stores/grounding.ts). */
 type ChatRequest = PreparedChat & { readonly retrieval?: RetrievalPlan | undefined };

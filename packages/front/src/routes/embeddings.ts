@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
-import { budgeted } from '../budget.js';
 import type { AppEnv, FrontState } from '../context.js';
 import { embeddingsListStream, prepareEmbeddings } from '../embeddings.js';
 import { admission, settleTokens } from '../middleware/admission.js';
 import { chargeAnswer, describeAnswer, setGenAiHeaders } from './answer.js';
+import { budgeted } from './budgeted.js';
 
 /**
  * `POST /v1/embeddings`: OpenAI's embeddings list, as floats or base64. Every input weighs in the key's and
