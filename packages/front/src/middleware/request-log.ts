@@ -97,6 +97,8 @@ export function routeName(path: string): string {
   if (path === '/v1/embeddings') return 'embeddings';
   if (path === '/v1/models') return 'models';
   if (path.startsWith('/v1/jobs')) return 'jobs';
+  if (path === '/v1/spend') return 'spend';
+  if (path.startsWith('/admin/')) return 'admin';
   if (path === '/health' || path === '/ready' || path === '/metrics') return path.slice(1);
   return 'other';
 }
