@@ -205,6 +205,18 @@ describe('the budget step', () => {
     });
   });
 
+  it('says so when budget.scopes returns a scope the ledger cannot take', async () => {
+    const client = suite.client({
+      budget: { ledger: createBudgetLedger(), scopes: () => [{ kind: 'key', id: 'k', dailyMicroUsd: 0.5 }] },
+    });
+    const error = await failure(client.generate({ model: CHAT.azure, messages, maxTokens: 5 }));
+    expect(error).toMatchObject({ kind: 'invalid-request', code: 'invalid-option' });
+    expect(error.message).toBe(
+      'createClient: budget: reserve: invalid dailyMicroUsd of key "k": got 0.5; expected an integer of µ$ >= 0',
+    );
+    expect((await upstream(suite.url)).total).toBe(0);
+  });
+
   it('refuses a budget option without a ledger or scopes', () => {
     expect(() => suite.client({ budget: { ledger: {} as BudgetLedger, scopes: () => [] } })).toThrow(
       /invalid budget\.ledger: got "object"; expected a BudgetLedger/,

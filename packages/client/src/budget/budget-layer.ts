@@ -174,6 +174,14 @@ class BudgetStep implements Layer {
       result = await this.options.ledger.reserve(scopes, estimate(req, this.prices));
     } catch (e) {
       if (isGenAiError(e)) throw e;
+      if (e instanceof TypeError) {
+        // The scopes `budget.scopes` returned (or the estimate) are not what the ledger takes.
+        throw new GenAiError(`createClient: budget: ${e.message}`, {
+          kind: 'invalid-request',
+          code: 'invalid-option',
+          cause: e,
+        });
+      }
       // Budgets fail closed: without the ledger nobody can tell whether the call fits.
       throw new GenAiError(`the budget ledger failed: ${e instanceof Error ? e.message : String(e)}`, {
         kind: 'unavailable',
