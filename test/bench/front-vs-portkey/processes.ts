@@ -131,7 +131,12 @@ function sourceOf(specifier: string): string {
  * Our front (serve-front.ts) compiled by esbuild into one ES module under node_modules/.cache (so its packages
  * resolve), as a deployment runs compiled JavaScript rather than sources through a loader.
  */
-export async function startFrontProcess(upstream: string, key: string): Promise<Child> {
+export async function startFrontProcess(
+  upstream: string,
+  key: string,
+  /** Extra node options, such as `--cpu-prof` (profile.ts). */
+  nodeArgs: readonly string[] = [],
+): Promise<Child> {
   const { build } = await import('esbuild');
   const outdir = join(root, 'node_modules', '.cache', 'genai-bench');
   mkdirSync(outdir, { recursive: true });
@@ -165,11 +170,15 @@ export async function startFrontProcess(upstream: string, key: string): Promise<
   // Imported rather than run as the main module: the bundle holds server.ts, whose main() would start on the
   // environment otherwise.
   const entry = pathToFileURL(join(outdir, 'serve-front.mjs')).href;
-  const p = spawn(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(entry)})`], {
-    cwd: root,
-    env: { ...process.env, LOG_LEVEL: 'info', BENCH_UPSTREAM: upstream, BENCH_KEY: key },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
+  const p = spawn(
+    process.execPath,
+    [...nodeArgs, '--input-type=module', '-e', `await import(${JSON.stringify(entry)})`],
+    {
+      cwd: root,
+      env: { ...process.env, LOG_LEVEL: 'info', BENCH_UPSTREAM: upstream, BENCH_KEY: key },
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    },
+  );
   const [message] = (await once(p, 'message')) as [{ url: string }];
   return childOf(message.url, p);
 }

@@ -1,21 +1,22 @@
 /**
- * Where the front's time goes per request (issue 20): the front (sources through tsx, so that every frame names
- * its file) runs under `node --cpu-prof` behind the fixed upstream, takes chat completions from autocannon, and
- * its profile's self time is summed by area and divided by the requests answered.
+ * Where the front's time goes per request (issue 20): the front, compiled as the benchmark runs it
+ * (processes.ts), runs under `node --cpu-prof` behind the fixed upstream and takes requests from autocannon; its
+ * profile's self time inside the measured run is summed by area (a frame of the bundle is mapped back to its
+ * source module by esbuild's `// packages/...` markers) and divided by the requests answered. Self time of a
+ * sampled frame includes time the process waited, descheduled, inside it (syscalls mostly): the shares are what
+ * to read, and CPU per request comes from front-vs-portkey.bench.ts.
  *
  *   node --import tsx test/bench/front-vs-portkey/profile.ts [connections=50] [seconds=10] [chat|stream|embed]
  *
  * Prints a Markdown table (µs per request by area) and the top functions; keeps the .cpuprofile in
  * node_modules/.cache/genai-bench/ for a flame graph (Chrome DevTools, speedscope).
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // @ts-expect-error autocannon ships no types
 import autocannon from 'autocannon';
-import { startUpstreamProcess } from './processes.js';
+import { startFrontProcess, startUpstreamProcess } from './processes.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
@@ -43,8 +44,8 @@ const AREAS: readonly (readonly [string, (url: string, fn: string) => boolean])[
   ['hono (routing, middleware, context)', (u) => /\/node_modules\/hono\//.test(u)],
   ['@hono/node-server (Node ↔ fetch Request/Response)', (u) => u.includes('/@hono/node-server/')],
   [
-    'Azure client (@azure-rest/ai-inference, core-rest-pipeline)',
-    (u) => /\/node_modules\/@azure(-rest)?\//.test(u),
+    'Azure client (@azure-rest/ai-inference, core-rest-pipeline, ts-http-runtime)',
+    (u) => /\/node_modules\/(@azure(-rest)?|@typespec)\//.test(u),
   ],
   ['pino logging', (u) => /\/node_modules\/(pino|sonic-boom|fast-redact|quick-format-unescaped)/.test(u)],
   [
@@ -83,50 +84,8 @@ const outdir = join(root, 'node_modules', '.cache', 'genai-bench', 'profile');
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
 const upstream = await startUpstreamProcess();
-const config = {
-  models: [
-    { id: 'azure/gpt-4o-mini', maxOutputTokens: 4096 },
-    { id: 'azure/text-embedding-3-small', kind: 'embedding' },
-  ],
-  routes: {
-    'gpt-4o-mini': { targets: ['azure/gpt-4o-mini'] },
-    'text-embedding-3-small': { targets: ['azure/text-embedding-3-small'] },
-  },
-  providers: { azure: { endpoint: `${upstream.url}/azure` } },
-  limits: { requestsPerMinute: 1e9, tokensPerMinute: 1e12 },
-};
-const front = spawn(
-  process.execPath,
-  [
-    '--cpu-prof',
-    `--cpu-prof-dir=${outdir}`,
-    '--conditions=@genai-deploy/source',
-    '--import',
-    'tsx',
-    join(root, 'packages/front/src/server.ts'),
-  ],
-  {
-    cwd: root,
-    env: {
-      ...process.env,
-      GENAI_CONFIG: JSON.stringify(config),
-      GENAI_API_KEYS: KEY,
-      GENAI_AZURE_API_KEY: 'bench-upstream-key',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  },
-);
-// The first log line says where it listens; the request lines after it go nowhere.
-let url = '';
-front.stdout!.on('data', (chunk: Buffer) => {
-  if (url) return;
-  const m = /"url":"([^"]+)"/.exec(chunk.toString());
-  if (m) url = m[1]!;
-});
-while (!url) await new Promise((r) => setTimeout(r, 50));
+const front = await startFrontProcess(upstream.url, KEY, ['--cpu-prof', `--cpu-prof-dir=${outdir}`]);
+const url = front.url;
 
 const body =
   kind === 'embed'
@@ -151,14 +110,35 @@ await run(2); // warm-up (module loading, JIT): outside the window counted below
 const from = Number(process.hrtime.bigint() / 1000n);
 const result = await run(seconds);
 const to = Number(process.hrtime.bigint() / 1000n);
-front.kill('SIGTERM');
-await once(front, 'exit');
+await front.stop();
 await upstream.stop();
 
 const file = readdirSync(outdir).find((f) => f.endsWith('.cpuprofile'));
 if (!file) throw new Error(`no profile in ${outdir}`);
 const profile = JSON.parse(readFileSync(join(outdir, file), 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+/** Per bundle file, the lines where esbuild starts a module (its `// packages/...` marker), in order. */
+const markers = new Map<string, { line: number; module: string }[]>();
+function sourceModule(u: string, lineNumber: number): string {
+  if (!u.includes('/.cache/genai-bench/')) return u;
+  let list = markers.get(u);
+  if (!list) {
+    list = [];
+    readFileSync(fileURLToPath(u), 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        const m = /^\/\/ ((?:packages|test|apps)\/\S+)$/.exec(line);
+        if (m) list!.push({ line: i, module: `/${m[1]}` });
+      });
+    markers.set(u, list);
+  }
+  let found = u;
+  for (const m of list) {
+    if (m.line > lineNumber) break;
+    found = m.module;
+  }
+  return found;
+}
 const selfUs = new Map<number, number>();
 let t = profile.startTime;
 profile.samples.forEach((id, i) => {
@@ -169,10 +149,11 @@ profile.samples.forEach((id, i) => {
 const areas = new Map<string, number>();
 const functions = new Map<string, number>();
 for (const [id, us] of selfUs) {
-  const { functionName, url: u, lineNumber } = byId.get(id)!.callFrame;
+  const { functionName, url: bundleUrl, lineNumber } = byId.get(id)!.callFrame;
+  const u = sourceModule(bundleUrl, lineNumber);
   const area = AREAS.find(([, test]) => test(u, functionName))?.[0] ?? 'other';
   areas.set(area, (areas.get(area) ?? 0) + us);
-  const fn = `${functionName || '(anonymous)'} ${u.replace(/^.*\/(node_modules|packages)\//, '$1/')}:${lineNumber + 1}`;
+  const fn = `${functionName || '(anonymous)'} ${u.replace(/^.*\/(node_modules|packages)\//, '$1/')}`;
   functions.set(fn, (functions.get(fn) ?? 0) + us);
 }
 const requests = result.requests.total as number;
