@@ -24,6 +24,8 @@ export interface CostedAnswer {
   readonly model: string;
   readonly usage: { readonly inputTokens: number; readonly outputTokens?: number };
   readonly cached: boolean;
+  /** The client's cost of the answer (priced by the target that answered); computed here when absent. */
+  readonly cost?: Cost;
 }
 
 /**
@@ -50,7 +52,9 @@ export class FrontBudgets {
 
   /** The cost of an answer: 0 for a cache hit (nothing was spent upstream), else its usage at its price. */
   costOf(answer: CostedAnswer): Cost {
-    const cost = costOf(answer.usage, `${answer.provider}/${answer.model}`, this.prices);
+    // The client's own cost first: it prices the target that answered, where the answer's model name may be a
+    // version the price table does not list (Vertex reports `gemini-2.0-flash-001` for `gemini-2.0-flash`).
+    const cost = answer.cost ?? costOf(answer.usage, `${answer.provider}/${answer.model}`, this.prices);
     return answer.cached ? { ...cost, microUsd: 0, usd: 0, cacheHit: true } : cost;
   }
 

@@ -33,6 +33,27 @@ describe('toClientOptions', () => {
     expect(options.cache.redis).toEqual({ url: 'rediss://:p%40ss@cache.internal:6379' });
   });
 
+  it("gives the client the configuration's prices, so every answer's cost (what the front settles) uses them", () => {
+    const config = parseFrontConfig({
+      models: [{ id: 'sagemaker/llama-tgi' }],
+      pricing: { 'sagemaker/llama-tgi': { inputPerMTok: 1.5, outputPerMTok: 2 } },
+    });
+    expect(toClientOptions(config).prices?.['sagemaker/llama-tgi']).toMatchObject({
+      inputPerMTok: 1.5,
+      outputPerMTok: 2,
+    });
+    expect(toClientOptions(parseFrontConfig({ models: [] })).prices).toBeUndefined();
+  });
+
+  it("defaults Vertex's embeddings to rest-json in the front (decoded off the event loop), unless the configuration says 'client'", () => {
+    const vertex = { project: 'p', location: 'us-central1' };
+    expect(toClientOptions(parseFrontConfig({ providers: { vertex } })).providers.vertex).toMatchObject({
+      embedTransport: 'rest-json',
+    });
+    const chosen = parseFrontConfig({ providers: { vertex: { ...vertex, embedTransport: 'client' } } });
+    expect(toClientOptions(chosen).providers.vertex).toMatchObject({ embedTransport: 'client' });
+  });
+
   it("passes Vertex's embedTransport through, and refuses an unknown one naming the choices", () => {
     const vertex = { project: 'p', location: 'us-central1', embedTransport: 'rest-json' as const };
     const options = toClientOptions(

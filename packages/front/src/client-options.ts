@@ -1,6 +1,6 @@
 import { providersFromConfig } from '@genai-deploy/client';
 import type { FrontConfig } from '@genai-deploy/config';
-import { FRONT_ENV } from '@genai-deploy/config';
+import { FRONT_ENV, pricesFromConfig } from '@genai-deploy/config';
 import type { ClientOptions } from './client.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -11,7 +11,9 @@ type Env = Readonly<Record<string, string | undefined>>;
  * Azure key, which comes from GENAI_AZURE_API_KEY when set.
  */
 export type ClientOptionsFromConfig = Required<Pick<ClientOptions, 'providers' | 'routes'>> &
-  Pick<ClientOptions, 'contextWindows'> & { cache: Exclude<ClientOptions['cache'], boolean | undefined> };
+  Pick<ClientOptions, 'contextWindows' | 'prices'> & {
+    cache: Exclude<ClientOptions['cache'], boolean | undefined>;
+  };
 
 /**
  * Turns the front's configuration into client options: the constructs set the configuration, the front
@@ -37,6 +39,8 @@ export function toClientOptions(config: FrontConfig, env: Env = process.env): Cl
       ...(redisUrl ? { redis: { url: withPassword(redisUrl, env[FRONT_ENV.redisPassword.name]) } } : {}),
     },
     ...(Object.keys(contextWindows).length > 0 ? { contextWindows } : {}),
+    // The configuration's prices over the defaults: every answer's `cost` (what the front settles and reports).
+    ...(config.pricing ? { prices: pricesFromConfig(config.pricing) } : {}),
   };
 }
 
