@@ -1,4 +1,4 @@
-import { ArnFormat, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Stack, Token } from 'aws-cdk-lib/core';
 import type { Construct } from 'constructs';
 import { errors } from './errors.js';
 

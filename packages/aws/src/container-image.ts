@@ -1,7 +1,7 @@
-import { Aws, CfnMapping, Stack, Token } from 'aws-cdk-lib';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { Aws, CfnMapping, Stack, Token } from 'aws-cdk-lib/core';
 import type { Construct } from 'constructs';
 import { errors } from './errors.js';
 

@@ -1,8 +1,8 @@
 import { type FrontConfig, type FrontConfigInput, resolveVectorStoreEmbedding } from '@genai-deploy/config';
-import { CfnOutput, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { CfnOutput, Stack } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
 import { errors } from './errors.js';
 import { LambdaFront, type LambdaFrontProps } from './lambda-front.js';

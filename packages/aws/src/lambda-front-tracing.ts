@@ -1,6 +1,6 @@
 import { FRONT_ENV } from '@genai-deploy/config';
-import { Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Token } from 'aws-cdk-lib/core';
 import type { IConstruct } from 'constructs';
 import { errors } from './errors.js';
 import type { WildcardAllowance } from './nag.js';

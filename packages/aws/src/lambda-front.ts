@@ -7,7 +7,6 @@ import {
   parseModelAddress,
   resolveVectorStoreEmbedding,
 } from '@genai-deploy/config';
-import { Annotations, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -18,6 +17,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import { Annotations, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
 import { bedrockInvokeResources } from './bedrock-models.js';
 import { errors } from './errors.js';
@@ -283,6 +283,14 @@ export class LambdaFront extends Construct implements ec2.IConnectable, iam.IGra
         this.function,
         'AwsSolutions-L1',
         `the runtime ${props.runtime.name} was chosen explicitly through the runtime prop of this LambdaFront`,
+      );
+    } else if (!props.runtime) {
+      // aws-cdk-lib releases after 2.276 know runtimes newer than the current LTS, and cdk-nag's L1 asks for those.
+      acknowledge(
+        this.function,
+        'AwsSolutions-L1',
+        'the default runtime is Node 24, the current LTS, which the prebuilt front bundle targets and is tested on; ' +
+          'pass the runtime prop of this LambdaFront to choose a newer one',
       );
     }
 

@@ -1,7 +1,18 @@
-import { Aspects, type CfnResource, type IAspect, Validations } from 'aws-cdk-lib';
+import { createRequire } from 'node:module';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { rules } from 'cdk-nag';
+import { Aspects, type CfnResource, type IAspect, Validations } from 'aws-cdk-lib/core';
+import type * as cdkNag from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+
+/**
+ * cdk-nag, loaded on the first policy an acknowledger visits (at synth): importing it loads every rule of every
+ * pack and most of aws-cdk-lib, a cost no program that merely imports this package should pay.
+ */
+let nagRules: typeof cdkNag.rules | undefined;
+const loadRules = () => {
+  nagRules ??= (createRequire(import.meta.url)('cdk-nag') as typeof cdkNag).rules;
+  return nagRules;
+};
 
 /** Escapes text for use inside a RegExp. */
 export const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -28,7 +39,7 @@ class WildcardAcknowledger implements IAspect {
 
   visit(node: IConstruct): void {
     if (!(node instanceof iam.CfnPolicy || node instanceof iam.CfnRole)) return;
-    const result = rules.iam.IAMNoWildcardPermissions(node as CfnResource);
+    const result = loadRules().iam.IAMNoWildcardPermissions(node as CfnResource);
     if (!Array.isArray(result)) return;
     for (const finding of result as string[]) {
       const allowance = this.allowances.find((a) => a.finding.test(finding));

@@ -1,8 +1,8 @@
-import { ArnFormat, Names, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import { ArnFormat, Names, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib/core';
 import type { Construct } from 'constructs';
 import { errors } from './errors.js';
 

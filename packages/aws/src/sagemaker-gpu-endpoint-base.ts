@@ -1,6 +1,6 @@
-import { ArnFormat, Duration, type IResource, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { ArnFormat, Duration, type IResource, Resource, Stack, Token } from 'aws-cdk-lib/core';
 import type { Construct } from 'constructs';
 
 // The interface and the base class every SageMaker endpoint shares, created (SageMakerGpuEndpoint) or imported

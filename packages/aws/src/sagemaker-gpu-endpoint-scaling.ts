@@ -1,9 +1,9 @@
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib/core';
 import { type SageMakerGpuEndpointBase, VARIANT_NAME } from './sagemaker-gpu-endpoint-base.js';
 import type {
   AsyncInferenceOptions,

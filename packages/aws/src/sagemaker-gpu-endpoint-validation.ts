@@ -1,4 +1,4 @@
-import { Token } from 'aws-cdk-lib';
+import { Token } from 'aws-cdk-lib/core';
 import type { Construct } from 'constructs';
 import type { ContainerFamily } from './container-image.js';
 import { errors } from './errors.js';

@@ -1,10 +1,10 @@
-import { ArnFormat, Duration, Names, Stack } from 'aws-cdk-lib';
 import type * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import { ArnFormat, Duration, Names, Stack } from 'aws-cdk-lib/core';
 import type { Construct } from 'constructs';
 import { type ContainerFamily, GpuContainerImage } from './container-image.js';
 import { errors } from './errors.js';

@@ -1,8 +1,17 @@
-import { DefaultStackSynthesizer, Fn, Lazy, Names, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as aoss from 'aws-cdk-lib/aws-opensearchserverless';
+import {
+  DefaultStackSynthesizer,
+  Fn,
+  Lazy,
+  Names,
+  RemovalPolicy,
+  Resource,
+  Stack,
+  Token,
+} from 'aws-cdk-lib/core';
 import type { Construct } from 'constructs';
 import { errors } from './errors.js';
 
