@@ -118,7 +118,10 @@ const after = builds.after.files;
 const entryClosure = closure(after, 'index.mjs');
 const lazy = code(after)
   // Our own modules reached by import(): the providers' adapters (each loads its official client), tracing.
-  .filter((f) => f.entryPoint?.includes('/src/') && f.path !== 'index.mjs')
+  .filter(
+    (f) =>
+      f.entryPoint?.includes('/src/') && !f.entryPoint.includes('node_modules') && f.path !== 'index.mjs',
+  )
   .map((f) => ({
     entry: f.entryPoint!.replace(/^(\.\.\/)+/, ''),
     bytes: bytesOf(after, closure(after, f.path, entryClosure)),
