@@ -77,7 +77,12 @@ export async function buildFrontBundle(options = {}) {
       inputsFile,
       JSON.stringify({
         builtAt: started,
-        inputs: Object.keys(result.metafile.inputs).map((p) => relative(packageDir, join(process.cwd(), p))),
+        inputs: [
+          ...Object.keys(result.metafile.inputs).map((p) => relative(packageDir, join(process.cwd(), p))),
+          // npm writes this on every install; the files it installs keep their packed mtimes (1985), which the
+          // mtime check alone would miss after a dependency changes.
+          relative(packageDir, join(packageDir, '..', '..', 'node_modules', '.package-lock.json')),
+        ],
       }),
     );
   }
