@@ -55,7 +55,7 @@ return out
 `;
 
 /**
- * ARGV: prefix, now, id, op ('settle' | 'release'), actual µ$, reservationTtlMs, n, then n × (key, ttlMs), then
+ * ARGV: prefix, now, id, op ('settle' | 'release'), actual µ$, closedMarkerMs, n, then n × (key, ttlMs), then
  * for a settle: spend hash, keys set, team set or '', key id, model, input tokens, output tokens, spendTtlMs.
  * Returns 1, or 0 when the reservation was already settled or released.
  */
@@ -81,7 +81,7 @@ if delta ~= 0 then
   end
 end
 redis.call('HSET', h, 'state', op == 'settle' and 'settled' or 'released', 'amount', '0')
-redis.call('PEXPIRE', h, tonumber(ARGV[6]) + 86400000)
+redis.call('PEXPIRE', h, ARGV[6])
 redis.call('ZREM', zset, ARGV[3])
 if op == 'settle' then
   local s = 7 + n * 2

@@ -9,6 +9,7 @@ import type {
   Reservation,
   ReserveResult,
 } from './ledger-types.js';
+import { CLOSED_MARKER_MS } from './periods.js';
 
 // Both ledgers follow one set of rules: every test runs on each, the Redis one on a real Redis with its own prefix.
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -283,6 +284,46 @@ describe('Redis ledger keys', () => {
       if (k.includes(':spend:')) expect(ttl).toBeGreaterThan(399 * 86_400_000);
     }
   });
+});
+
+describe('closed reservations are remembered briefly', () => {
+  it('Redis: a settled or released reservation keeps its marker for CLOSED_MARKER_MS only (one per call: no pile-up)', async () => {
+    const prefix = `test:budget:{${randomUUID()}}:`;
+    prefixes.push(prefix);
+    const ledger = createBudgetLedger({ redis, prefix });
+    const now = new Date();
+    const a = held(await ledger.reserve([key(10_000)], 100, now));
+    await ledger.settle(a, spent('k1', 90), now);
+    const b = held(await ledger.reserve([key(10_000)], 100, now));
+    await ledger.release(b, now);
+    // A reservation never made (the front's for a call with no budget): its marker is as short-lived.
+    await ledger.settle({ id: randomUUID(), scopes: [key()], microUsd: 0, at: now }, spent('k1', 5), now);
+    const markers: string[] = [];
+    for await (const batch of redis.scanStream({ match: `${prefix}res:*`, count: 500 }))
+      markers.push(...(batch as string[]));
+    expect(markers).toHaveLength(3);
+    for (const m of markers) {
+      const ttl = await redis.pttl(m);
+      expect(ttl, m).toBeGreaterThan(0);
+      expect(ttl, m).toBeLessThanOrEqual(CLOSED_MARKER_MS);
+    }
+  });
+
+  it.each(Object.keys(KINDS) as (keyof typeof KINDS)[])(
+    '%s: past the marker, a late second settle counts like a reservation never seen (its actual cost)',
+    async (kind) => {
+      const ledger = KINDS[kind]();
+      const a = held(await ledger.reserve([key(1000)], 300, NOON));
+      await ledger.settle(a, spent('k1', 300), NOON);
+      await ledger.settle(a, spent('k1', 300), new Date(NOON.getTime() + CLOSED_MARKER_MS - 1)); // no-op
+      const day = { from: '2026-12-04', to: '2026-12-04', groupBy: 'model' as const, keyId: 'k1' };
+      expect((await ledger.spend(day)).totalMicroUsd).toBe(300);
+      if (kind === 'memory') {
+        await ledger.settle(a, spent('k1', 300), new Date(NOON.getTime() + CLOSED_MARKER_MS + 1));
+        expect((await ledger.spend(day)).totalMicroUsd).toBe(600);
+      }
+    },
+  );
 });
 
 describe('createBudgetLedger options', () => {

@@ -9,7 +9,7 @@ import type {
   SpendRecord,
   SpendReport,
 } from './ledger-types.js';
-import { budgetChecks, checkReserve, checkSpend, queryDays, utcDay } from './periods.js';
+import { budgetChecks, CLOSED_MARKER_MS, checkReserve, checkSpend, queryDays, utcDay } from './periods.js';
 import { type SpendRow, spendReport } from './spend-report.js';
 
 interface Held {
@@ -149,14 +149,16 @@ export class MemoryBudgetLedger implements BudgetLedger {
     const checks = budgetChecks(this.#settings.prefix, reservation.scopes, reservation.at, now);
     if (delta !== 0) for (const c of checks) this.#add(c.key, delta, t, t + c.ttlMs);
     this.#held.delete(reservation.id);
-    this.#remember(reservation.id, state, t);
+    // A reservation this ledger never held (the front's for a call with no budget) leaves no marker: in one
+    // process nothing can settle it twice by a lost reply, and a marker per such call only costs memory.
+    if (held || closed) this.#remember(reservation.id, state, t);
     return true;
   }
 
   #remember(id: string, state: Closed['state'], t: number): void {
     // Re-inserted at the end, so the map stays ordered by `until` (times only move forward).
     this.#closed.delete(id);
-    this.#closed.set(id, { state, until: t + this.#settings.reservationTtlMs + DAY_MS });
+    this.#closed.set(id, { state, until: t + CLOSED_MARKER_MS });
   }
 
   #get(key: string, t: number): number {

@@ -12,7 +12,15 @@ import type {
   SpendReport,
 } from './ledger-types.js';
 import type { LedgerSettings } from './memory-ledger.js';
-import { budgetChecks, checkReserve, checkSpend, queryDays, spendKeys, utcDay } from './periods.js';
+import {
+  budgetChecks,
+  CLOSED_MARKER_MS,
+  checkReserve,
+  checkSpend,
+  queryDays,
+  spendKeys,
+  utcDay,
+} from './periods.js';
 import { type SpendRow, spendReport } from './spend-report.js';
 
 const DAY_MS = 86_400_000;
@@ -142,7 +150,7 @@ export class RedisBudgetLedger implements BudgetLedger {
     now: Date,
     spend: readonly (string | number)[],
   ): Promise<void> {
-    const { prefix, reservationTtlMs } = this.#settings;
+    const { prefix } = this.#settings;
     const checks = budgetChecks(prefix, reservation.scopes, reservation.at, now);
     const args: (string | number)[] = [
       prefix,
@@ -150,7 +158,7 @@ export class RedisBudgetLedger implements BudgetLedger {
       reservation.id,
       op,
       actual,
-      reservationTtlMs,
+      CLOSED_MARKER_MS,
       checks.length,
     ];
     for (const c of checks) args.push(c.key, c.ttlMs);
