@@ -149,9 +149,7 @@ export class MemoryBudgetLedger implements BudgetLedger {
     const checks = budgetChecks(this.#settings.prefix, reservation.scopes, reservation.at, now);
     if (delta !== 0) for (const c of checks) this.#add(c.key, delta, t, t + c.ttlMs);
     this.#held.delete(reservation.id);
-    // A reservation this ledger never held (the front's for a call with no budget) leaves no marker: in one
-    // process nothing can settle it twice by a lost reply, and a marker per such call only costs memory.
-    if (held || closed) this.#remember(reservation.id, state, t);
+    this.#remember(reservation.id, state, t);
     return true;
   }
 
