@@ -239,7 +239,7 @@ describe('tracing off', () => {
       const front = await startFront({
         config: { models: [{ id: 'azure/chat-llm' }], providers: { azure: { endpoint: emulator.url } } },
         apiKeys: ['sk-off'], clientOptions: { providers: { azure: { endpoint: emulator.url, apiKey: 'k' } } },
-        logger: createLogger({ level: 'silent' }), jobs: { workers: false },
+        logger: createLogger({ level: 'info' }), jobs: { workers: false },
       });
       const res = await fetch(front.url + '/v1/chat/completions', { method: 'POST',
         headers: { authorization: 'Bearer sk-off', 'content-type': 'application/json',
@@ -272,7 +272,15 @@ describe('tracing off', () => {
     });
     const code = await new Promise<number | null>((r) => child.on('exit', r));
     expect(code, err).toBe(0);
-    const result = JSON.parse(out.trim().split('\n').at(-1) ?? '{}');
+    const lines = out.trim().split('\n');
+    const result = JSON.parse(lines.at(-1) ?? '{}');
     expect(result).toEqual({ status: 200, registered: false, on: 'sdk-node resolved' });
+    // No span with tracing off, but the log line still names the caller's trace (not its span: not ours).
+    const logged = lines
+      .filter((l) => l.startsWith('{') && l.includes('"requestId"'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.path === '/v1/chat/completions');
+    expect(logged).toMatchObject({ status: 200, trace_id: '0af7651916cd43dd8448eb211c80319c' });
+    expect(logged).not.toHaveProperty('span_id');
   });
 });

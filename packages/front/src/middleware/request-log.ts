@@ -22,16 +22,28 @@ export function requestLog(
     c.set('info', info);
     c.header('x-request-id', requestId);
     const started = performance.now();
-    // The server span's (tracing/server-span.ts): the caller's trace id when it sent traceparent.
-    const span = trace.getActiveSpan()?.spanContext();
+    // The server span's (tracing/server-span.ts): the caller's trace id when it sent traceparent. With tracing
+    // off there is no span: the caller's traceparent still names its trace on the log line.
+    const active = trace.getActiveSpan()?.spanContext();
+    const span =
+      active && trace.isSpanContextValid(active) ? active : callerTrace(c.req.header('traceparent'));
     try {
       await next();
     } finally {
-      whenSent(info, () =>
-        record(front, c, info, started, span && trace.isSpanContextValid(span) ? span : undefined),
-      );
+      whenSent(info, () => record(front, c, info, started, span));
     }
   };
+}
+
+/** W3C trace context: `00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>`; all-zero ids are invalid. */
+const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-([\da-f]{16})-[\da-f]{2}$/;
+
+/** The caller's trace and span ids from its `traceparent` header, when well formed. */
+export function callerTrace(header: string | undefined): { traceId: string; spanId?: string } | undefined {
+  const m = header ? TRACEPARENT.exec(header.trim()) : null;
+  if (!m || /^0+$/.test(m[1]!) || /^0+$/.test(m[2]!)) return undefined;
+  // Its id is the caller's span, not one of ours: only the trace id goes on the line.
+  return { traceId: m[1]! };
 }
 
 function record(
@@ -39,7 +51,7 @@ function record(
   c: Context<AppEnv>,
   info: RequestInfo,
   started: number,
-  span: { traceId: string; spanId: string } | undefined,
+  span: { traceId: string; spanId?: string } | undefined,
 ): void {
   const status = c.res.status;
   const latencyMs = Math.round((performance.now() - started) * 10) / 10;
