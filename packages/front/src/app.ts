@@ -30,6 +30,7 @@ import { type JobWorkerOptions, jobsRoutes, startJobWorkers } from './routes/job
 import { modelsRoutes } from './routes/models.js';
 import { spendRoutes } from './routes/spend.js';
 import { vectorStoresRoutes } from './routes/vector-stores.js';
+import { serverSpan } from './tracing/server-span.js';
 import type { IngestionOptions } from './vector-stores/ingestion.js';
 import { createVectorStores } from './vector-stores/setup.js';
 
@@ -108,7 +109,8 @@ export interface Front {
 
 /**
  * Builds the front's HTTP app over a client. Runtimes (Node server, Lambda) wrap `front.app`.
- * Middleware runs in the order it is added (request log outermost); routes live in routes/, one sub-app each.
+ * Middleware runs in the order it is added (server span, then request log, outermost); routes live in routes/,
+ * one sub-app each.
  */
 export function createFront(options: FrontOptions): Front {
   const { config, client } = options;
@@ -125,6 +127,8 @@ export function createFront(options: FrontOptions): Front {
   const jobs = startJobWorkers(front, options.jobs);
 
   const app = new Hono<AppEnv>();
+  // The server span is the active context of everything after it: the log line and the client's spans.
+  app.use('*', serverSpan());
   app.use('*', requestLog(front));
   app.use('*', drain.middleware);
   const cors = corsFor(config);
