@@ -1,6 +1,6 @@
 /**
  * `cdk synth` of apps/aws (issue 8): the CLI exactly as a user runs it from the repository root (cdk.json's app:
- * tsx + the GenAiPlatform app + esbuild bundling of the front + cdk-nag AwsSolutions + writing the assembly), a few
+ * tsx + the GenAiPlatform app + staging the front's prebuilt bundle (esbuild only if it is stale in a checkout) + cdk-nag AwsSolutions + writing the assembly), a few
  * runs, median. The esbuild time CDK prints in the same run is reported beside it, so the share of bundling shows.
  */
 import { spawnSync } from 'node:child_process';
@@ -71,6 +71,6 @@ const lines = [
   '',
   `Measured: ${RUNS} sequential runs of \`npx cdk synth --quiet --output <tmp>\` from the repository root ` +
     '(tsx, GenAiPlatform with a TGI endpoint, Bedrock fallback, cache, vector store, CloudFront + WAF, ' +
-    'esbuild bundling of the front, cdk-nag AwsSolutions), wall time per run.',
+    'the front'"'"'s prebuilt Lambda bundle staged as an asset (no esbuild at synth since issue 22), cdk-nag AwsSolutions), wall time per run.',
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
