@@ -71,6 +71,7 @@ const lines = [
   '',
   `Measured: ${RUNS} sequential runs of \`npx cdk synth --quiet --output <tmp>\` from the repository root ` +
     '(tsx, GenAiPlatform with a TGI endpoint, Bedrock fallback, cache, vector store, CloudFront + WAF, ' +
-    'the front'"'"'s prebuilt Lambda bundle staged as an asset (no esbuild at synth since issue 22), cdk-nag AwsSolutions), wall time per run.',
+    "the front's prebuilt Lambda bundle staged as an asset (no esbuild at synth since issue 22), cdk-nag AwsSolutions), " +
+    'wall time per run.',
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
