@@ -3,34 +3,23 @@
  * endpoints through the official `openai` client, the admin API through fetch.
  */
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import type { FrontConfigInput } from '@genai-deploy/config';
-import { type Emulator, startEmulator } from '@genai-deploy/emulator';
-import { createLogger, type RunningFront, type StartFrontOptions, startFront } from '@genai-deploy/front';
-import { Redis } from 'ioredis';
+import type { StartFrontOptions } from '@genai-deploy/front';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localClientOptions } from '../apps/local/src/platform.js';
+import { adminCall, type Fleet, openaiFor, type Started, startFleet } from './front-fleet.js';
 import { until } from './front-helpers.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CHAT = 'bedrock/anthropic.claude-3-5-haiku-20241022-v1:0';
 const EMBED = 'vertex/text-embedding-005';
 const ADMIN = `sk-admin-${randomUUID()}`;
-const PREFIX = `test:budget:${randomUUID()}:`;
 /** Prices ten times the published ones, so that $0.01 lasts a few dozen calls. */
 const PRICE = { inputPerMTok: 8, outputPerMTok: 40 };
 
-let emulator: Emulator;
-let redis: Redis;
+let fleet: Fleet;
 let a: Started;
 let b: Started;
-
-interface Started {
-  readonly running: RunningFront;
-  readonly logs: Record<string, unknown>[];
-  readonly url: string;
-}
 
 function config(url: string): FrontConfigInput {
   return {
@@ -48,41 +37,10 @@ function config(url: string): FrontConfigInput {
   };
 }
 
-async function start(options: Partial<StartFrontOptions> = {}): Promise<Started> {
-  const logs: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk, _enc, cb) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) logs.push(JSON.parse(line));
-      cb();
-    },
-  });
-  const running = await startFront({
-    config: config(emulator.url),
-    env: { GENAI_ADMIN_KEYS: ADMIN },
-    redis: new Redis(REDIS_URL),
-    ownsRedis: true,
-    keyPrefix: PREFIX,
-    logger: createLogger({ level: 'info', destination }),
-    clientOptions: { ...localClientOptions(), retry: false, cache: false },
-    ...options,
-  });
-  return { running, logs, url: running.url };
-}
-
-const openai = (front: Started, key: string) =>
-  new OpenAI({ apiKey: key, baseURL: `${front.url}/v1`, maxRetries: 0 });
-
-async function admin(front: Started, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${front.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${ADMIN}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
-}
+const start = (options?: Partial<StartFrontOptions>) => fleet.start(options);
+const openai = openaiFor;
+const admin = (front: Started, method: string, path: string, body?: unknown) =>
+  adminCall(front, ADMIN, method, path, body);
 
 async function newKey(fields: object = {}): Promise<{ id: string; key: string }> {
   const { status, body } = await admin(a, 'POST', '/admin/keys', fields);
@@ -116,19 +74,11 @@ async function spendMicroUsd(front: Started, key: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  emulator = await startEmulator({ port: 0 });
-  redis = new Redis(REDIS_URL);
-  a = await start();
-  b = await start();
+  fleet = await startFleet({ name: 'budget', config, env: { GENAI_ADMIN_KEYS: ADMIN } });
+  ({ a, b } = fleet);
 });
 
-afterAll(async () => {
-  await Promise.all([a?.running.close(), b?.running.close()]);
-  const keys = await redis.keys(`${PREFIX}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
-  await emulator?.close();
-});
+afterAll(() => fleet?.close());
 
 describe('a $0.01 daily budget', () => {
   it('admits calls until it is spent, then answers 429 budget_exceeded; the cost headers sum to the spend', async () => {

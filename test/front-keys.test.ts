@@ -3,23 +3,12 @@
  * endpoints through the official `openai` client, the admin API through fetch.
  */
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import type { FrontConfigInput } from '@genai-deploy/config';
-import { type Emulator, startEmulator } from '@genai-deploy/emulator';
-import {
-  ApiKeys,
-  createLogger,
-  hashApiKey,
-  type RunningFront,
-  type StartFrontOptions,
-  startFront,
-} from '@genai-deploy/front';
-import { Redis } from 'ioredis';
+import { ApiKeys, hashApiKey, type StartFrontOptions } from '@genai-deploy/front';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localClientOptions } from '../apps/local/src/platform.js';
+import { adminCall, type Fleet, openaiFor, type Started, startFleet } from './front-fleet.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CHAT = 'bedrock/anthropic.claude-3-5-haiku-20241022-v1:0';
 const OTHER_CHAT = 'vertex/gemini-2.0-flash';
 const EMBED = 'vertex/text-embedding-005';
@@ -27,18 +16,10 @@ const ADMIN = `sk-admin-${randomUUID()}`;
 const CALLER = `sk-caller-${randomUUID()}`;
 /** A key of the environment's key document, limited to CHAT and 2 requests a minute. */
 const DOC_KEY = `sk-doc-${randomUUID()}`;
-const PREFIX = `test:keys:${randomUUID()}:`;
 
-let emulator: Emulator;
-let redis: Redis;
+let fleet: Fleet;
 let a: Started;
 let b: Started;
-
-interface Started {
-  readonly running: RunningFront;
-  readonly logs: Record<string, unknown>[];
-  readonly url: string;
-}
 
 function config(url: string): FrontConfigInput {
   return {
@@ -57,55 +38,27 @@ function config(url: string): FrontConfigInput {
   };
 }
 
-async function start(options: Partial<StartFrontOptions> = {}): Promise<Started> {
-  const logs: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk, _enc, cb) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) logs.push(JSON.parse(line));
-      cb();
-    },
-  });
-  const running = await startFront({
-    config: config(emulator.url),
-    env: {
-      GENAI_API_KEYS: JSON.stringify({
-        keys: [
-          CALLER,
-          {
-            key: DOC_KEY,
-            name: 'doc',
-            team: 'web',
-            models: [CHAT],
-            limits: { requests_per_minute: 2 },
-          },
-        ],
-      }),
-      GENAI_ADMIN_KEYS: JSON.stringify({ keys: [{ hash: hashApiKey(ADMIN) }] }),
-    },
-    redis: new Redis(REDIS_URL),
-    ownsRedis: true,
-    keyPrefix: PREFIX,
-    logger: createLogger({ level: 'info', destination }),
-    clientOptions: { ...localClientOptions(), retry: false, cache: false },
-    ...options,
-  });
-  return { running, logs, url: running.url };
-}
+/** Each front's environment: a key document with a plain key and a limited one, the admin key as a hash. */
+const ENV = {
+  GENAI_API_KEYS: JSON.stringify({
+    keys: [
+      CALLER,
+      {
+        key: DOC_KEY,
+        name: 'doc',
+        team: 'web',
+        models: [CHAT],
+        limits: { requests_per_minute: 2 },
+      },
+    ],
+  }),
+  GENAI_ADMIN_KEYS: JSON.stringify({ keys: [{ hash: hashApiKey(ADMIN) }] }),
+};
 
-const openai = (front: Started, key: string) =>
-  new OpenAI({ apiKey: key, baseURL: `${front.url}/v1`, maxRetries: 0 });
-
-async function admin(front: Started, method: string, path: string, body?: unknown, key = ADMIN) {
-  const res = await fetch(`${front.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
-}
+const start = (options?: Partial<StartFrontOptions>) => fleet.start(options);
+const openai = openaiFor;
+const admin = (front: Started, method: string, path: string, body?: unknown, key = ADMIN) =>
+  adminCall(front, key, method, path, body);
 
 /** The status of a small chat call with `key` on `front` (an SDK error's status, 200 on success). */
 async function chatStatus(front: Started, key: string, model = CHAT): Promise<number> {
@@ -133,19 +86,11 @@ async function msUntil(front: Started, key: string, status: number): Promise<num
 }
 
 beforeAll(async () => {
-  emulator = await startEmulator({ port: 0 });
-  redis = new Redis(REDIS_URL);
-  a = await start();
-  b = await start();
+  fleet = await startFleet({ name: 'keys', config, env: ENV });
+  ({ a, b } = fleet);
 });
 
-afterAll(async () => {
-  await Promise.all([a?.running.close(), b?.running.close()]);
-  const keys = await redis.keys(`${PREFIX}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
-  await emulator?.close();
-});
+afterAll(() => fleet?.close());
 
 describe('keys with models and limits', () => {
   it('refuses a model the key was not given with 403 model_not_allowed, and hides it from /v1/models', async () => {
