@@ -205,12 +205,14 @@ describe('options', () => {
 describe('the front shares through its Redis', () => {
   it('front B fails fast on the circuit front A opened, without reaching the provider', async () => {
     const KEY = 'sk-shared-resilience';
-    const start = () =>
+    const start = (
+      own: { env?: Record<string, string>; keyPrefix?: string } = { env: { GENAI_REDIS_PREFIX: prefix } },
+    ) =>
       startFront({
         config: { models: [{ id: MODEL }], providers: { bedrock: { region: 'us-east-1' } } },
         apiKeys: [KEY],
         redis,
-        env: { GENAI_REDIS_KEY_PREFIX: prefix },
+        ...own,
         clientOptions: {
           providers: emulatorProviders(emulator.url),
           retry: false,
@@ -235,6 +237,14 @@ describe('the front shares through its Redis', () => {
       expect(answer.status).toBe(503);
       expect(((await answer.json()) as { error: { code: string } }).error.code).toBe('upstream_unavailable');
       expect(upstream()).toBe(before);
+      // A front on the same Redis under another prefix (startFront's keyPrefix option) keeps its own circuits.
+      const frontC = await start({ keyPrefix: `${prefix}other:` });
+      try {
+        expect((await chat(frontC)).status).toBe(503);
+        expect(upstream()).toBe(before + 1);
+      } finally {
+        await frontC.close(0);
+      }
     } finally {
       await Promise.all([frontA.close(0), frontB.close(0)]);
     }

@@ -65,9 +65,12 @@ export async function createFrontFromEnv(
   }
   const metrics = options.metrics ?? new FrontMetrics();
   const shared = await frontRedis(config, env, options);
+  // One prefix for every key this front writes (jobs, limits, keys, budgets, cache, circuits): the option, else
+  // GENAI_REDIS_PREFIX; fronts with different prefixes never see each other's state.
+  const keyPrefix = options.keyPrefix ?? (env[FRONT_ENV.redisKeyPrefix.name] || 'genai:front:');
   const client =
     options.client ??
-    frontClient(config, env, shared?.redis, withMetrics(options.clientOptions ?? {}, metrics));
+    frontClient(config, env, shared?.redis, keyPrefix, withMetrics(options.clientOptions ?? {}, metrics));
   const { clientOptions: _clientOptions, env: _env, ...frontOptions } = options;
   const vectorIndex = options.vectorIndex ?? (await frontVectorIndex(config, env, options, shared?.redis));
   return createFront({
@@ -81,7 +84,7 @@ export async function createFrontFromEnv(
     metrics,
     ...shared,
     logger: options.logger ?? createLogger({ level: env[FRONT_ENV.logLevel.name] ?? 'info' }),
-    keyPrefix: options.keyPrefix ?? env[FRONT_ENV.redisKeyPrefix.name] ?? 'genai:front:',
+    keyPrefix,
   });
 }
 
@@ -106,7 +109,7 @@ async function frontVectorIndex(
     ...(google ? { googleAuthClient: google } : {}),
     ...(azure && 'getToken' in azure ? { azureCredential: azure } : {}),
     ...(redis ? { redis } : {}),
-    keyPrefix: options.keyPrefix ?? env[FRONT_ENV.redisKeyPrefix.name] ?? 'genai:front:',
+    keyPrefix: options.keyPrefix ?? (env[FRONT_ENV.redisKeyPrefix.name] || 'genai:front:'),
   });
 }
 
@@ -140,11 +143,12 @@ function frontClient(
   config: FrontConfig,
   env: Env,
   redis: Redis | undefined,
+  prefix: string,
   options: ClientOptions,
 ): GatewayClient {
   const mapped = toClientOptions(config, env);
-  const cache = options.cache ?? (redis ? { ...mapped.cache, redis: { client: redis } } : mapped.cache);
-  const prefix = env[FRONT_ENV.redisKeyPrefix.name] || 'genai:front:';
+  const cacheOptions = { ...mapped.cache, keyPrefix: `${prefix}cache:` };
+  const cache = options.cache ?? (redis ? { ...cacheOptions, redis: { client: redis } } : cacheOptions);
   const sharedResilience =
     options.sharedResilience ?? (redis ? { redis, keyPrefix: `${prefix}resilience:` } : undefined);
   return clientFrom(mapped, { ...options, cache, ...(sharedResilience ? { sharedResilience } : {}) });
