@@ -122,7 +122,7 @@ export function createFront(options: FrontOptions): Front {
     ...(options.vectorIndex ? { index: options.vectorIndex } : {}),
     ...(options.ingestion ? { ingestion: options.ingestion } : {}),
     ...(redis ? { redis } : {}),
-    keyPrefix: options.keyPrefix ?? 'genai:front:',
+    keyPrefix: keyPrefixOf(options),
   });
   const jobs = startJobWorkers(front, options.jobs);
 
@@ -136,7 +136,7 @@ export function createFront(options: FrontOptions): Front {
   app.onError(onError);
   app.notFound(notFound);
   // API keys on everything but /health, /ready and /metrics, which takes its own scrape credential.
-  const guard = authGuard(front, options.redis, options.keyPrefix);
+  const guard = authGuard(front, options.redis, keyPrefixOf(options));
   const ring = front.keys;
   const adminKeys = options.adminKeys ?? ApiKeys.from({});
   app.use('/v1/*', authenticate(guard, API_KEY(ring, adminKeys)));
@@ -180,24 +180,39 @@ export function createFront(options: FrontOptions): Front {
   };
 }
 
+const DEFAULT_KEY_PREFIX = 'genai:front:';
+
+/** The prefix of every Redis key the front writes. */
+function keyPrefixOf(options: Pick<FrontOptions, 'keyPrefix'>): string {
+  return options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+}
+
+/** A Redis failure the front goes on without: counted by its use and logged. */
+function tolerated(
+  front: Pick<FrontState, 'metrics' | 'logger'>,
+  use: string,
+  message = 'redis failure tolerated',
+): (e: unknown) => void {
+  return (e) => {
+    front.metrics.redisErrors.inc({ use });
+    front.logger.warn({ err: { message: (e as Error)?.message }, use }, message);
+  };
+}
+
 /** The state every route and middleware shares: limits and jobs in Redis when the front has it, else in memory. */
 function frontState(options: FrontOptions): FrontState {
   const { config, redis } = options;
   const logger = options.logger ?? createLogger();
   const metrics = options.metrics ?? new FrontMetrics();
-  const prefix = options.keyPrefix ?? 'genai:front:';
+  const prefix = keyPrefixOf(options);
   redis?.on('error', (e) => logger.warn({ err: { message: e.message } }, 'redis error'));
   if (!redis && config.cache.redisUrl) {
     logger.warn(
       'config.cache.redisUrl is set but the front was given no Redis connection: jobs and rate limits stay in this process; pass `redis` (openRedis(url)) or start it with createFrontFromEnv or startFront, which open it',
     );
   }
-  const redisError = (use: string) => (e: unknown) => {
-    metrics.redisErrors.inc({ use });
-    logger.warn({ err: { message: (e as Error)?.message }, use }, 'redis failure tolerated');
-  };
   const limits: RateLimiter = redis
-    ? new RedisRateLimiter(redis, config.limits, prefix, redisError('rate-limit'))
+    ? new RedisRateLimiter(redis, config.limits, prefix, tolerated({ metrics, logger }, 'rate-limit'))
     : new MemoryRateLimiter(config.limits);
   const jobs: JobStore = redis ? new RedisJobStore(redis, prefix) : new MemoryJobStore();
   const { maxInFlightPerKey = 2048, maxInFlight = 4096 } = config.limits;
@@ -234,12 +249,9 @@ function frontState(options: FrontOptions): FrontState {
 }
 
 /** Failed authentications per client address: in Redis when the front has it, so every instance counts them. */
-function authGuard(front: FrontState, redis: Redis | undefined, keyPrefix = 'genai:front:'): AuthGuard {
+function authGuard(front: FrontState, redis: Redis | undefined, keyPrefix: string): AuthGuard {
   const limit = front.config.limits.authFailuresPerMinute ?? 30;
-  const onError = (e: unknown) => {
-    front.metrics.redisErrors.inc({ use: 'auth-throttle' });
-    front.logger.warn({ err: { message: (e as Error)?.message } }, 'redis failure tolerated');
-  };
+  const onError = tolerated(front, 'auth-throttle');
   return {
     ...front,
     authThrottle: redis
@@ -251,15 +263,12 @@ function authGuard(front: FrontState, redis: Redis | undefined, keyPrefix = 'gen
 
 /** The caller keys: the environment's, then the store's (in Redis when the front has it). */
 function keyRing(front: Pick<FrontState, 'metrics' | 'logger'>, options: FrontOptions): KeyRing {
-  const prefix = options.keyPrefix ?? 'genai:front:';
   const store =
-    options.keyStore ?? (options.redis ? new RedisKeyStore(options.redis, prefix) : new MemoryKeyStore());
+    options.keyStore ??
+    (options.redis ? new RedisKeyStore(options.redis, keyPrefixOf(options)) : new MemoryKeyStore());
   return new KeyRing(options.apiKeys, store, {
     ...(options.keyCacheMs !== undefined ? { cacheMs: options.keyCacheMs } : {}),
-    onError: (e) => {
-      front.metrics.redisErrors.inc({ use: 'key-store' });
-      front.logger.warn({ err: { message: (e as Error)?.message } }, 'key store failure tolerated');
-    },
+    onError: tolerated(front, 'key-store', 'key store failure tolerated'),
   });
 }
 

@@ -129,12 +129,9 @@ export class FrontBudgets {
   }
 
   /** @internal */
-  count(caller: Caller, model: string, cost: Cost): void {
-    if (cost.microUsd > 0) {
-      this.front.metrics.costUsd.inc(
-        { key_id: caller.id, team: caller.team ?? '', model },
-        cost.microUsd / 1e6,
-      );
+  count(caller: Caller, model: string, microUsd: number): void {
+    if (microUsd > 0) {
+      this.front.metrics.costUsd.inc({ key_id: caller.id, team: caller.team ?? '', model }, microUsd / 1e6);
     }
   }
 }
@@ -160,19 +157,10 @@ export class BudgetHold {
     if (this.closed) return cost;
     this.closed = true;
     const model = `${answer.provider}/${answer.model}`;
-    this.budgets.count(this.caller, model, cost);
-    if (!this.reservation) return cost;
-    await this.budgets.ledger
-      .settle(this.reservation, {
-        keyId: this.caller.id,
-        ...(this.caller.team !== undefined ? { team: this.caller.team } : {}),
-        model,
-        // A cache hit spent nothing upstream: no tokens, no cost.
-        inputTokens: answer.cached ? 0 : answer.usage.inputTokens,
-        outputTokens: answer.cached ? 0 : (answer.usage.outputTokens ?? 0),
-        microUsd: cost.microUsd,
-      })
-      .catch((e: unknown) => this.budgets.tolerate(e));
+    this.budgets.count(this.caller, model, cost.microUsd);
+    // A cache hit spent nothing upstream: no tokens, no cost.
+    const usage = answer.cached ? { inputTokens: 0, outputTokens: 0 } : answer.usage;
+    await this.record(model, usage.inputTokens, usage.outputTokens ?? 0, cost.microUsd);
     return cost;
   }
 
@@ -184,15 +172,26 @@ export class BudgetHold {
     if (this.closed) return;
     this.closed = true;
     if (!this.reservation) return;
-    const microUsd = this.estimate;
-    this.budgets.count(this.caller, model, { microUsd } as Cost);
+    this.budgets.count(this.caller, model, this.estimate);
+    await this.record(model, 0, 0, this.estimate);
+  }
+
+  /** Settles the reservation (when there is one) with what the call spent; a ledger failure is tolerated. */
+  private async record(
+    model: string,
+    inputTokens: number,
+    outputTokens: number,
+    microUsd: number,
+  ): Promise<void> {
+    if (!this.reservation) return;
+    const { id: keyId, team } = this.caller;
     await this.budgets.ledger
       .settle(this.reservation, {
-        keyId: this.caller.id,
-        ...(this.caller.team !== undefined ? { team: this.caller.team } : {}),
+        keyId,
+        ...(team !== undefined ? { team } : {}),
         model,
-        inputTokens: 0,
-        outputTokens: 0,
+        inputTokens,
+        outputTokens,
         microUsd,
       })
       .catch((e: unknown) => this.budgets.tolerate(e));

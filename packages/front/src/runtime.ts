@@ -72,7 +72,8 @@ export async function createFrontFromEnv(
     options.client ??
     frontClient(config, env, shared?.redis, keyPrefix, withMetrics(options.clientOptions ?? {}, metrics));
   const { clientOptions: _clientOptions, env: _env, ...frontOptions } = options;
-  const vectorIndex = options.vectorIndex ?? (await frontVectorIndex(config, env, options, shared?.redis));
+  const vectorIndex =
+    options.vectorIndex ?? (await frontVectorIndex(config, options.clientOptions, keyPrefix, shared?.redis));
   return createFront({
     ...(vectorIndex ? { vectorIndex } : {}),
     ...frontOptions,
@@ -94,12 +95,12 @@ export async function createFrontFromEnv(
  */
 async function frontVectorIndex(
   config: FrontConfig,
-  env: Env,
-  options: { clientOptions?: ClientOptions; keyPrefix?: string },
+  clientOptions: ClientOptions | undefined,
+  keyPrefix: string,
   redis: Redis | undefined,
 ) {
   if (!config.vectorStore) return undefined;
-  const providers = options.clientOptions?.providers;
+  const providers = clientOptions?.providers;
   const aws = providers?.bedrock?.credentials ?? providers?.sagemaker?.credentials;
   const google = providers?.vertex?.authClient;
   // An inference key is no Search key: only an Entra ID credential serves both.
@@ -109,7 +110,7 @@ async function frontVectorIndex(
     ...(google ? { googleAuthClient: google } : {}),
     ...(azure && 'getToken' in azure ? { azureCredential: azure } : {}),
     ...(redis ? { redis } : {}),
-    keyPrefix: options.keyPrefix ?? (env[FRONT_ENV.redisKeyPrefix.name] || 'genai:front:'),
+    keyPrefix,
   });
 }
 
