@@ -6,15 +6,9 @@
  *
  *   npm run bench -- budget
  */
-import {
-  type BudgetLedger,
-  costOf,
-  createBudgetLedger,
-  createClient,
-  type GenerateResult,
-  type Layer,
-} from '@genai-deploy/client';
+import { type BudgetLedger, costOf, createBudgetLedger, createClient } from '@genai-deploy/client';
 import { Redis } from 'ioredis';
+import { answerAfterOneTurn } from './answer-layer.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CALLS = Number(process.env.BENCH_CALLS ?? 5_000);
@@ -33,21 +27,7 @@ const second = new Redis(REDIS_URL);
 await Promise.all([redis.ping(), second.ping()]);
 
 // Answers every attempt after one turn of the event loop (as a network answer would come).
-const answer: Layer = {
-  name: 'answer',
-  generate: async (_req, ctx) => {
-    await new Promise((r) => setImmediate(r));
-    return {
-      text: 'ok',
-      finishReason: 'stop',
-      usage: { inputTokens: 120, outputTokens: 40 },
-      provider: ctx.target!.provider,
-      model: ctx.target!.model,
-      attempts: 1,
-      cached: false,
-    } as unknown as GenerateResult;
-  },
-};
+const answer = answerAfterOneTurn({ inputTokens: 120, outputTokens: 40 });
 
 type Side = 'none' | 'memory' | 'redis';
 

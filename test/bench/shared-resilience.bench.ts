@@ -6,9 +6,10 @@
  *
  *   npm run bench -- shared-resilience
  */
-import { createClient, type GenerateResult, type Layer, type RedisConnection } from '@genai-deploy/client';
+import { createClient, type RedisConnection } from '@genai-deploy/client';
 import { Redis } from 'ioredis';
 import { SharedResilience } from '../../packages/client/src/resilience/shared-resilience.js';
+import { answerAfterOneTurn } from './answer-layer.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CALLS = Number(process.env.BENCH_CALLS ?? 20_000);
@@ -41,21 +42,7 @@ const counted = new Proxy(redis, {
 
 // Answers every attempt after one turn of the event loop (as a network answer would come, so timers run):
 // what is left is validation, events and the target steps (retry, breaker, limiter).
-const answer: Layer = {
-  name: 'answer',
-  generate: async (_req, ctx) => {
-    await new Promise((r) => setImmediate(r));
-    return {
-      text: 'ok',
-      finishReason: 'stop',
-      usage: { inputTokens: 1, outputTokens: 1 },
-      provider: ctx.target!.provider,
-      model: ctx.target!.model,
-      attempts: 1,
-      cached: false,
-    } as unknown as GenerateResult;
-  },
-};
+const answer = answerAfterOneTurn({ inputTokens: 1, outputTokens: 1 });
 
 async function run(shared: boolean): Promise<{ perCallUs: number; commands: number }> {
   const client = createClient({
