@@ -31,8 +31,9 @@ export interface RequestLayerOptions {
   readonly coalesce?: boolean | CoalesceOptions;
   /**
    * Embedding micro-batching: concurrent embed calls to the same targets within `windowMs` are merged into
-   * upstream calls of up to the model's per-call limits. `false` turns it off.
-   * @default {} - on, 5 ms window
+   * upstream calls of up to the model's per-call limits; a call that finds its target idle leaves at once
+   * (`idleWindowMs`). `false` turns it off.
+   * @default {} - on, 5 ms window behind a batch in flight, none when idle
    */
   readonly batch?: boolean | BatchOptions;
 }

@@ -62,6 +62,7 @@ export function createEmbedBatchLayer(options: BatchOptions = {}, stats?: StatsR
 class EmbedBatchLayer implements Layer {
   readonly name = 'batch';
   readonly #windowMs: number;
+  readonly #idleWindowMs: number;
   readonly #maxConcurrency: number;
   readonly #fanOut: number;
   readonly #overrides: Readonly<Record<string, BatchLimitOverride>>;
@@ -70,6 +71,7 @@ class EmbedBatchLayer implements Layer {
 
   constructor(options: BatchOptions, stats: StatsRecorder | undefined) {
     this.#windowMs = options.windowMs ?? 5;
+    this.#idleWindowMs = options.idleWindowMs ?? 0;
     this.#maxConcurrency = options.maxConcurrency ?? 8;
     this.#fanOut = options.fanOutConcurrency ?? 8;
     this.#overrides = options.limits ?? {};
@@ -78,6 +80,7 @@ class EmbedBatchLayer implements Layer {
     new MicroBatcher({
       batch: async () => [],
       windowMs: this.#windowMs,
+      idleWindowMs: this.#idleWindowMs,
       maxConcurrency: this.#maxConcurrency,
       maxBatchSize: this.#fanOut,
     });
@@ -191,6 +194,7 @@ class EmbedBatchLayer implements Layer {
         batcher: new MicroBatcher<Item, ItemResult>({
           batch: (items, signal) => runBatch(items, signal, target, stats),
           windowMs: single ? 0 : this.#windowMs,
+          idleWindowMs: single ? 0 : this.#idleWindowMs,
           maxBatchSize: limits.texts,
           ...(Number.isFinite(limits.tokens) && {
             maxBatchWeight: limits.tokens,

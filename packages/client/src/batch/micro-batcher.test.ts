@@ -157,7 +157,35 @@ describe('MicroBatcher', () => {
     four.cancel(new Error('again')); // a settled key: no effect
   });
 
+  it('idleWindowMs: a key that finds the batcher idle leaves at the end of its turn; keys behind a batch in flight wait the window', async () => {
+    const batches: number[][] = [];
+    const b = new MicroBatcher<number, number>({
+      windowMs: 40,
+      idleWindowMs: 0,
+      batch: async (keys) => {
+        batches.push([...keys]);
+        await sleep(20);
+        return keys;
+      },
+    });
+    const started = performance.now();
+    const first = b.load(1);
+    const sameTurn = b.load(2); // loaded in the same turn: shares the idle batch
+    await sleep(0);
+    expect(batches).toEqual([[1, 2]]); // left without waiting 40 ms
+    const behind = [b.load(3), b.load(4)];
+    await sleep(5);
+    const late = b.load(5); // within the window of the batch forming behind the one in flight
+    expect(await Promise.all([first, sameTurn, ...behind, late])).toEqual([1, 2, 3, 4, 5]);
+    expect(batches).toEqual([[1, 2], [3, 4, 5]]);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(40);
+    // Idle again: the next key leaves at once, not after 40 ms.
+    await b.load(6);
+    expect(batches.at(-1)).toEqual([6]);
+  });
+
   it('rejects bad options with the value received', () => {
+    expect(() => new MicroBatcher({ batch: async () => [], idleWindowMs: Number.NaN })).toThrow(/idleWindowMs.*NaN/);
     expect(() => new MicroBatcher({ batch: async () => [], windowMs: -1 })).toThrow(
       /windowMs.*non-negative.*-1/,
     );

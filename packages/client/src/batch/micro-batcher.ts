@@ -9,6 +9,14 @@ export interface MicroBatcherOptions<K, V> {
   readonly batch: BatchFunction<K, V>;
   /** How long the first key of a batch waits for more, in ms; 0 collects the keys of the current event-loop turn. @default 5 */
   readonly windowMs?: number;
+  /**
+   * The window when no batch is in flight or waiting, in ms (0: the keys of the current event-loop turn). With
+   * `0`, a key that finds the batcher idle leaves at the end of its turn (with the keys loaded in that turn:
+   * the texts of one call, calls made together) instead of waiting `windowMs` for companions that may not come;
+   * keys that arrive while a batch is in flight wait the full window behind it, so batches form under load.
+   * @default windowMs
+   */
+  readonly idleWindowMs?: number;
   /** Most keys per batch; a full batch leaves at once. @default Infinity */
   readonly maxBatchSize?: number;
   /** Most total weight per batch (e.g. estimated tokens); a key heavier than this goes alone. @default Infinity */
@@ -46,6 +54,7 @@ interface Dispatched {
 export class MicroBatcher<K, V> {
   readonly #batch: BatchFunction<K, V>;
   readonly #windowMs: number;
+  readonly #idleWindowMs: number;
   readonly #maxSize: number;
   readonly #maxWeight: number;
   readonly #weigh: ((key: K) => number) | undefined;
@@ -61,6 +70,7 @@ export class MicroBatcher<K, V> {
   constructor(options: MicroBatcherOptions<K, V>) {
     this.#batch = options.batch;
     this.#windowMs = check('windowMs', options.windowMs, 5, true);
+    this.#idleWindowMs = check('idleWindowMs', options.idleWindowMs, this.#windowMs, true);
     this.#maxSize = check('maxBatchSize', options.maxBatchSize, Number.POSITIVE_INFINITY, false);
     this.#maxWeight = check('maxBatchWeight', options.maxBatchWeight, Number.POSITIVE_INFINITY, false);
     this.#maxConcurrency = check('maxConcurrency', options.maxConcurrency, Number.POSITIVE_INFINITY, false);
@@ -150,10 +160,8 @@ export class MicroBatcher<K, V> {
     this.#openWeight += weight;
     if (this.#open.length >= this.#maxSize || this.#openWeight >= this.#maxWeight) this.#seal();
     else if (!this.#timer) {
-      this.#timer =
-        this.#windowMs === 0
-          ? setImmediate(() => this.#seal())
-          : setTimeout(() => this.#seal(), this.#windowMs);
+      const windowMs = this.#inFlight === 0 && this.#sealed.length === 0 ? this.#idleWindowMs : this.#windowMs;
+      this.#timer = windowMs === 0 ? setImmediate(() => this.#seal()) : setTimeout(() => this.#seal(), windowMs);
     }
     return item;
   }
@@ -246,7 +254,7 @@ function check(name: string, value: number | undefined, fallback: number, zeroOk
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || (!zeroOk && value === 0)) {
     throw new TypeError(
-      `batch ${name} must be a ${zeroOk ? 'non-negative' : 'positive'} number; received ${JSON.stringify(value)}. ` +
+      `batch ${name} must be a ${zeroOk ? 'non-negative' : 'positive'} number; received ${typeof value === 'number' ? String(value) : JSON.stringify(value)}. ` +
         `Omit it for the default (${fallback}).`,
     );
   }
