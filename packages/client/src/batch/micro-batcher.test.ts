@@ -177,7 +177,10 @@ describe('MicroBatcher', () => {
     await sleep(5);
     const late = b.load(5); // within the window of the batch forming behind the one in flight
     expect(await Promise.all([first, sameTurn, ...behind, late])).toEqual([1, 2, 3, 4, 5]);
-    expect(batches).toEqual([[1, 2], [3, 4, 5]]);
+    expect(batches).toEqual([
+      [1, 2],
+      [3, 4, 5],
+    ]);
     expect(performance.now() - started).toBeGreaterThanOrEqual(40);
     // Idle again: the next key leaves at once, not after 40 ms.
     await b.load(6);
@@ -185,7 +188,9 @@ describe('MicroBatcher', () => {
   });
 
   it('rejects bad options with the value received', () => {
-    expect(() => new MicroBatcher({ batch: async () => [], idleWindowMs: Number.NaN })).toThrow(/idleWindowMs.*NaN/);
+    expect(() => new MicroBatcher({ batch: async () => [], idleWindowMs: Number.NaN })).toThrow(
+      /idleWindowMs.*NaN/,
+    );
     expect(() => new MicroBatcher({ batch: async () => [], windowMs: -1 })).toThrow(
       /windowMs.*non-negative.*-1/,
     );

@@ -160,8 +160,10 @@ export class MicroBatcher<K, V> {
     this.#openWeight += weight;
     if (this.#open.length >= this.#maxSize || this.#openWeight >= this.#maxWeight) this.#seal();
     else if (!this.#timer) {
-      const windowMs = this.#inFlight === 0 && this.#sealed.length === 0 ? this.#idleWindowMs : this.#windowMs;
-      this.#timer = windowMs === 0 ? setImmediate(() => this.#seal()) : setTimeout(() => this.#seal(), windowMs);
+      const windowMs =
+        this.#inFlight === 0 && this.#sealed.length === 0 ? this.#idleWindowMs : this.#windowMs;
+      this.#timer =
+        windowMs === 0 ? setImmediate(() => this.#seal()) : setTimeout(() => this.#seal(), windowMs);
     }
     return item;
   }
