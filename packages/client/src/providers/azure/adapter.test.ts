@@ -1,5 +1,7 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
 import { createHttpHeaders, type PipelineRequest } from '@azure/core-rest-pipeline';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { AZURE_TRACING_POLICIES, AzureAdapter } from './adapter.js';
 import type { AzureProviderOptions } from './options.js';
@@ -79,6 +81,87 @@ describe('Azure pipeline (issue 20)', () => {
     );
     expect(req.headers.get('user-agent')).toMatch(/azsdk-js-ai-inference-rest/);
     expect(req.headers.get('x-ms-client-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+/** A node:http upstream answering every chat request with `answer`; counts the TCP connections it accepts. */
+async function sseUpstream(answer: (res: ServerResponse) => void) {
+  const open = new Set<ServerResponse>();
+  let connections = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    open.add(res);
+    req.on('end', () => answer(res));
+  });
+  server.on('connection', () => connections++);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    connections: () => connections,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const res of open) res.destroy();
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+const SSE_ANSWER = [
+  `data: ${JSON.stringify({ choices: [{ delta: { role: 'assistant', content: 'Hi' }, finish_reason: null }] })}\n\n`,
+  `data: ${JSON.stringify({ choices: [{ delta: {}, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 1 } })}\n\n`,
+  'data: [DONE]\n\n',
+].join('');
+
+async function streamOnce(adapter: AzureAdapter) {
+  const target = { provider: 'azure' as const, model: 'gpt-4o-mini', id: 'azure/gpt-4o-mini' };
+  const events = [];
+  const request = {
+    model: target.id,
+    targets: [target],
+    messages: [{ role: 'user' as const, content: 'hi' }],
+  };
+  for await (const e of adapter.stream(target, request, new AbortController().signal)) events.push(e);
+  return events;
+}
+
+describe('Azure streams and their connection (issue 20)', () => {
+  it('keeps the keep-alive connection when the body ends with [DONE]: three streams, one connection', async () => {
+    // GIVEN an upstream that writes a whole stream and ends its body
+    const upstream = await sseUpstream((res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(SSE_ANSWER);
+    });
+    try {
+      const adapter = new AzureAdapter({ endpoint: upstream.endpoint, apiKey: 'k' });
+      // WHEN three streams are read one after the other
+      for (let i = 0; i < 3; i++) {
+        const events = await streamOnce(adapter);
+        expect(events.map((e) => e.type)).toEqual(['delta', 'finish']);
+      }
+      // THEN they all went over the first connection (it used to be destroyed at [DONE]: one connect a stream)
+      expect(upstream.connections()).toBe(1);
+    } finally {
+      await upstream.close();
+    }
+  });
+
+  it('does not wait for a body still open after [DONE]: the stream finishes at [DONE]', async () => {
+    // GIVEN an upstream that sends [DONE] and leaves the body open
+    const upstream = await sseUpstream((res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(SSE_ANSWER);
+    });
+    try {
+      const adapter = new AzureAdapter({ endpoint: upstream.endpoint, apiKey: 'k' });
+      // WHEN a stream is read, THEN it ends with its finish event (and gives up the connection, left open)
+      const events = await streamOnce(adapter);
+      expect(events.at(-1)).toMatchObject({ type: 'finish', finishReason: 'stop' });
+      await streamOnce(adapter);
+      expect(upstream.connections()).toBe(2);
+    } finally {
+      await upstream.close();
+    }
   });
 });
 

@@ -218,11 +218,16 @@ export class AzureAdapter implements ProviderAdapter {
       const decoder = new SseDecoder();
       let done = false;
       read: for await (const bytes of body as AsyncIterable<Buffer>) {
+        if (done) continue; // what follows [DONE] in a body that has all arrived (see below)
         for (const event of decoder.push(bytes)) {
           const events = handle(event);
           if (!events) {
             done = true;
-            break read;
+            // Leaving the loop destroys the body, and the keep-alive connection with it: the next call would
+            // connect again. When the body has all arrived (an upstream ends it right after [DONE]), reading it
+            // to its end takes a tick and keeps the connection; one still open after [DONE] is not waited for.
+            if ((body as { complete?: boolean }).complete !== true) break read;
+            break;
           }
           for (const e of events) yield e;
         }
