@@ -1,7 +1,7 @@
-import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
-import { createHttpHeaders, type PipelineRequest } from '@azure/core-rest-pipeline';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
+import { createHttpHeaders, type PipelineRequest } from '@azure/core-rest-pipeline';
 import { describe, expect, it } from 'vitest';
 import { AZURE_TRACING_POLICIES, AzureAdapter } from './adapter.js';
 import type { AzureProviderOptions } from './options.js';
