@@ -8,9 +8,9 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -23,6 +23,36 @@ const keysOf = (variant: string) =>
 interface LoopDelay {
   readonly p99: number;
   readonly max: number;
+}
+
+/**
+ * Profiling aid (BENCH_FRONT_TRACE=<file>): the front's event-loop stalls over 10 ms (a 2 ms timer's lateness) and
+ * its GC pauses, with wall-clock times, appended to the file as JSON lines at exit, to line up with slow probes.
+ */
+function traceStalls(file: string) {
+  const now = () => performance.timeOrigin + performance.now();
+  // CLOCK_MONOTONIC in µs (a --cpu-prof profile's clock) against wall-clock ms, to line a profile up with the stalls.
+  const events: object[] = [{ clock: Number(process.hrtime.bigint() / 1000n), at: now() }];
+  let expected = now() + 2;
+  const tick = () => {
+    const late = now() - expected;
+    if (late > 10) events.push({ stall: Math.round(late * 10) / 10, at: Math.round(expected) });
+    expected = now() + 2;
+    setTimeout(tick, 2);
+  };
+  setTimeout(tick, 2);
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = (e.detail as { kind?: number } | undefined)?.kind;
+      if (e.duration > 2)
+        events.push({
+          gc: Math.round(e.duration * 10) / 10,
+          kind,
+          at: Math.round(performance.timeOrigin + e.startTime),
+        });
+    }
+  }).observe({ entryTypes: ['gc'] });
+  process.on('exit', () => appendFileSync(file, events.map((e) => `${JSON.stringify(e)}\n`).join('')));
 }
 
 const mode = process.argv[2];
@@ -46,6 +76,7 @@ if (mode === '--emulator') {
   });
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
+  if (process.env.BENCH_FRONT_TRACE) traceStalls(process.env.BENCH_FRONT_TRACE);
   process.on('message', (m) => {
     if (m === 'reset') loop.reset();
     else process.send?.({ p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 } satisfies LoopDelay);
@@ -65,20 +96,43 @@ if (mode === '--emulator') {
   while (running) {
     const started = performance.now();
     await (await fetch(`${url}/health`)).text();
-    health.push(performance.now() - started);
+    const ms = performance.now() - started;
+    health.push(ms);
+    if (process.env.BENCH_FRONT_TRACE && ms > 30)
+      appendFileSync(
+        process.env.BENCH_FRONT_TRACE,
+        `${JSON.stringify({ probe: Math.round(ms * 10) / 10, at: Math.round(performance.timeOrigin + started) })}\n`,
+      );
     await new Promise((r) => setTimeout(r, 10));
   }
   process.send?.(health, () => process.exit(0));
 } else {
   const self = join(dirname(fileURLToPath(import.meta.url)), 'front-embeddings.bench.ts');
+  // Profiling knobs, off by default: BENCH_FRONT_FLAGS adds node flags to the front's child (e.g. `--cpu-prof
+  // --trace-gc`), BENCH_VARIANTS picks the transports (comma-separated).
+  const frontFlags = (process.env.BENCH_FRONT_FLAGS ?? '').split(' ').filter(Boolean);
   const child = async (...args: string[]) => {
     const p: ChildProcess = spawn(
       process.execPath,
-      ['--conditions=@genai-deploy/source', '--import', 'tsx', self, ...args],
+      [
+        ...(args[0] === '--front' ? frontFlags : []),
+        '--conditions=@genai-deploy/source',
+        '--import',
+        'tsx',
+        self,
+        ...args,
+      ],
       { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] },
     );
-    const [line] = (await once(createInterface({ input: p.stdout! }), 'line')) as [string];
-    return { process: p, url: (JSON.parse(line) as { url: string }).url };
+    // The first line that is JSON names the URL; other lines (e.g. --trace-gc's) go to BENCH_FRONT_STDOUT if set.
+    const lines = createInterface({ input: p.stdout! });
+    const url = await new Promise<string>((resolve) => {
+      lines.on('line', (line) => {
+        if (line.startsWith('{"url"')) resolve((JSON.parse(line) as { url: string }).url);
+        else if (process.env.BENCH_FRONT_STDOUT) appendFileSync(process.env.BENCH_FRONT_STDOUT, `${line}\n`);
+      });
+    });
+    return { process: p, url };
   };
   const percentile = (xs: number[], p: number) => {
     const sorted = [...xs].sort((a, b) => a - b);
@@ -87,7 +141,7 @@ if (mode === '--emulator') {
 
   const rows: string[] = [];
   let worstHealth = 0;
-  for (const variant of ['client', 'rest-json']) {
+  for (const variant of (process.env.BENCH_VARIANTS ?? 'client,rest-json').split(',')) {
     const emulator = await child('--emulator');
     const front = await child('--front', emulator.url, variant);
     const memory = (field: 'VmRSS' | 'VmHWM') => {

@@ -1,5 +1,12 @@
 import { type Catalog, type CatalogEntry, estimateTokens } from './catalog.js';
 import type { EmbedRequest, EmbedResult } from './client.js';
+import {
+  BATCH_NUMBERS,
+  encodeItemsInline,
+  encodeItemsOffThread,
+  OFF_THREAD_NUMBERS,
+  toBase64,
+} from './embeddings-encoder.js';
 import { HttpError } from './errors.js';
 import { type EmbeddingsRequest, embeddingsRequestSchema, parseBody } from './openai-schema.js';
 
@@ -43,13 +50,6 @@ export function prepareEmbeddings(raw: unknown, catalog: Catalog): PreparedEmbed
   };
 }
 
-/** A vector as OpenAI's base64 form: little-endian float32 bytes. */
-export function toBase64(vector: readonly number[]): string {
-  const buf = Buffer.alloc(vector.length * 4);
-  for (let i = 0; i < vector.length; i++) buf.writeFloatLE(vector[i]!, i * 4);
-  return buf.toString('base64');
-}
-
 /** OpenAI's embeddings `list` object. `model` is the model that answered. */
 export function embeddingsList(result: EmbedResult, encoding: 'float' | 'base64') {
   return {
@@ -64,14 +64,16 @@ export function embeddingsList(result: EmbedResult, encoding: 'float' | 'base64'
   };
 }
 
-const encoder = new TextEncoder();
-/** Vectors encoded per slice of the streamed list: small enough that /health answers between slices. */
-const SLICE = 32;
+const utf8 = new TextEncoder();
+/** How long one inline slice may hold the event loop before the stream yields. */
+const SLICE_MS = 4;
 
 /**
- * `embeddingsList` as a stream of bytes, encoded a slice of vectors at a time, yielding to the event loop
- * between slices: a list of thousands of vectors (tens of MB of JSON) is never built whole, and other
- * requests (/health included) are answered while it is written. The bytes are `JSON.stringify(embeddingsList(...))`.
+ * `embeddingsList` as a stream of bytes, written a batch of vectors at a time: a list of thousands of vectors (tens
+ * of MB of JSON) is never built whole, and other requests (/health included) are answered while it is written.
+ * A list of at least OFF_THREAD_NUMBERS numbers is encoded by a worker thread (embeddings-encoder.ts), two batches
+ * ahead of the socket; a smaller one on the loop, yielding every SLICE_MS. The bytes are
+ * `JSON.stringify(embeddingsList(...))`.
  */
 export function embeddingsListStream(
   result: EmbedResult,
@@ -79,41 +81,67 @@ export function embeddingsListStream(
   onEnd: () => void = () => {},
 ): ReadableStream<Uint8Array> {
   const { embeddings } = result;
+  let numbers = 0;
+  for (const vector of embeddings) numbers += vector.length;
+  const offThread = numbers >= OFF_THREAD_NUMBERS;
   let next = 0;
+  const ahead: Promise<Uint8Array>[] = [];
   let ended = false;
   const end = () => {
     if (ended) return;
     ended = true;
     onEnd();
   };
+  const trailer = () => {
+    const usage = { prompt_tokens: result.usage.inputTokens, total_tokens: result.usage.inputTokens };
+    return utf8.encode(
+      `],"model":${JSON.stringify(`${result.provider}/${result.model}`)},"usage":${JSON.stringify(usage)}}`,
+    );
+  };
+  /** The next batch of at most BATCH_NUMBERS numbers (at least one vector), sent to the thread. */
+  const sendBatch = () => {
+    const from = next;
+    let size = 0;
+    do size += embeddings[next++]!.length;
+    while (next < embeddings.length && size + embeddings[next]!.length <= BATCH_NUMBERS);
+    ahead.push(encodeItemsOffThread(embeddings.slice(from, next), from, encoding));
+  };
+  /** Vectors encoded on the loop until SLICE_MS have passed (at least one). */
+  const inlineSlice = () => {
+    const started = performance.now();
+    const chunks: Uint8Array[] = [];
+    do {
+      const from = next;
+      next = Math.min(embeddings.length, next + 8);
+      chunks.push(encodeItemsInline(embeddings.slice(from, next), from, encoding));
+    } while (next < embeddings.length && performance.now() - started < SLICE_MS);
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  };
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
-        controller.enqueue(encoder.encode('{"object":"list","data":['));
+        controller.enqueue(utf8.encode('{"object":"list","data":['));
       },
       async pull(controller) {
-        if (next > 0) await new Promise((r) => setImmediate(r));
-        const stop = Math.min(embeddings.length, next + SLICE);
-        let text = '';
-        for (let index = next; index < stop; index++) {
-          const vector = embeddings[index]!;
-          const embedding = encoding === 'base64' ? toBase64(vector) : vector;
-          text += `${index > 0 ? ',' : ''}${JSON.stringify({ object: 'embedding', index, embedding })}`;
+        let bytes: Uint8Array | undefined;
+        if (offThread) {
+          while (ahead.length < 2 && next < embeddings.length) sendBatch();
+          bytes = await ahead.shift();
+        } else if (next < embeddings.length) {
+          if (next > 0) await new Promise((r) => setImmediate(r));
+          bytes = inlineSlice();
         }
-        next = stop;
-        if (next >= embeddings.length) {
-          const usage = { prompt_tokens: result.usage.inputTokens, total_tokens: result.usage.inputTokens };
-          text += `],"model":${JSON.stringify(`${result.provider}/${result.model}`)},"usage":${JSON.stringify(usage)}}`;
-          controller.enqueue(encoder.encode(text));
+        if (ended) return; // cancelled while the batch was encoded
+        if (bytes) controller.enqueue(bytes);
+        if (next >= embeddings.length && ahead.length === 0) {
+          controller.enqueue(trailer());
           controller.close();
           end();
-          return;
         }
-        controller.enqueue(encoder.encode(text));
       },
       cancel: end,
     },
-    // One slice at a time: the next is encoded only once the runtime has taken the previous one.
+    // One chunk at a time: the next is taken only once the runtime has written the previous one.
     { highWaterMark: 1 },
   );
 }
