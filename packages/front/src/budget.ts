@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   type BudgetLedger,
   type BudgetScope,
@@ -69,11 +68,10 @@ export class FrontBudgets {
   ): Promise<BudgetHold> {
     const estimate = Math.max(0, ...entry.targets.map((t) => estimateCost(request, t.id, this.prices)));
     const scopes = await this.scopes(caller);
-    // Without a limit nothing can refuse the call: no round trip before it. Settling an unknown reservation
-    // counts its actual cost (the ledger's contract for an expired one), so spend counters stay exact.
+    // Without a limit nothing can refuse the call: no round trip before it, and its cost is recorded afterwards
+    // without a reservation (the ledger keeps nothing per call for it), so spend counters stay exact.
     if (!scopes.some((s) => s.dailyMicroUsd !== undefined || s.monthlyMicroUsd !== undefined)) {
-      const unlimited: Reservation = { id: randomUUID(), scopes, microUsd: 0, at: new Date() };
-      return new BudgetHold(this, caller, unlimited, estimate);
+      return new BudgetHold(this, caller, { scopes, at: new Date() }, estimate);
     }
     let result: ReserveResult;
     try {
@@ -136,9 +134,16 @@ export class FrontBudgets {
   }
 }
 
+/** A call with no limit over it: nothing reserved, its cost recorded against these scopes once it is known. */
+interface Unreserved {
+  readonly scopes: readonly BudgetScope[];
+  readonly at: Date;
+}
+
 /**
- * One call's reservation: settled once with the answer, or released once (a second call does nothing). Without a
- * reservation (the ledger failed open) only the cost is computed and counted.
+ * One call's reservation: settled once with the answer, or released once (a second call does nothing). An
+ * unlimited call's cost is recorded instead; without either (the ledger failed open) only the cost is computed
+ * and counted.
  */
 export class BudgetHold {
   private closed = false;
@@ -146,7 +151,7 @@ export class BudgetHold {
   constructor(
     private readonly budgets: FrontBudgets,
     private readonly caller: Caller,
-    private readonly reservation: Reservation | undefined,
+    private readonly reservation: Reservation | Unreserved | undefined,
     /** The call's upper estimate, µ$: what a cut stream counts as. */
     private readonly estimate: number,
   ) {}
@@ -183,25 +188,28 @@ export class BudgetHold {
     outputTokens: number,
     microUsd: number,
   ): Promise<void> {
-    if (!this.reservation) return;
+    const held = this.reservation;
+    if (!held) return;
     const { id: keyId, team } = this.caller;
-    await this.budgets.ledger
-      .settle(this.reservation, {
-        keyId,
-        ...(team !== undefined ? { team } : {}),
-        model,
-        inputTokens,
-        outputTokens,
-        microUsd,
-      })
-      .catch((e: unknown) => this.budgets.tolerate(e));
+    const spend = {
+      keyId,
+      ...(team !== undefined ? { team } : {}),
+      model,
+      inputTokens,
+      outputTokens,
+      microUsd,
+    };
+    const { ledger } = this.budgets;
+    await ('id' in held ? ledger.settle(held, spend) : ledger.record(held.scopes, spend, held.at)).catch(
+      (e: unknown) => this.budgets.tolerate(e),
+    );
   }
 
   /** Gives the reservation back: the call failed without usage. */
   release(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.reservation) {
+    if (this.reservation && 'id' in this.reservation) {
       this.budgets.ledger.release(this.reservation).catch((e: unknown) => this.budgets.tolerate(e));
     }
   }

@@ -55,17 +55,19 @@ return out
 `;
 
 /**
- * ARGV: prefix, now, id, op ('settle' | 'release'), actual µ$, closedMarkerMs, n, then n × (key, ttlMs), then
- * for a settle: spend hash, keys set, team set or '', key id, model, input tokens, output tokens, spendTtlMs.
+ * ARGV: prefix, now, id, op ('settle' | 'release' | 'record'), actual µ$, closedMarkerMs, n, then n × (key, ttlMs),
+ * then for a settle or record: spend hash, keys set, team set or '', key id, model, input tokens, output tokens,
+ * spendTtlMs. A record counts a call that held no reservation: no reservation hash is read or left behind.
  * Returns 1, or 0 when the reservation was already settled or released.
  */
 export const CLOSE_LUA = `${SWEEP}
 local h = P .. 'res:' .. ARGV[3]
-local held = redis.call('HMGET', h, 'state', 'amount')
-if held[1] == 'settled' or held[1] == 'released' then return 0 end
 local op = ARGV[4]
+local held = {false, false}
+if op ~= 'record' then held = redis.call('HMGET', h, 'state', 'amount') end
+if held[1] == 'settled' or held[1] == 'released' then return 0 end
 local actual = 0
-if op == 'settle' then actual = tonumber(ARGV[5]) end
+if op ~= 'release' then actual = tonumber(ARGV[5]) end
 local delta = actual
 if held[1] == 'open' then delta = actual - tonumber(held[2]) end
 local n = tonumber(ARGV[7])
@@ -80,10 +82,12 @@ if delta ~= 0 then
     end
   end
 end
-redis.call('HSET', h, 'state', op == 'settle' and 'settled' or 'released', 'amount', '0')
-redis.call('PEXPIRE', h, ARGV[6])
-redis.call('ZREM', zset, ARGV[3])
-if op == 'settle' then
+if op ~= 'record' then
+  redis.call('HSET', h, 'state', op == 'settle' and 'settled' or 'released', 'amount', '0')
+  redis.call('PEXPIRE', h, ARGV[6])
+  redis.call('ZREM', zset, ARGV[3])
+end
+if op ~= 'release' then
   local s = 7 + n * 2
   local hash, model, ttl = ARGV[s + 1], ARGV[s + 5], ARGV[s + 8]
   redis.call('HINCRBY', hash, model .. ' requests', 1)

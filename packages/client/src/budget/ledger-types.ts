@@ -104,6 +104,13 @@ export interface BudgetLedger {
   settle(reservation: Reservation, actual: SpendRecord, now?: Date): Promise<void>;
   /** Gives the reservation back (the call failed without usage). */
   release(reservation: Reservation, now?: Date): Promise<void>;
+  /**
+   * Counts the spend of a call that held no reservation because none of its scopes has a limit (nothing could
+   * refuse it): its cost goes to the scopes' period counters (a limit set later sees the period's spend) and to
+   * the spend counters, in the UTC day and month of `at`. Unlike `settle`, nothing is kept to make a second call
+   * do nothing (no marker per call): call it once per call. @default at - new Date()
+   */
+  record(scopes: readonly BudgetScope[], actual: SpendRecord, at?: Date): Promise<void>;
   /** Spend from the counters, over whole UTC days. */
   spend(query: SpendQuery): Promise<SpendReport>;
   /** Stops using the ledger (a Redis connection given to it is the caller's to close). */

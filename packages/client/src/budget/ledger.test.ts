@@ -11,6 +11,8 @@ import type {
 } from './ledger-types.js';
 import { CLOSED_MARKER_MS } from './periods.js';
 
+const utcDayOf = (d: Date) => d.toISOString().slice(0, 10);
+
 // Both ledgers follow one set of rules: every test runs on each, the Redis one on a real Redis with its own prefix.
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
@@ -177,6 +179,26 @@ describe.each(Object.keys(KINDS) as (keyof typeof KINDS)[])('%s budget ledger', 
     });
   });
 
+  it('records a call that held no reservation: period and spend counters, every call counted, on the day of its start', async () => {
+    const ledger = make();
+    const evening = at('2026-12-04T23:59:59Z');
+    await ledger.record([key(), team()], spent('k1', 250), evening);
+    await ledger.record([key(), team()], spent('k1', 250), evening); // two calls: both count
+    await ledger.record([key()], spent('k1', 0), NOON); // a cache hit: a request, no cost
+    // A limit set later sees the day's spend, on the key and on its team.
+    expect(await ledger.reserve([key(1000)], 501, NOON)).toMatchObject({ ok: false, spentMicroUsd: 500 });
+    expect(await ledger.reserve([team(600)], 101, NOON)).toMatchObject({ ok: false, spentMicroUsd: 500 });
+    const day = { from: '2026-12-04', to: '2026-12-04', groupBy: 'key' as const };
+    expect((await ledger.spend(day)).groups).toEqual({
+      k1: { requests: 3, inputTokens: 30, outputTokens: 60, microUsd: 500 },
+    });
+    expect((await ledger.spend({ ...day, team: 'search' })).totalMicroUsd).toBe(500);
+    expect((await ledger.spend({ from: '2026-12-05', to: '2026-12-05', groupBy: 'key' })).totalMicroUsd).toBe(
+      0,
+    );
+    await expect(ledger.record([key()], spent('k1', -1), NOON)).rejects.toThrow(/microUsd/);
+  });
+
   it('reports the limits a reservation takes past the soft fraction', async () => {
     const ledger = make({ softLimitFraction: 0.5 });
     const scopes = [key(1000), team(10_000)];
@@ -296,12 +318,17 @@ describe('closed reservations are remembered briefly', () => {
     await ledger.settle(a, spent('k1', 90), now);
     const b = held(await ledger.reserve([key(10_000)], 100, now));
     await ledger.release(b, now);
-    // A reservation never made (the front's for a call with no budget): its marker is as short-lived.
+    // A reservation never made: its marker is as short-lived.
     await ledger.settle({ id: randomUUID(), scopes: [key()], microUsd: 0, at: now }, spent('k1', 5), now);
+    // A recorded call (the front's with no budget) leaves none.
+    await ledger.record([key()], spent('k1', 5), now);
     const markers: string[] = [];
     for await (const batch of redis.scanStream({ match: `${prefix}res:*`, count: 500 }))
       markers.push(...(batch as string[]));
     expect(markers).toHaveLength(3);
+    expect(
+      (await ledger.spend({ from: utcDayOf(now), to: utcDayOf(now), groupBy: 'key' })).totalMicroUsd,
+    ).toBe(100);
     for (const m of markers) {
       const ttl = await redis.pttl(m);
       expect(ttl, m).toBeGreaterThan(0);

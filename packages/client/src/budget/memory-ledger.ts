@@ -93,7 +93,24 @@ export class MemoryBudgetLedger implements BudgetLedger {
   async settle(reservation: Reservation, actual: SpendRecord, now = new Date()): Promise<void> {
     checkSpend(actual);
     if (!this.#close(reservation, actual.microUsd, 'settled', now)) return;
-    const day = utcDay(reservation.at);
+    this.#count(reservation.at, actual);
+  }
+
+  async record(scopes: readonly BudgetScope[], actual: SpendRecord, at = new Date()): Promise<void> {
+    checkSpend(actual);
+    const t = at.getTime();
+    this.#sweep(t);
+    if (actual.microUsd !== 0) {
+      for (const c of budgetChecks(this.#settings.prefix, scopes, at, at)) {
+        this.#add(c.key, actual.microUsd, t, t + c.ttlMs);
+      }
+    }
+    this.#count(at, actual);
+  }
+
+  /** The spend counters of a settled or recorded call, in the UTC day of `at`. */
+  #count(at: Date, actual: SpendRecord): void {
+    const day = utcDay(at);
     const byKey = this.#spend.get(day) ?? new Map<string, Map<string, number>>();
     this.#spend.set(day, byKey);
     const fields = byKey.get(actual.keyId) ?? new Map<string, number>();

@@ -99,9 +99,26 @@ export class RedisBudgetLedger implements BudgetLedger {
 
   async settle(reservation: Reservation, actual: SpendRecord, now = new Date()): Promise<void> {
     checkSpend(actual);
+    await this.#close(
+      reservation,
+      'settle',
+      actual.microUsd,
+      now,
+      this.#spendArgs(reservation.at, actual, now),
+    );
+  }
+
+  async record(scopes: readonly BudgetScope[], actual: SpendRecord, at = new Date()): Promise<void> {
+    checkSpend(actual);
+    const unreserved: Reservation = { id: '', scopes, microUsd: 0, at };
+    await this.#close(unreserved, 'record', actual.microUsd, at, this.#spendArgs(at, actual, at));
+  }
+
+  /** The spend-counter arguments of a settle or record (CLOSE_LUA). */
+  #spendArgs(at: Date, actual: SpendRecord, now: Date): (string | number)[] {
     const { prefix, spendRetentionDays } = this.#settings;
-    const day = utcDay(reservation.at);
-    await this.#close(reservation, 'settle', actual.microUsd, now, [
+    const day = utcDay(at);
+    return [
       spendKeys.hash(prefix, day, actual.keyId),
       spendKeys.keys(prefix, day),
       actual.team === undefined ? '' : spendKeys.team(prefix, day, actual.team),
@@ -109,8 +126,8 @@ export class RedisBudgetLedger implements BudgetLedger {
       actual.model,
       actual.inputTokens,
       actual.outputTokens,
-      Math.max(DAY_MS, reservation.at.getTime() - now.getTime() + (spendRetentionDays + 1) * DAY_MS),
-    ]);
+      Math.max(DAY_MS, at.getTime() - now.getTime() + (spendRetentionDays + 1) * DAY_MS),
+    ];
   }
 
   async release(reservation: Reservation, now = new Date()): Promise<void> {
@@ -145,7 +162,7 @@ export class RedisBudgetLedger implements BudgetLedger {
 
   async #close(
     reservation: Reservation,
-    op: 'settle' | 'release',
+    op: 'settle' | 'release' | 'record',
     actual: number,
     now: Date,
     spend: readonly (string | number)[],
