@@ -1,4 +1,8 @@
+import { once } from 'node:events';
+import { request } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { serve } from '@hono/node-server';
 import { describe, expect, it } from 'vitest';
 import { sseStream } from './chat.js';
 import type { StreamEvent } from './client.js';
@@ -46,9 +50,10 @@ describe('sseStream writes (issue 20)', () => {
         yield FINISH;
       })(),
     );
-    // The role chunk (written when the stream starts), then everything else at once.
+    // The role chunk with the first event (at once, when the stream starts), then everything else at once.
     expect(out).toHaveLength(2);
-    expect(contents(out.join(''))).toEqual(['a', 'b', 'c']);
+    expect(out[0]).toMatch(/^data: \{.*"role":"assistant".*\n\ndata: \{.*"content":"a".*\n\n$/s);
+    expect(out.map(contents)).toEqual([['a'], ['b', 'c']]);
     expect(out[1]).toMatch(/"finish_reason":"stop".*\n\ndata: \[DONE\]\n\n$/s);
   });
 
@@ -62,8 +67,9 @@ describe('sseStream writes (issue 20)', () => {
         yield FINISH;
       })(),
     );
-    expect(out).toHaveLength(4);
-    expect(out.map(contents)).toEqual([[], ['a'], ['b'], []]);
+    // The first event goes out with the role chunk.
+    expect(out).toHaveLength(3);
+    expect(out.map(contents)).toEqual([['a'], ['b'], []]);
   });
 
   it('an error after some events sends the batched events, then the error event', async () => {
@@ -77,5 +83,68 @@ describe('sseStream writes (issue 20)', () => {
     const text = out.join('');
     expect(contents(text)).toEqual(['a', 'b']);
     expect(text).toMatch(/data: \{"error":\{"message":"failed"\}\}\n\n$/);
+  });
+
+  it('the first event reaches the socket before a burst that follows it is read (not held with the burst)', async () => {
+    // GIVEN a stream whose first event is followed by 200 events ready at once (one upstream read), served by
+    // the runtime the front runs on, which writes each chunk of the body to the connection
+    let socket: Socket | undefined;
+    /** Bytes of the response still waiting in the process (not handed to the kernel) when the burst was read. */
+    const waiting: number[] = [];
+    const iterator = (async function* (): AsyncGenerator<StreamEvent> {
+      yield { type: 'delta', text: 'first' };
+      for (let i = 0; i < 200; i++) {
+        waiting.push(socket?.writableLength ?? -1);
+        yield { type: 'delta', text: `t${i}` };
+      }
+      yield FINISH;
+    })();
+    const server = serve({
+      port: 0,
+      hostname: '127.0.0.1',
+      fetch: async () =>
+        new Response(
+          sseStream({
+            iterator,
+            first: await iterator.next(),
+            id: 'chatcmpl-1',
+            created: 1,
+            model: 'm',
+            includeUsage: false,
+            onCancel: () => {},
+            onEnd: () => {},
+            toError: () => ({ error: { message: 'failed' } }),
+          }),
+          { headers: { 'content-type': 'text/event-stream' } },
+        ),
+    });
+    server.on('connection', (s: Socket) => {
+      socket = s;
+    });
+    try {
+      await once(server, 'listening');
+      const { port } = server.address() as AddressInfo;
+      // WHEN a client reads it
+      const text = await new Promise<string>((resolve, reject) => {
+        request({ host: '127.0.0.1', port, method: 'POST' }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => {
+            body += c;
+          });
+          res.on('end', () => resolve(body));
+        })
+          .on('error', reject)
+          .end();
+      });
+      // THEN it is whole, and the first chunk (role and first event) had left before the burst was read: a
+      // response's writes wait in the process until the microtask queue is done, which gathering a burst that
+      // is ready at once keeps busy (the first byte then left with the last)
+      expect(contents(text)).toEqual(['first', ...Array.from({ length: 200 }, (_, i) => `t${i}`)]);
+      expect(waiting).toHaveLength(200);
+      expect(waiting.filter((bytes) => bytes !== 0)).toEqual([]);
+    } finally {
+      server.close();
+    }
   });
 });

@@ -176,6 +176,7 @@ export type StreamOutcome =
   | { readonly ok: false; readonly error: unknown; readonly cancelled: boolean };
 
 const encoder = new TextEncoder();
+type Finish = Extract<StreamEvent, { type: 'finish' }>;
 
 /**
  * The `delta` of OpenAI's chunk for a client stream event: text as `content`, a tool call's first fragment with
@@ -204,7 +205,6 @@ function chunkDelta(event: Exclude<StreamEvent, { type: 'finish' }>): object | u
   }
 }
 const sseText = (data: unknown) => `data: ${JSON.stringify(data)}\n\n`;
-const sse = (data: unknown) => encoder.encode(sseText(data));
 
 /** Largest run of events gathered into one write (a long answer already buffered goes out in pieces). */
 const MAX_BATCH_CHARS = 16 * 1024;
@@ -215,9 +215,10 @@ const MAX_BATCH_CHARS = 16 * 1024;
  * `data: [DONE]`. An error after the first byte becomes an `error` event (OpenAI clients raise it).
  * Cancelling the body (the caller went away) runs `onCancel`, which aborts the upstream call.
  *
- * Events that are ready in the same event-loop turn (an upstream read that carried several) leave in one write:
- * each write to the socket is a syscall that costs more than the event itself (issue 20). A batch waits at most
- * until the end of the current turn (setImmediate), never for the network.
+ * The first event leaves at once, in the body's first chunk with the role. Later events that are ready in the
+ * same event-loop turn (an upstream read that carried several) leave in one write: each write to the socket is a
+ * syscall that costs more than the event itself (issue 20). A batch waits at most until the end of the turn in
+ * which its first event came (setImmediate), never for the network.
  */
 export function sseStream(options: {
   readonly iterator: AsyncIterator<StreamEvent>;
@@ -234,9 +235,15 @@ export function sseStream(options: {
   readonly toError: (e: unknown) => { error: object };
 }): ReadableStream<Uint8Array> {
   const { iterator, id, created, model, includeUsage } = options;
-  let pending: IteratorResult<StreamEvent> | undefined = options.first;
   /** A next() asked for while batching that was not ready by the end of the turn: the following pull takes it. */
   let inFlight: Promise<IteratorResult<StreamEvent>> | undefined;
+  /**
+   * Whether the last chunk was enqueued while more events may be ready at once (the first chunk; a batch cut at
+   * MAX_BATCH_CHARS). Node corks a response's writes until the microtask queue is done; gathering ready events
+   * keeps it busy, and would hold that chunk back until the whole burst is through (the first byte with the last).
+   */
+  let heldBack = true;
+  let batch = '';
   let text = '';
   let ended = false;
   const end = (outcome: StreamOutcome) => {
@@ -252,26 +259,7 @@ export function sseStream(options: {
     choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
     ...(includeUsage ? { usage: null } : {}),
   });
-  const take = (): IteratorResult<StreamEvent> | Promise<IteratorResult<StreamEvent>> => {
-    const ready = pending;
-    pending = undefined;
-    if (ready) return ready;
-    const next = inFlight ?? iterator.next();
-    inFlight = undefined;
-    return next;
-  };
-  /** The next event if it comes within this event-loop turn, else undefined (it stays in flight). */
-  const takeIfReady = async (): Promise<IteratorResult<StreamEvent> | undefined> => {
-    const next = inFlight ?? iterator.next();
-    inFlight = next;
-    const result = await Promise.race([
-      next,
-      new Promise<undefined>((r) => setImmediate(() => r(undefined))),
-    ]);
-    if (result !== undefined) inFlight = undefined;
-    return result;
-  };
-  const finishText = (event: Extract<StreamEvent, { type: 'finish' }>) => {
+  const finishText = (event: Finish) => {
     let out = sseText(chunk({}, finishReason(event.finishReason)));
     if (includeUsage) {
       const { inputTokens, outputTokens } = event.usage;
@@ -300,47 +288,93 @@ export function sseStream(options: {
     }
     return `${out}data: [DONE]\n\n`;
   };
+  /** Adds an event to the batch; its finish event, which ends the body, once it came. */
+  const add = (next: IteratorResult<StreamEvent>): Finish | undefined => {
+    // A stream must end with a finish event; ending without one is a cut-off upstream.
+    if (next.done) throw new Error('the upstream stream ended without a finish event');
+    const event = next.value;
+    if (event.type === 'finish') {
+      batch += finishText(event);
+      return event;
+    }
+    const delta = chunkDelta(event);
+    if (delta) {
+      if (event.type === 'delta') text += event.text;
+      batch += sseText(chunk(delta, null));
+    }
+    return undefined;
+  };
+  /** Enqueues the batch, and closes the body after the last event (unless the caller went away meanwhile). */
+  const flush = (controller: ReadableStreamDefaultController<Uint8Array>, last: boolean) => {
+    const out = batch;
+    batch = '';
+    if (ended) return;
+    if (out !== '') controller.enqueue(encoder.encode(out));
+    if (last) controller.close();
+  };
+  const finish = (controller: ReadableStreamDefaultController<Uint8Array>, event: Finish) => {
+    flush(controller, true);
+    end({ ok: true, finish: event, text });
+  };
+  const fail = (controller: ReadableStreamDefaultController<Uint8Array>, e: unknown) => {
+    if (ended) return;
+    batch += sseText(options.toError(e));
+    try {
+      flush(controller, true);
+    } catch {
+      // The body was cancelled meanwhile.
+    }
+    end({ ok: false, error: e, cancelled: false });
+  };
+  const next = () => {
+    const pending = inFlight ?? iterator.next();
+    inFlight = undefined;
+    return pending;
+  };
   return new ReadableStream<Uint8Array>({
     start(controller) {
-      controller.enqueue(sse(chunk({ role: 'assistant', content: '' }, null)));
+      batch = sseText(chunk({ role: 'assistant', content: '' }, null));
+      try {
+        const last = add(options.first);
+        if (last) finish(controller, last);
+        else flush(controller, false);
+      } catch (e) {
+        fail(controller, e);
+      }
     },
     async pull(controller) {
-      let batch = '';
       try {
-        // Wait for an event while nothing is batched (a pull that enqueues nothing is not called again); then
-        // add only what is ready in this turn.
-        for (;;) {
-          const next = batch === '' ? await take() : await takeIfReady();
-          if (next === undefined) break;
-          if (next.done) {
-            // A stream must end with a finish event; ending without one is a cut-off upstream.
-            throw new Error('the upstream stream ended without a finish event');
+        if (heldBack) {
+          // Let this turn end so that the chunk enqueued last reaches the socket before more are gathered.
+          await new Promise<void>((r) => setImmediate(r));
+          heldBack = false;
+        }
+        let last: Finish | undefined;
+        let turn: Promise<undefined> | undefined;
+        while (!last) {
+          // Wait for an event while nothing is batched (a pull that enqueues nothing is not called again); then
+          // add only what is ready before the end of that turn.
+          if (batch === '') {
+            last = add(await next());
+            continue;
           }
-          const event = next.value;
-          if (event.type === 'finish') {
-            controller.enqueue(encoder.encode(batch + finishText(event)));
-            controller.close();
-            end({ ok: true, finish: event, text });
-            return;
+          turn ??= new Promise<undefined>((r) => setImmediate(r, undefined));
+          const pending = next();
+          const ready = await Promise.race([pending, turn]);
+          if (ready === undefined) {
+            inFlight = pending;
+            break;
           }
-          const delta = chunkDelta(event);
-          if (delta) {
-            if (event.type === 'delta') text += event.text;
-            batch += sseText(chunk(delta, null));
-            if (batch.length >= MAX_BATCH_CHARS) break;
+          last = add(ready);
+          if (batch.length >= MAX_BATCH_CHARS) {
+            heldBack = true;
+            break;
           }
         }
-        controller.enqueue(encoder.encode(batch));
+        if (last) finish(controller, last);
+        else flush(controller, false);
       } catch (e) {
-        if (ended) return;
-        try {
-          if (batch !== '') controller.enqueue(encoder.encode(batch));
-          controller.enqueue(sse(options.toError(e)));
-          controller.close();
-        } catch {
-          // The body was cancelled meanwhile.
-        }
-        end({ ok: false, error: e, cancelled: false });
+        fail(controller, e);
       }
     },
     cancel() {
