@@ -11,7 +11,8 @@
  *   minus the direct p50 of the same round, quoted as the median over rounds with their range.
  * - Throughput: autocannon at 50 connections, rounds interleaved (each path in turn, then again).
  * - Gateway CPU per request from /proc/<pid>/stat around each measurement; RSS from /proc/<pid>/status, with
- *   its slope over the load rounds. `GENAI_BENCH_SOAK=1` adds a 5-minute soak per gateway at 50 connections;
+ *   its slope over the load rounds. `GENAI_BENCH_SOAK=1` adds a 5-minute soak per gateway at 50 connections (`GENAI_BENCH_SOAK=front`:
+ *   ours only);
  *   `GENAI_BENCH_QUICK=1` runs fewer requests and shorter loads (to try a change; the section says so).
  */
 import { Agent } from 'node:http';
@@ -39,7 +40,10 @@ const ROUNDS = 3;
 const LATENCY_N = QUICK ? 400 : 1500;
 const LOAD_S = QUICK ? 4 : 10;
 const CONNECTIONS = 50;
-const SOAK_S = process.env.GENAI_BENCH_SOAK === '1' ? 300 : 0;
+const SOAK = process.env.GENAI_BENCH_SOAK ?? '';
+const SOAK_S = SOAK === '1' || SOAK === 'front' ? 300 : 0;
+/** The gateways soaked: Portkey and ours, or ours only. */
+const SOAKED = SOAK === 'front' ? ['front'] : ['Portkey', 'front'];
 
 const upstream = await startUpstreamProcess();
 const floor = await startFloorProxy(upstream.url);
@@ -193,7 +197,7 @@ for (let r = 0; r < ROUNDS; r++) cacheLoad.push(await load(ours, CHAT_PATH, CACH
 // 6. The soak, when asked for.
 const soak = new Map<string, { slope: number; first: number; last: number }>();
 if (SOAK_S > 0) {
-  for (const p of paths.filter((x) => x.name === 'Portkey' || x.name === 'front')) {
+  for (const p of paths.filter((x) => SOAKED.includes(x.name))) {
     const l = await load(p, CHAT_PATH, CHAT, CONNECTIONS, SOAK_S);
     const later = l.rss.filter(([t]) => t >= 30);
     soak.set(p.name, {
@@ -297,8 +301,8 @@ ${
         'front',
       ]
         .map((g) => {
-          const s = soak.get(g)!;
-          return `${fmt(s.first, 0)} → ${fmt(s.last, 0)}, ${fmt(s.slope, 2)}`;
+          const s = soak.get(g);
+          return s ? `${fmt(s.first, 0)} → ${fmt(s.last, 0)}, ${fmt(s.slope, 2)}` : 'not soaked';
         })
         .join(' | ')} |\n`
     : ''
