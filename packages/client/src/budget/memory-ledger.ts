@@ -9,7 +9,15 @@ import type {
   SpendRecord,
   SpendReport,
 } from './ledger-types.js';
-import { budgetChecks, CLOSED_MARKER_MS, checkReserve, checkSpend, queryDays, utcDay } from './periods.js';
+import {
+  budgetChecks,
+  CLOSED_MARKER_MS,
+  checkReserve,
+  checkSpend,
+  queryDays,
+  SPEND_COUNTERS,
+  utcDay,
+} from './periods.js';
 import { type SpendRow, spendReport } from './spend-report.js';
 
 interface Held {
@@ -46,6 +54,9 @@ export class MemoryBudgetLedger implements BudgetLedger {
   readonly #spend = new Map<string, Map<string, Map<string, number>>>();
   /** day → team → key ids */
   readonly #teams = new Map<string, Map<string, Set<string>>>();
+  #oldest: { day: number; name: string } | undefined;
+  /** model → its spend-counter field names (`<model> <counter>`), built once per model. */
+  readonly #fields = new Map<string, readonly string[]>();
 
   constructor(settings: LedgerSettings) {
     this.#settings = settings;
@@ -115,12 +126,13 @@ export class MemoryBudgetLedger implements BudgetLedger {
     this.#spend.set(day, byKey);
     const fields = byKey.get(actual.keyId) ?? new Map<string, number>();
     byKey.set(actual.keyId, fields);
-    const bump = (counter: string, n: number) =>
-      fields.set(`${actual.model} ${counter}`, (fields.get(`${actual.model} ${counter}`) ?? 0) + n);
-    bump('requests', 1);
-    bump('input_tokens', actual.inputTokens);
-    bump('output_tokens', actual.outputTokens);
-    bump('micro_usd', actual.microUsd);
+    let names = this.#fields.get(actual.model);
+    if (!names) {
+      names = SPEND_COUNTERS.map((counter) => `${actual.model} ${counter}`);
+      if (this.#fields.size < 10_000) this.#fields.set(actual.model, names);
+    }
+    const amounts = [1, actual.inputTokens, actual.outputTokens, actual.microUsd];
+    names.forEach((name, i) => fields.set(name, (fields.get(name) ?? 0) + amounts[i]!));
     if (actual.team !== undefined) {
       const teams = this.#teams.get(day) ?? new Map<string, Set<string>>();
       this.#teams.set(day, teams);
@@ -198,6 +210,14 @@ export class MemoryBudgetLedger implements BudgetLedger {
     return c.value;
   }
 
+  /** The oldest UTC day whose spend is kept at `t` (named once a day, not on every call). */
+  #oldestDay(t: number): string {
+    const day = Math.floor(t / DAY_MS) - this.#settings.spendRetentionDays;
+    if (this.#oldest?.day !== day)
+      this.#oldest = { day, name: new Date(day * DAY_MS).toISOString().slice(0, 10) };
+    return this.#oldest.name;
+  }
+
   /** Gives back expired reservations and forgets old records, counters and spend days. */
   #sweep(t: number): void {
     for (const [id, held] of this.#held) {
@@ -212,7 +232,7 @@ export class MemoryBudgetLedger implements BudgetLedger {
     }
     if (this.#counters.size > 10_000)
       for (const [k, c] of this.#counters) if (c.until <= t) this.#counters.delete(k);
-    const oldest = utcDay(new Date(t - this.#settings.spendRetentionDays * DAY_MS));
+    const oldest = this.#oldestDay(t);
     for (const day of this.#spend.keys()) if (day < oldest) this.#spend.delete(day);
     for (const day of this.#teams.keys()) if (day < oldest) this.#teams.delete(day);
   }

@@ -13,16 +13,46 @@ const DAY_MS = 86_400_000;
  */
 export const CLOSED_MARKER_MS = 60_000;
 
+/** The names and ends of the UTC day and month holding a time. */
+interface Periods {
+  /** Days since the epoch. */
+  readonly day: number;
+  readonly dayName: string;
+  readonly monthName: string;
+  /** Epoch ms of the next day's and month's start. */
+  readonly dayReset: number;
+  readonly monthReset: number;
+}
+
+// Every call of a ledger names its periods (date formatting and calendar arithmetic, ~2 µs): the last day asked
+// for is remembered, and it is nearly always the one asked for next.
+let current: Periods | undefined;
+
+function periodsOf(at: Date): Periods {
+  const t = at.getTime();
+  const day = Math.floor(t / DAY_MS);
+  if (current?.day === day) return current;
+  const iso = at.toISOString();
+  const periods: Periods = {
+    day,
+    dayName: iso.slice(0, 10),
+    monthName: iso.slice(0, 7),
+    dayReset: (day + 1) * DAY_MS,
+    monthReset: Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 1),
+  };
+  if (!Number.isNaN(t)) current = periods;
+  return periods;
+}
+
 /** `YYYY-MM-DD` of a UTC day. */
-export const utcDay = (at: Date): string => at.toISOString().slice(0, 10);
+export const utcDay = (at: Date): string => periodsOf(at).dayName;
 /** `YYYY-MM` of a UTC month. */
-export const utcMonth = (at: Date): string => at.toISOString().slice(0, 7);
+export const utcMonth = (at: Date): string => periodsOf(at).monthName;
 
 /** The start of the next UTC day or month. */
 export function resetAt(period: BudgetPeriod, at: Date): Date {
-  return period === 'day'
-    ? new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate() + 1))
-    : new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 1));
+  const p = periodsOf(at);
+  return new Date(period === 'day' ? p.dayReset : p.monthReset);
 }
 
 /** One limit a reservation is checked against: a scope's counter for the period holding `at`. */
@@ -44,28 +74,31 @@ export function budgetChecks(
   at: Date,
   now: Date,
 ): BudgetCheck[] {
-  const periods = (['day', 'month'] as const).map((period) => {
-    const reset = resetAt(period, at);
-    return {
-      period,
-      name: period === 'day' ? utcDay(at) : utcMonth(at),
-      reset,
-      ttlMs: Math.max(DAY_MS, reset.getTime() - now.getTime() + DAY_MS),
-    };
-  });
+  const p = periodsOf(at);
+  const t = now.getTime();
+  const dayTtl = Math.max(DAY_MS, p.dayReset - t + DAY_MS);
+  const monthTtl = Math.max(DAY_MS, p.monthReset - t + DAY_MS);
   const checks: BudgetCheck[] = [];
   for (const scope of scopes) {
-    for (const { period, name, reset, ttlMs } of periods) {
-      const limit = period === 'day' ? scope.dailyMicroUsd : scope.monthlyMicroUsd;
-      checks.push({
+    const head = `${prefix}ctr:${scope.kind}:`;
+    checks.push(
+      {
         scope,
-        period,
-        key: `${prefix}ctr:${scope.kind}:${name}:${scope.id}`,
-        limit: limit ?? -1,
-        resetAt: reset,
-        ttlMs,
-      });
-    }
+        period: 'day',
+        key: `${head}${p.dayName}:${scope.id}`,
+        limit: scope.dailyMicroUsd ?? -1,
+        resetAt: new Date(p.dayReset),
+        ttlMs: dayTtl,
+      },
+      {
+        scope,
+        period: 'month',
+        key: `${head}${p.monthName}:${scope.id}`,
+        limit: scope.monthlyMicroUsd ?? -1,
+        resetAt: new Date(p.monthReset),
+        ttlMs: monthTtl,
+      },
+    );
   }
   return checks;
 }
