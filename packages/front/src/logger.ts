@@ -4,8 +4,9 @@ import { type Logger, pino } from 'pino';
 export type { Logger };
 
 /**
- * Structured JSON logs on stdout. Redaction is a second line of defence: the front never puts prompts,
- * completions or keys in a log line unless `logPrompts` is on, and these paths are censored regardless.
+ * Structured JSON logs on stdout. Censoring is a second line of defence: the front never puts prompts,
+ * completions or keys in a log line unless `logPrompts` is on, and these fields are censored regardless:
+ * `authorization`, `apiKey`, `password`, `headers.authorization`, `headers["x-api-key"]` and `<any>.apiKey`.
  */
 export function createLogger(options: { level?: string; destination?: NodeJS.WritableStream } = {}): Logger {
   return pino(
@@ -13,21 +14,40 @@ export function createLogger(options: { level?: string; destination?: NodeJS.Wri
       level: options.level ?? process.env[FRONT_ENV.logLevel.name] ?? 'info',
       base: { service: 'genai-front' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      redact: {
-        paths: [
-          'authorization',
-          'headers.authorization',
-          'headers["x-api-key"]',
-          'apiKey',
-          'password',
-          '*.apiKey',
-        ],
-        censor: '[redacted]',
-      },
-      formatters: { level: (label) => ({ level: label }) },
+      formatters: { level: (label) => ({ level: label }), log: censorSecrets },
     },
     options.destination as never,
   );
+}
+
+const CENSORED = '[redacted]';
+const SECRET_FIELDS = ['authorization', 'apiKey', 'password'] as const;
+const SECRET_HEADERS = ['authorization', 'x-api-key'] as const;
+
+/**
+ * The log object with its secret fields censored (a copy; the caller's object is left alone), or the object itself
+ * when it has none. In place of pino's `redact` option, which copies every line it writes (~3 µs and 4 KB of
+ * garbage for the request line, which never holds these fields): a line is copied only when it holds one.
+ */
+export function censorSecrets(object: Record<string, unknown>): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
+  const put = (key: string, value: unknown) => {
+    out ??= { ...object };
+    out[key] = value;
+  };
+  for (const field of SECRET_FIELDS) if (object[field] !== undefined) put(field, CENSORED);
+  for (const key in object) {
+    const value = object[key];
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) continue;
+    const nested = value as Record<string, unknown>;
+    const secretHeaders = key === 'headers' && SECRET_HEADERS.some((h) => nested[h] !== undefined);
+    if (nested.apiKey === undefined && !secretHeaders) continue;
+    const copy: Record<string, unknown> = { ...nested };
+    if (copy.apiKey !== undefined) copy.apiKey = CENSORED;
+    if (secretHeaders) for (const h of SECRET_HEADERS) if (copy[h] !== undefined) copy[h] = CENSORED;
+    put(key, copy);
+  }
+  return out ?? object;
 }
 
 const SECRETS: readonly [RegExp, string][] = [
