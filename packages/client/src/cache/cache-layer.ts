@@ -141,7 +141,7 @@ export function createCacheLayer(runtime: CacheRuntime): Layer {
       const unique = [...new Set(req.input)];
       const keys = unique.map((t) => embedTextCacheKey(base, t, runtime.keyOptions));
       const hits = await store.getMany(keys, vectorCodec, runtime.reporter(ctx));
-      const vectors = new Map<string, number[]>();
+      const vectors = new Map<string, ArrayLike<number>>();
       let memoryHits = 0;
       let redisHits = 0;
       const missing: number[] = [];
@@ -160,6 +160,8 @@ export function createCacheLayer(runtime: CacheRuntime): Layer {
       if (memoryHits > 0) countHit(runtime, ctx, 'memory', memoryHits);
       if (redisHits > 0) countHit(runtime, ctx, 'redis', redisHits);
       let upstream: EmbedResult | undefined;
+      /** Vectors received for this call (the batch step gives each call vectors of its own). */
+      const fresh = new Map<string, number[]>();
       if (missing.length > 0) {
         countMiss(runtime, ctx, missing.length);
         const texts = missing.map((i) => unique[i]!);
@@ -170,11 +172,12 @@ export function createCacheLayer(runtime: CacheRuntime): Layer {
             { kind: 'model-error', provider: upstream.provider, retryable: false },
           );
         }
-        for (const [j, t] of texts.entries()) vectors.set(t, upstream.embeddings[j]!);
+        for (const [j, t] of texts.entries()) fresh.set(t, upstream.embeddings[j]!);
         const ttlMs = runtime.ttlMs(req.route);
         if (ttlMs > 0) {
+          // The tier keeps copies: the vectors received go to the caller.
           const stored = await store.setMany(
-            missing.map((i, j) => ({ key: keys[i]!, value: upstream!.embeddings[j]! })),
+            missing.map((i, j) => ({ key: keys[i]!, value: new Float64Array(upstream!.embeddings[j]!) })),
             vectorCodec,
             ttlMs,
             runtime.reporter(ctx),
@@ -186,8 +189,15 @@ export function createCacheLayer(runtime: CacheRuntime): Layer {
           }
         }
       }
-      // Copies: a caller that mutates its vectors must not change the cached ones.
-      const embeddings = req.input.map((t) => vectors.get(t)!.slice());
+      // A caller that mutates its vectors must change neither the cached ones nor its other vectors: cached
+      // vectors are copied out, and a vector received is handed over once, then copied for a repeated text.
+      const embeddings = req.input.map((t) => {
+        const own = fresh.get(t);
+        if (own === undefined) return toNumbers(vectors.get(t)!);
+        fresh.delete(t);
+        vectors.set(t, own); // a repeat of the text gets a copy
+        return own;
+      });
       if (upstream) return { ...upstream, embeddings };
       const first = req.targets[0]!;
       return {
@@ -203,8 +213,15 @@ export function createCacheLayer(runtime: CacheRuntime): Layer {
   };
 }
 
-function memoryHit(store: TieredCache, key: string): { value: number[]; tier: 'memory' } | undefined {
-  const value = store.memory?.get(key) as number[] | undefined;
+/** A plain array of a vector's numbers (filled with a double first: unboxed doubles from the start). */
+function toNumbers(vector: ArrayLike<number>): number[] {
+  const out: number[] = new Array(vector.length).fill(0.5);
+  for (let i = 0; i < vector.length; i++) out[i] = vector[i]!;
+  return out;
+}
+
+function memoryHit(store: TieredCache, key: string): { value: Float64Array; tier: 'memory' } | undefined {
+  const value = store.memory?.get(key) as Float64Array | undefined;
   return value === undefined ? undefined : { value, tier: 'memory' };
 }
 

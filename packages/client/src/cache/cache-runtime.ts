@@ -86,10 +86,19 @@ export const answerCodec: ValueCodec<StoredAnswer> = {
       0),
 };
 
-export const vectorCodec: ValueCodec<number[]> = {
+/**
+ * Embedding vectors as the memory tier holds them: Float64Arrays, whose numbers live outside the JS heap, so the
+ * collector neither scans nor moves them (as number[] the tier held up to 64 MB of arrays in the old generation,
+ * and every vector stored was a young array that survived scavenges; issue 19 item 4). Redis holds the same
+ * float32/float64 bytes as before.
+ */
+export const vectorCodec: ValueCodec<Float64Array> = {
   encode: (v, o) => encodeVector(v, o),
-  decode: (bytes) => decodeVector(bytes),
-  sizeOf: (v) => 8 * v.length + 64,
+  decode: (bytes) => {
+    const v = decodeVector(bytes);
+    return v && new Float64Array(v);
+  },
+  sizeOf: (v) => v.byteLength + 64,
 };
 
 export function toStored(

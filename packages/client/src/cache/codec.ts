@@ -56,8 +56,9 @@ export function decodeJson(bytes: Uint8Array): unknown {
  * Encodes one embedding vector as little-endian floats: float32 when every component is exactly a float32
  * (what the providers return), float64 otherwise, so a cached vector is bit-identical to the one received.
  */
-export function encodeVector(vector: readonly number[], options: CodecOptions = {}): Buffer {
-  const f32 = vector.every((x) => Math.fround(x) === x);
+export function encodeVector(vector: ArrayLike<number>, options: CodecOptions = {}): Buffer {
+  let f32 = true;
+  for (let i = 0; i < vector.length && f32; i++) f32 = Math.fround(vector[i]!) === vector[i];
   const bytes = Buffer.allocUnsafe(vector.length * (f32 ? 4 : 8));
   for (let i = 0; i < vector.length; i++) {
     if (f32) bytes.writeFloatLE(vector[i]!, i * 4);
