@@ -5,6 +5,9 @@ import { admission, settleTokens } from '../middleware/admission.js';
 import { chargeAnswer, describeAnswer, setGenAiHeaders } from './answer.js';
 import { budgeted } from './budgeted.js';
 
+/** Requests with at least this many inputs yield to the event loop once between admission and the client. */
+const YIELD_INPUTS = 256;
+
 /**
  * `POST /v1/embeddings`: OpenAI's embeddings list, as floats or base64. Every input weighs in the key's and
  * the instance's in-flight work and adds limits.embeddingInputTokens to tokens/min; the list is streamed.
@@ -23,6 +26,9 @@ export function embeddingsRoutes(front: FrontState): Hono<AppEnv> {
       const info = c.get('info');
       info.model = prepared.entry.name;
       const key = c.get('caller').id;
+      // Parsing and admitting thousands of inputs, then validating, keying and batching them in the client, are
+      // two long synchronous steps: a turn of the event loop between them lets /health (and others) answer.
+      if (prepared.request.input.length >= YIELD_INPUTS) await new Promise((r) => setImmediate(r));
       const result = await budgeted(front, c, prepared.entry, prepared.request, () =>
         front.client.embed(front.scoped({ ...prepared.request, signal: c.req.raw.signal }, key)),
       ).catch((e: unknown) => {
