@@ -7,10 +7,10 @@
  * priority: the statuses and time of the embeddings, the response size, the front's resident memory before and at
  * its peak (VmHWM), /health's latency as the prober saw it and the front's own event-loop delay.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -160,6 +160,14 @@ if (mode === '--emulator') {
           b.onResolve({ filter: /^[^./]/ }, (args) =>
             args.path.startsWith('@genai-deploy/') ? undefined : { path: args.path, external: true },
           );
+          // BENCH_BASELINE=<commit>: our packages as they were at that commit (this harness unchanged), to compare.
+          const baseline = process.env.BENCH_BASELINE;
+          if (baseline)
+            b.onLoad({ filter: /\/(packages|apps)\/.*\.ts$/ }, (args) => {
+              const path = relative(root, args.path);
+              const old = spawnSync('git', ['show', `${baseline}:${path}`], { cwd: root, encoding: 'utf8' });
+              return old.status === 0 ? { contents: old.stdout, loader: 'ts' } : undefined;
+            });
         },
       },
     ],
@@ -203,6 +211,24 @@ if (mode === '--emulator') {
     });
     return { process: p, url };
   };
+  /**
+   * CPU time (ms) of the whole machine, and of this benchmark's processes: this one, its ended children (the
+   * clients and the prober, once waited for) and the running ones given. Their difference over a round is what
+   * other work on this shared host took.
+   */
+  const TICK_MS = 10; // USER_HZ 100
+  const cpuOf = (stat: string, fields: number[]) => {
+    const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields.reduce((sum, f) => sum + Number(after[f - 3]), 0) * TICK_MS;
+  };
+  const cpu = (running: ChildProcess[]) => {
+    const [, ...all] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+    const busy =
+      all.slice(0, 8).reduce((sum, x, i) => sum + (i === 3 || i === 4 ? 0 : Number(x)), 0) * TICK_MS;
+    let ours = cpuOf(readFileSync('/proc/self/stat', 'utf8'), [14, 15, 16, 17]);
+    for (const p of running) ours += cpuOf(readFileSync(`/proc/${p.pid}/stat`, 'utf8'), [14, 15]);
+    return { busy, ours, at: performance.now() };
+  };
   const percentile = (xs: number[], p: number) => {
     const sorted = [...xs].sort((a, b) => a - b);
     return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
@@ -241,6 +267,7 @@ if (mode === '--emulator') {
       const mine = keys.slice(used, used + concurrent);
       used += concurrent;
       const before = memory('VmRSS');
+      const started = cpu([front.process, emulator.process]);
       const prober = spawnChild(['--probe', front.url], false, 'inherit');
       await once(prober, 'message'); // ready
       front.process.send('reset');
@@ -248,7 +275,9 @@ if (mode === '--emulator') {
       const [results] = (await once(loader, 'message')) as [{ status: number; ms: number; bytes: number }[]];
       prober.send('stop');
       const [health] = (await once(prober, 'message')) as [number[]];
-      await once(prober, 'exit');
+      await Promise.all([once(prober, 'exit'), loader.exitCode === null ? once(loader, 'exit') : undefined]);
+      const ended = cpu([front.process, emulator.process]);
+      const others = (ended.busy - started.busy - (ended.ours - started.ours)) / (ended.at - started.at);
       front.process.send('report');
       const [loop] = (await once(front.process, 'message')) as [LoopDelay];
       const ok = results.filter((r) => r.status === 200);
@@ -258,7 +287,7 @@ if (mode === '--emulator') {
       const setup = `${variant}${nice ? ', emulator and loaders at nice 10' : ''}`;
       worst.set(setup, Math.max(worst.get(setup) ?? 0, percentile(health, 99)));
       rows.push(
-        `| ${setup} | ${concurrent} | ${statuses} | ${Math.round(Math.max(...ok.map((r) => r.ms)))} | ${((ok[0]?.bytes ?? 0) / 2 ** 20).toFixed(1)} | ${before} | ${memory('VmHWM')} | ${health.length} | ${percentile(health, 50).toFixed(1)} | ${percentile(health, 99).toFixed(1)} | ${Math.max(...health).toFixed(1)} | ${loop.p99.toFixed(1)} | ${loop.max.toFixed(1)} |`,
+        `| ${setup} | ${concurrent} | ${statuses} | ${Math.round(Math.max(...ok.map((r) => r.ms)))} | ${((ok[0]?.bytes ?? 0) / 2 ** 20).toFixed(1)} | ${before} | ${memory('VmHWM')} | ${health.length} | ${percentile(health, 50).toFixed(1)} | ${percentile(health, 99).toFixed(1)} | ${Math.max(...health).toFixed(1)} | ${loop.p99.toFixed(1)} | ${loop.max.toFixed(1)} | ${Math.max(0, others).toFixed(2)} |`,
       );
     }
     for (const p of [front.process, emulator.process]) {
@@ -274,8 +303,8 @@ if (mode === '--emulator') {
     .join('; ');
   console.log(`## Front: large embeddings requests and /health
 
-| Vertex transport (setup) | concurrent 2,048-input requests (a key each) | statuses | slowest 200 (ms) | response (MiB) | front RSS before (MiB) | front RSS peak (MiB) | /health probes | /health p50 ms | /health p99 ms | /health max ms | front loop delay p99 ms | loop delay max ms |
-| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| Vertex transport (setup) | concurrent 2,048-input requests (a key each) | statuses | slowest 200 (ms) | response (MiB) | front RSS before (MiB) | front RSS peak (MiB) | /health probes | /health p50 ms | /health p99 ms | /health max ms | front loop delay p99 ms | loop delay max ms | other work on the host (cores) |
+| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${rows.join('\n')}
 
 Measured: the front (defaults: \`limits.maxInFlight\` 4,096 units, an embeddings input weighing 1, so two such
@@ -287,6 +316,7 @@ protobuf \`Value\` objects on the event loop. With \`rest-json\` (the front's de
 parsed on a worker thread and the list's JSON is written by another (the loop copies each batch of 64 vectors
 into a Float64Array and forwards the bytes). The plain setups share this machine's two cores between the front
 (and its two threads), the emulator, the clients and the prober; "at nice 10" runs the emulator and the clients
-at a lower priority, standing in for separate hosts (the front and the prober keep their priority).
+at a lower priority, standing in for separate hosts (the front and the prober keep their priority). The last
+column is the CPU that processes other than this benchmark's took during the round (from /proc; of 2 cores).
 Goal (issue 19 item 4): /health p99 ≤ 50 ms. ${verdict}.`);
 }

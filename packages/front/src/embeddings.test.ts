@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { EmbedResult } from './client.js';
 import { embeddingsList, embeddingsListStream } from './embeddings.js';
@@ -111,6 +112,19 @@ describe('embeddingsListStream', () => {
     expect(bytes).toBe(Buffer.byteLength(JSON.stringify(embeddingsList(list, 'float'))));
     expect(used.utilization).toBeLessThan(0.5);
   });
+
+  it.runIf(process.platform === 'linux')(
+    'runs the encoder thread below the priority of the event loop (Linux)',
+    async () => {
+      await collect(embeddingsListStream(result(100, 768), 'float'));
+      const niceOf = (stat: string) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      const loop = niceOf(readFileSync('/proc/thread-self/stat', 'utf8'));
+      const threads = readdirSync('/proc/self/task').map((tid) =>
+        niceOf(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')),
+      );
+      expect(threads).toContain(Math.min(19, loop + 10));
+    },
+  );
 
   it('lets other work run between inline slices, and reports a cancelled body as ended', async () => {
     let ticks = 0;
