@@ -315,8 +315,8 @@ bytes. With \`client\` the official Vertex client turns every number of each ups
 protobuf \`Value\` objects on the event loop. With \`rest-json\` (the front's default) large upstream answers are
 parsed on a worker thread and the list's JSON is written by another (the loop copies each batch of 64 vectors
 into a Float64Array and forwards the bytes); both threads run at nice +10, below the front's event loop. The
-p99 of ~300 probes is about the third-slowest probe of the round. The plain setups share this machine's two cores between the front
-(and its two threads), the emulator, the clients and the prober; "at nice 10" runs the emulator and the clients
+p99 of ~300 probes is about the third-slowest probe of the round. The plain setups share this machine's two
+cores between the front (and its two threads), the emulator, the clients and the prober; "at nice 10" runs the emulator and the clients
 at a lower priority, standing in for separate hosts (the front and the prober keep their priority). The last
 column is the CPU that processes other than this benchmark's took during the round (from /proc; of 2 cores).
 Goal (issue 19 item 4): /health p99 ≤ 50 ms. ${verdict}.`);
