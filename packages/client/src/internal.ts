@@ -89,3 +89,5 @@ export { createEmbeddingSplitLayer } from './split/embedding-split.js';
 export { GEN_AI_SYSTEM, Telemetry } from './telemetry.js';
 export { estimateTokens } from './tokens.js';
 export { type ValidationContext, validateEmbed, validateGenerate } from './validate/validate.js';
+// worker threads
+export { LOWER_THREAD_PRIORITY, SharedWorkerThread } from './worker-thread.js';

@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { LOWER_THREAD_PRIORITY, SharedWorkerThread } from '@genai-deploy/client/internal';
 
 /**
  * Vectors' JSON written by a worker thread. Turning numbers into text is most of the cost of a large embeddings
@@ -77,13 +77,7 @@ function pack(
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const encodeItems = ${encodeItems.toString()};
-// Below the event loop's priority (Linux: a thread's own nice value, +10): under CPU contention the bulk work
-// here waits, not the loop's short tasks (/health among them); on an idle machine it runs as fast as before.
-try {
-  const os = require('node:os');
-  const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
-  os.setPriority(tid, Math.min(19, os.getPriority(tid) + 10));
-} catch {}
+${LOWER_THREAD_PRIORITY}
 const encoder = new TextEncoder();
 parentPort.on('message', ({ id, values, lengths, from, encoding }) => {
   let out;
@@ -99,54 +93,15 @@ parentPort.on('message', ({ id, values, lengths, from, encoding }) => {
 
 type Answer = { id: number; bytes: Uint8Array } | { id: number; error: string };
 
-/**
- * One worker per process, shared by every list: started on the first large list, referenced only while a batch
- * is pending (an idle worker never keeps a process alive), replaced if it dies.
- */
-class EncoderThread {
-  private worker: Worker | undefined;
-  private readonly pending = new Map<number, { resolve(a: Answer): void; reject(e: unknown): void }>();
-  private nextId = 0;
-
-  encode(
-    values: Float64Array<ArrayBuffer>,
-    lengths: Uint32Array<ArrayBuffer>,
-    from: number,
-    encoding: 'float' | 'base64',
-  ) {
-    const worker = this.start();
-    const id = this.nextId++;
-    if (this.pending.size === 0) worker.ref();
-    return new Promise<Answer>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, values, lengths, from, encoding }, [values.buffer, lengths.buffer]);
-    });
-  }
-
-  private start(): Worker {
-    if (this.worker) return this.worker;
-    const worker = new Worker(WORKER_SOURCE, { eval: true, name: 'genai-front-embeddings-encoder' });
-    worker.unref();
-    worker.on('message', (answer: Answer) => {
-      const waiting = this.pending.get(answer.id);
-      this.pending.delete(answer.id);
-      if (this.pending.size === 0) worker.unref();
-      waiting?.resolve(answer);
-    });
-    const fail = (error: unknown) => {
-      if (this.worker === worker) this.worker = undefined;
-      const waiting = [...this.pending.values()];
-      this.pending.clear();
-      for (const p of waiting) p.reject(error);
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`the embeddings encoder thread exited with code ${code}`)));
-    this.worker = worker;
-    return worker;
-  }
-}
-
-const thread = new EncoderThread();
+const thread = new SharedWorkerThread<
+  {
+    values: Float64Array<ArrayBuffer>;
+    lengths: Uint32Array<ArrayBuffer>;
+    from: number;
+    encoding: 'float' | 'base64';
+  },
+  Answer
+>(WORKER_SOURCE, 'embeddings encoder');
 const utf8 = new TextEncoder();
 
 /** The list items of `vectors` (the first is item `from`) as bytes, encoded on the event loop. */
@@ -175,7 +130,10 @@ export async function encodeItemsOffThread(
 ): Promise<Uint8Array> {
   const packed = pack(vectors);
   if (!packed) return encodeItemsInline(vectors, from, encoding);
-  const answer = await thread.encode(packed.values, packed.lengths, from, encoding).catch(() => undefined);
+  const { values, lengths } = packed;
+  const answer = await thread
+    .call({ values, lengths, from, encoding }, [values.buffer, lengths.buffer])
+    .catch(() => undefined);
   return answer && 'bytes' in answer ? answer.bytes : encodeItemsInline(vectors, from, encoding);
 }
 

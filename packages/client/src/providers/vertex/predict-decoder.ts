@@ -1,5 +1,5 @@
-import { Worker } from 'node:worker_threads';
 import { GenAiError } from '../../errors.js';
+import { LOWER_THREAD_PRIORITY, SharedWorkerThread } from '../../worker-thread.js';
 
 /** The embeddings of one `predict` answer: a vector and a token count per prediction. */
 export interface DecodedPredictions {
@@ -22,13 +22,7 @@ export const OFF_THREAD_BYTES = 256 * 1024;
  */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
-// Below the event loop's priority (Linux: a thread's own nice value, +10): under CPU contention the bulk work
-// here waits, not the loop's short tasks (/health among them); on an idle machine it runs as fast as before.
-try {
-  const os = require('node:os');
-  const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
-  os.setPriority(tid, Math.min(19, os.getPriority(tid) + 10));
-} catch {}
+${LOWER_THREAD_PRIORITY}
 const decoder = new TextDecoder();
 parentPort.on('message', ({ id, bytes }) => {
   let out;
@@ -68,54 +62,10 @@ type WorkerAnswer =
   | { id: number; error: 'no-predictions' | 'not-numbers' | 'not-json' }
   | { id: number; lengths: Uint32Array; values: Float64Array; inputTokens: number };
 
-interface Pending {
-  resolve(answer: WorkerAnswer): void;
-  reject(error: unknown): void;
-}
-
-/**
- * One worker per process, shared by every client: started on the first large answer, kept referenced only while
- * a decode is pending (an idle worker never keeps a process alive), replaced if it dies.
- */
-class DecoderThread {
-  private worker: Worker | undefined;
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 0;
-
-  decode(bytes: ArrayBuffer): Promise<WorkerAnswer> {
-    const worker = this.start();
-    const id = this.nextId++;
-    if (this.pending.size === 0) worker.ref();
-    return new Promise<WorkerAnswer>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, bytes }, [bytes]);
-    });
-  }
-
-  private start(): Worker {
-    if (this.worker) return this.worker;
-    const worker = new Worker(WORKER_SOURCE, { eval: true, name: 'genai-vertex-predict-decoder' });
-    worker.unref();
-    worker.on('message', (answer: WorkerAnswer) => {
-      const waiting = this.pending.get(answer.id);
-      this.pending.delete(answer.id);
-      if (this.pending.size === 0) worker.unref();
-      waiting?.resolve(answer);
-    });
-    const fail = (error: unknown) => {
-      if (this.worker === worker) this.worker = undefined;
-      const waiting = [...this.pending.values()];
-      this.pending.clear();
-      for (const p of waiting) p.reject(error);
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`the predict decoder thread exited with code ${code}`)));
-    this.worker = worker;
-    return worker;
-  }
-}
-
-const thread = new DecoderThread();
+const thread = new SharedWorkerThread<{ bytes: ArrayBuffer }, WorkerAnswer>(
+  WORKER_SOURCE,
+  'vertex predict decoder',
+);
 
 function malformed(model: string, what: string): GenAiError {
   return new GenAiError(
@@ -164,7 +114,7 @@ export async function decodePredict(model: string, data: unknown): Promise<Decod
     view.byteOffset === 0 && view.byteLength === view.buffer.byteLength && view.buffer instanceof ArrayBuffer
       ? view.buffer
       : view.slice().buffer;
-  const answer = await thread.decode(own);
+  const answer = await thread.call({ bytes: own }, [own]);
   if ('error' in answer) {
     throw malformed(
       model,
