@@ -36,11 +36,19 @@ function encodeItems(
       for (let j = 0; j < length; j++) bytes.setFloat32(j * 4, values[at + j]!, true);
       embedding = `"${Buffer.from(bytes.buffer).toString('base64')}"`;
     } else {
-      // JSON.stringify of a plain array: a double prints the same from a Float64Array as from the number[].
-      // Filled with a double first: unboxed doubles from the start, 2.4x faster than storing into holes.
-      const vector: number[] = new Array(length).fill(0.5);
-      for (let j = 0; j < length; j++) vector[j] = values[at + j]!;
-      embedding = JSON.stringify(vector);
+      // A finite double prints the same through join as through JSON.stringify (both the shortest round-trip
+      // form; -0 as 0), and a Float64Array joins without a copy into a number[] (~20% less than copy and
+      // stringify). NaN and the infinities, which JSON writes as null, take JSON.stringify.
+      const vector = values.subarray(at, at + length);
+      let finite = true;
+      for (let j = 0; j < length; j++) {
+        const x = vector[j]!;
+        if (x - x !== 0) {
+          finite = false;
+          break;
+        }
+      }
+      embedding = finite ? `[${vector.join(',')}]` : JSON.stringify(Array.from(vector));
     }
     const index = from + i;
     text += `${index > 0 ? ',' : ''}{"object":"embedding","index":${index},"embedding":${embedding}}`;
@@ -75,7 +83,7 @@ function pack(
 }
 
 const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
+const { parentPort } = process.getBuiltinModule('node:worker_threads');
 const encodeItems = ${encodeItems.toString()};
 ${LOWER_THREAD_PRIORITY}
 const encoder = new TextEncoder();

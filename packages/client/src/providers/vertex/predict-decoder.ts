@@ -21,7 +21,7 @@ export const OFF_THREAD_BYTES = 256 * 1024;
  * answer and sends back the vectors as one Float64Array (transferred, not copied) with each vector's length.
  */
 const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
+const { parentPort } = process.getBuiltinModule('node:worker_threads');
 ${LOWER_THREAD_PRIORITY}
 const decoder = new TextDecoder();
 parentPort.on('message', ({ id, bytes }) => {
@@ -74,6 +74,16 @@ function malformed(model: string, what: string): GenAiError {
   );
 }
 
+function decodeInline(model: string, view: Uint8Array): DecodedPredictions {
+  let body: unknown;
+  try {
+    body = JSON.parse(new TextDecoder().decode(view));
+  } catch {
+    throw malformed(model, 'with a body that is not JSON');
+  }
+  return predictionsToEmbeddings(model, body);
+}
+
 /** The embeddings of parsed predictions (the inline path, and answers a test's auth client gives as objects). */
 export function predictionsToEmbeddings(model: string, body: unknown): DecodedPredictions {
   const predictions = (body as { predictions?: unknown } | undefined)?.predictions;
@@ -100,21 +110,28 @@ export async function decodePredict(model: string, data: unknown): Promise<Decod
   const view = ArrayBuffer.isView(data)
     ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
     : new Uint8Array(data);
-  if (view.byteLength < OFF_THREAD_BYTES) {
-    let body: unknown;
-    try {
-      body = JSON.parse(new TextDecoder().decode(view));
-    } catch {
-      throw malformed(model, 'with a body that is not JSON');
-    }
-    return predictionsToEmbeddings(model, body);
-  }
+  if (view.byteLength < OFF_THREAD_BYTES) return decodeInline(model, view);
   // The bytes move to the worker (transferred): copy a view that shares a larger buffer first.
   const own =
     view.byteOffset === 0 && view.byteLength === view.buffer.byteLength && view.buffer instanceof ArrayBuffer
       ? view.buffer
       : view.slice().buffer;
-  const answer = await thread.call({ bytes: own }, [own]);
+  let answer: WorkerAnswer;
+  try {
+    answer = await thread.call({ bytes: own }, [own]);
+  } catch (e) {
+    // Refused before the bytes moved (the thread cannot start here): decoded on the loop instead.
+    if (own.byteLength > 0) return decodeInline(model, view);
+    throw new GenAiError(
+      'the vertex predict decoder thread stopped while decoding an answer; retry the call',
+      {
+        kind: 'unavailable',
+        provider: 'vertex',
+        retryable: true,
+        cause: e,
+      },
+    );
+  }
   if ('error' in answer) {
     throw malformed(
       model,
