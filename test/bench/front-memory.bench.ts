@@ -21,7 +21,10 @@ const SECONDS = 10;
 const CONNECTIONS = 50;
 const VARIANTS = [
   { name: "this host's defaults", flags: [] },
-  { name: 'small (of the order of a few-hundred-MB container)', flags: ['--max-old-space-size=128', '--max-semi-space-size=1'] },
+  {
+    name: 'small (of the order of a few-hundred-MB container)',
+    flags: ['--max-old-space-size=128', '--max-semi-space-size=1'],
+  },
   { name: 'held to ~100 MB', flags: ['--max-old-space-size=40', '--max-semi-space-size=8'] },
 ] as const;
 const CHAT = JSON.stringify({

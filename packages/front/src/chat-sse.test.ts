@@ -18,10 +18,10 @@ const FINISH: StreamEvent = {
   latencyMs: 1,
 };
 
-/** The body's chunks as written, decoded. */
-async function chunks(events: AsyncGenerator<StreamEvent>): Promise<string[]> {
+/** The chat SSE body of `events`, as the chat route builds it. */
+async function streamOf(events: AsyncGenerator<StreamEvent>) {
   const iterator = events[Symbol.asyncIterator]();
-  const body = sseStream({
+  return sseStream({
     iterator,
     first: await iterator.next(),
     id: 'chatcmpl-1',
@@ -32,6 +32,11 @@ async function chunks(events: AsyncGenerator<StreamEvent>): Promise<string[]> {
     onEnd: () => {},
     toError: () => ({ error: { message: 'failed' } }),
   });
+}
+
+/** The body's chunks as written, decoded. */
+async function chunks(events: AsyncGenerator<StreamEvent>): Promise<string[]> {
+  const body = await streamOf(events);
   const out: string[] = [];
   for await (const c of body) out.push(new TextDecoder().decode(c));
   return out;
@@ -103,20 +108,7 @@ describe('sseStream writes (issue 20)', () => {
       port: 0,
       hostname: '127.0.0.1',
       fetch: async () =>
-        new Response(
-          sseStream({
-            iterator,
-            first: await iterator.next(),
-            id: 'chatcmpl-1',
-            created: 1,
-            model: 'm',
-            includeUsage: false,
-            onCancel: () => {},
-            onEnd: () => {},
-            toError: () => ({ error: { message: 'failed' } }),
-          }),
-          { headers: { 'content-type': 'text/event-stream' } },
-        ),
+        new Response(await streamOf(iterator), { headers: { 'content-type': 'text/event-stream' } }),
     });
     server.on('connection', (s: Socket) => {
       socket = s;

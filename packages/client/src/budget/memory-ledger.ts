@@ -132,7 +132,9 @@ export class MemoryBudgetLedger implements BudgetLedger {
       if (this.#fields.size < 10_000) this.#fields.set(actual.model, names);
     }
     const amounts = [1, actual.inputTokens, actual.outputTokens, actual.microUsd];
-    names.forEach((name, i) => fields.set(name, (fields.get(name) ?? 0) + amounts[i]!));
+    names.forEach((name, i) => {
+      fields.set(name, (fields.get(name) ?? 0) + amounts[i]!);
+    });
     if (actual.team !== undefined) {
       const teams = this.#teams.get(day) ?? new Map<string, Set<string>>();
       this.#teams.set(day, teams);
