@@ -209,6 +209,46 @@ const sseText = (data: unknown) => `data: ${JSON.stringify(data)}\n\n`;
 /** Largest run of events gathered into one write (a long answer already buffered goes out in pieces). */
 const MAX_BATCH_CHARS = 16 * 1024;
 
+/** What every chunk of one stream repeats, and what its end carries. */
+interface StreamHead {
+  readonly id: string;
+  readonly created: number;
+  readonly model: string;
+  readonly includeUsage: boolean;
+  readonly trailer?: object;
+}
+
+/** One `chat.completion.chunk` with a choice. */
+function chunkOf(head: StreamHead, delta: object, finish: string | null) {
+  return {
+    id: head.id,
+    object: 'chat.completion.chunk',
+    created: head.created,
+    model: head.model,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+    ...(head.includeUsage ? { usage: null } : {}),
+  };
+}
+
+/** A stream's end: the chunk with `finish_reason`, the usage chunk when asked, the trailer, then `[DONE]`. */
+function finishChunks(head: StreamHead, event: Finish): string {
+  const { id, created, model } = head;
+  let out = sseText(chunkOf(head, {}, finishReason(event.finishReason)));
+  if (head.includeUsage) {
+    const { inputTokens, outputTokens } = event.usage;
+    const usage = {
+      prompt_tokens: inputTokens,
+      completion_tokens: outputTokens,
+      total_tokens: inputTokens + outputTokens,
+    };
+    out += sseText({ id, object: 'chat.completion.chunk', created, model, choices: [], usage });
+  }
+  if (head.trailer) {
+    out += sseText({ id, object: 'chat.completion.chunk', created, model, choices: [], ...head.trailer });
+  }
+  return `${out}data: [DONE]\n\n`;
+}
+
 /**
  * Turns a client stream into OpenAI's SSE chunks: a first chunk with the role, one chunk per text delta,
  * a chunk with `finish_reason`, a usage chunk when asked (`stream_options.include_usage`), then
@@ -234,7 +274,7 @@ export function sseStream(options: {
   readonly onEnd: (outcome: StreamOutcome) => void;
   readonly toError: (e: unknown) => { error: object };
 }): ReadableStream<Uint8Array> {
-  const { iterator, id, created, model, includeUsage } = options;
+  const { iterator } = options;
   /** A next() asked for while batching that was not ready by the end of the turn: the following pull takes it. */
   let inFlight: Promise<IteratorResult<StreamEvent>> | undefined;
   /**
@@ -251,50 +291,14 @@ export function sseStream(options: {
     ended = true;
     options.onEnd(outcome);
   };
-  const chunk = (delta: object, finish: string | null) => ({
-    id,
-    object: 'chat.completion.chunk',
-    created,
-    model,
-    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
-    ...(includeUsage ? { usage: null } : {}),
-  });
-  const finishText = (event: Finish) => {
-    let out = sseText(chunk({}, finishReason(event.finishReason)));
-    if (includeUsage) {
-      const { inputTokens, outputTokens } = event.usage;
-      out += sseText({
-        id,
-        object: 'chat.completion.chunk',
-        created,
-        model,
-        choices: [],
-        usage: {
-          prompt_tokens: inputTokens,
-          completion_tokens: outputTokens,
-          total_tokens: inputTokens + outputTokens,
-        },
-      });
-    }
-    if (options.trailer) {
-      out += sseText({
-        id,
-        object: 'chat.completion.chunk',
-        created,
-        model,
-        choices: [],
-        ...options.trailer,
-      });
-    }
-    return `${out}data: [DONE]\n\n`;
-  };
+  const chunk = (delta: object, finish: string | null) => chunkOf(options, delta, finish);
   /** Adds an event to the batch; its finish event, which ends the body, once it came. */
   const add = (next: IteratorResult<StreamEvent>): Finish | undefined => {
     // A stream must end with a finish event; ending without one is a cut-off upstream.
     if (next.done) throw new Error('the upstream stream ended without a finish event');
     const event = next.value;
     if (event.type === 'finish') {
-      batch += finishText(event);
+      batch += finishChunks(options, event);
       return event;
     }
     const delta = chunkDelta(event);
