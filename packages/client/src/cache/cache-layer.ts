@@ -7,6 +7,7 @@ import type {
   NormalizedGenerateRequest,
   StreamEvent,
 } from '../types.js';
+import { numbersOf } from '../vectors.js';
 import type {} from './cache-events.js';
 import { embedKeyBase, embedTextCacheKey } from './cache-key.js';
 import { isCacheableFinish, isCacheableRequest, isCacheOff } from './cache-policy.js';
@@ -193,7 +194,7 @@ export function createCacheLayer(runtime: CacheRuntime): Layer {
       // vectors are copied out, and a vector received is handed over once, then copied for a repeated text.
       const embeddings = req.input.map((t) => {
         const own = fresh.get(t);
-        if (own === undefined) return toNumbers(vectors.get(t)!);
+        if (own === undefined) return numbersOf(vectors.get(t)!);
         fresh.delete(t);
         vectors.set(t, own); // a repeat of the text gets a copy
         return own;
@@ -211,13 +212,6 @@ export function createCacheLayer(runtime: CacheRuntime): Layer {
       };
     },
   };
-}
-
-/** A plain array of a vector's numbers (filled with a double first: unboxed doubles from the start). */
-function toNumbers(vector: ArrayLike<number>): number[] {
-  const out: number[] = new Array(vector.length).fill(0.5);
-  for (let i = 0; i < vector.length; i++) out[i] = vector[i]!;
-  return out;
 }
 
 function memoryHit(store: TieredCache, key: string): { value: Float64Array; tier: 'memory' } | undefined {

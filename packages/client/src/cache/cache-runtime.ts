@@ -94,10 +94,7 @@ export const answerCodec: ValueCodec<StoredAnswer> = {
  */
 export const vectorCodec: ValueCodec<Float64Array> = {
   encode: (v, o) => encodeVector(v, o),
-  decode: (bytes) => {
-    const v = decodeVector(bytes);
-    return v && new Float64Array(v);
-  },
+  decode: (bytes) => decodeVector(bytes),
   sizeOf: (v) => v.byteLength + 64,
 };
 

@@ -22,14 +22,14 @@ describe('codec', () => {
     const bytes = encodeVector(v);
     expect(bytes[0]).toBe(0x02);
     expect(bytes.byteLength).toBe(1 + 768 * 4);
-    expect(decodeVector(bytes)).toEqual(v);
+    expect(decodeVector(bytes)).toEqual(Float64Array.from(v));
   });
 
   it('keeps float64 when a component is not a float32, so nothing is rounded', () => {
     const v = [0.1, 0.2, Math.PI];
     const bytes = encodeVector(v);
     expect(bytes[0]).toBe(0x03);
-    expect(decodeVector(bytes)).toEqual(v);
+    expect(decodeVector(bytes)).toEqual(Float64Array.from(v));
   });
 
   it('treats unknown headers, wrong formats and corrupt data as a miss', () => {

@@ -67,13 +67,14 @@ export function encodeVector(vector: ArrayLike<number>, options: CodecOptions = 
   return finish(f32 ? VECTOR_F32 : VECTOR_F64, bytes, options);
 }
 
-export function decodeVector(bytes: Uint8Array): number[] | undefined {
+/** Decodes a vector entry into a Float64Array (what the memory tier holds); undefined when the bytes are not one. */
+export function decodeVector(bytes: Uint8Array): Float64Array | undefined {
   const opened = safeOpen(bytes);
   if (!opened) return undefined;
   const { format, payload } = opened;
   const size = format === VECTOR_F32 ? 4 : format === VECTOR_F64 ? 8 : 0;
   if (size === 0 || payload.byteLength % size !== 0) return undefined;
-  const out = new Array<number>(payload.byteLength / size);
+  const out = new Float64Array(payload.byteLength / size);
   for (let i = 0; i < out.length; i++) {
     out[i] = size === 4 ? payload.readFloatLE(i * 4) : payload.readDoubleLE(i * 8);
   }

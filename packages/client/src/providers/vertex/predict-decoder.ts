@@ -1,4 +1,5 @@
 import { GenAiError } from '../../errors.js';
+import { numbersOf } from '../../vectors.js';
 import { LOWER_THREAD_PRIORITY, SharedWorkerThread } from '../../worker-thread.js';
 
 /** The embeddings of one `predict` answer: a vector and a token count per prediction. */
@@ -145,13 +146,8 @@ export async function decodePredict(model: string, data: unknown): Promise<Decod
   const embeddings: number[][] = new Array(answer.lengths.length);
   let at = 0;
   for (let i = 0; i < answer.lengths.length; i++) {
-    // An index loop: Array.from on a typed array goes through its iterator, several times slower. Filled with a
-    // double first, the array holds unboxed doubles from the start: 2.4x faster than storing into holes (2,048
-    // vectors of 768: 9.5 ms instead of 22.5 on the benchmark host).
     const length = answer.lengths[i]!;
-    const vector: number[] = new Array(length).fill(0.5);
-    for (let j = 0; j < length; j++) vector[j] = answer.values[at + j]!;
-    embeddings[i] = vector;
+    embeddings[i] = numbersOf(answer.values, at, length);
     at += length;
   }
   return { embeddings, inputTokens: answer.inputTokens };
