@@ -19,7 +19,17 @@ export interface Timing {
   readonly ttfb: number;
   /** ms to the end of the body. */
   readonly total: number;
+  /** When the request was sent, its body's first byte came and its end, in `clock()` ms. */
+  readonly sent: number;
+  readonly firstData: number;
+  readonly end: number;
 }
+
+/**
+ * ms on the host's monotonic clock (CLOCK_MONOTONIC, through process.hrtime): the same clock in every process, so
+ * a client's times line up with a server's (ttfb-marks.mjs).
+ */
+export const clock = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 export const quantile = (xs: readonly number[], q: number): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -31,8 +41,8 @@ export const median = (xs: readonly number[]): number => quantile(xs, 0.5);
 export function post(path: Path, route: string, body: string, extra: Record<string, string> = {}) {
   const u = new URL(path.url);
   return new Promise<Timing>((resolve, reject) => {
-    const started = performance.now();
-    let ttfb = 0;
+    const sent = clock();
+    let firstData = 0;
     const req = request(
       {
         host: u.hostname,
@@ -50,18 +60,18 @@ export function post(path: Path, route: string, body: string, extra: Record<stri
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => {
-          if (ttfb === 0) ttfb = performance.now() - started;
+          if (firstData === 0) firstData = clock();
           chunks.push(c);
         });
         res.on('end', () => {
-          const total = performance.now() - started;
+          const end = clock();
           if (res.statusCode !== 200) {
             reject(
               new Error(
                 `${path.name} ${route}: HTTP ${res.statusCode} ${Buffer.concat(chunks).toString().slice(0, 300)}`,
               ),
             );
-          } else resolve({ ttfb, total });
+          } else resolve({ ttfb: firstData - sent, total: end - sent, sent, firstData, end });
         });
         res.on('error', reject);
       },

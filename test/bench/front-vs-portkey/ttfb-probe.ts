@@ -14,10 +14,10 @@
  *     [--marks] [--against <checkout>] [--chunks <content chunks of a stream, default 10>] [--streams-only]
  */
 import { once } from 'node:events';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median, type Path, type Timing } from './measure.js';
+import { median, type Path, post, type Timing } from './measure.js';
 import { type Child, startFrontProcess, startUpstreamProcess } from './processes.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -63,49 +63,6 @@ const kinds: Record<string, string> = process.argv.includes('--streams-only')
   : { stream: body({ stream: true }), chat: body({}) };
 const ROUTE = '/v1/chat/completions';
 
-const clock = () => Number(process.hrtime.bigint()) / 1e6;
-/** Timings with the client's times on the clock of ttfb-marks.mjs (CLOCK_MONOTONIC, shared by the processes). */
-interface Sample extends Timing {
-  readonly sent: number;
-  readonly firstData: number;
-  readonly end: number;
-}
-/** One POST over the path's keep-alive socket (as measure.ts's post), with absolute times. */
-function post(path: Path, text: string): Promise<Sample> {
-  const u = new URL(path.url);
-  return new Promise<Sample>((resolve, reject) => {
-    const sent = clock();
-    let firstData = 0;
-    const req = request(
-      {
-        host: u.hostname,
-        port: u.port,
-        path: ROUTE,
-        method: 'POST',
-        agent: path.agent,
-        headers: {
-          ...path.headers,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(text),
-        },
-      },
-      (res) => {
-        res.on('data', () => {
-          if (firstData === 0) firstData = clock();
-        });
-        res.on('end', () => {
-          const end = clock();
-          if (res.statusCode !== 200) reject(new Error(`${path.name}: HTTP ${res.statusCode}`));
-          else resolve({ sent, firstData, end, ttfb: firstData - sent, total: end - sent });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(text);
-  });
-}
-
 type Marks = Record<string, number>;
 /** The stage times ttfb-marks.mjs kept since it was last asked, one record per request. */
 async function collectMarks(child: Child): Promise<Marks[]> {
@@ -115,7 +72,7 @@ async function collectMarks(child: Child): Promise<Marks[]> {
   return m.records;
 }
 
-const samples = new Map<string, Sample[]>();
+const samples = new Map<string, Timing[]>();
 for (let i = 0; i < WARMUP + iterations; i++) {
   if (i === WARMUP) {
     samples.clear();
@@ -124,7 +81,7 @@ for (let i = 0; i < WARMUP + iterations; i++) {
   for (const [kind, text] of Object.entries(kinds)) {
     for (const p of [direct, ...gateways]) {
       const k = `${kind} ${p.name}`;
-      samples.set(k, [...(samples.get(k) ?? []), await post(p, text)]);
+      samples.set(k, [...(samples.get(k) ?? []), await post(p, ROUTE, text)]);
     }
   }
 }
